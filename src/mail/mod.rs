@@ -1,0 +1,1 @@
+//! Mail sources and sinks: Maildir, IMAP and SMTP. (Being written.)
