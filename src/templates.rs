@@ -1,1 +1,260 @@
-//! (Being written.)
+//! The message templates: built-in defaults in `templates/`, overridden file by file by
+//! the user's own folder (`[templates] dir`).
+//!
+//! A template renders to a `Subject:` line, then the body. Templates use minijinja with
+//! strict undefined variables, so a typo in a user's template is an error at render
+//! time (and in `debrief doctor`), not a blank in a sent message. This module renders
+//! text; it does not decide who a message goes to or when.
+
+use anyhow::{Context as _, bail};
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// A template file: its name is the file name in `templates/` and in the user's folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateName {
+    ThankYou,
+    ThankYouNotInterested,
+    FollowUp,
+    RejectionReply,
+    OfferReply,
+    Withdrawal,
+}
+
+impl TemplateName {
+    pub const ALL: [TemplateName; 6] = [
+        TemplateName::ThankYou,
+        TemplateName::ThankYouNotInterested,
+        TemplateName::FollowUp,
+        TemplateName::RejectionReply,
+        TemplateName::OfferReply,
+        TemplateName::Withdrawal,
+    ];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            TemplateName::ThankYou => "thank_you.txt",
+            TemplateName::ThankYouNotInterested => "thank_you_not_interested.txt",
+            TemplateName::FollowUp => "follow_up.txt",
+            TemplateName::RejectionReply => "rejection_reply.txt",
+            TemplateName::OfferReply => "offer_reply.txt",
+            TemplateName::Withdrawal => "withdrawal.txt",
+        }
+    }
+
+    fn built_in(self) -> &'static str {
+        match self {
+            TemplateName::ThankYou => include_str!("../templates/thank_you.txt"),
+            TemplateName::ThankYouNotInterested => include_str!("../templates/thank_you_not_interested.txt"),
+            TemplateName::FollowUp => include_str!("../templates/follow_up.txt"),
+            TemplateName::RejectionReply => include_str!("../templates/rejection_reply.txt"),
+            TemplateName::OfferReply => include_str!("../templates/offer_reply.txt"),
+            TemplateName::Withdrawal => include_str!("../templates/withdrawal.txt"),
+        }
+    }
+}
+
+/// Everything a template may use. Every key is always present.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DraftContext {
+    /// "Dear Ms. Jones" / "Hi Bob": built from the preferred form of address.
+    pub greeting: String,
+    /// How to address the recipient: their preferred form, else their first name.
+    pub recipient_name: String,
+    pub company: String,
+    pub role: String,
+    /// The topic discussed, from `debrief note ID --topic`.
+    pub topic: Option<String>,
+    /// The interview's weekday in the recipient's zone ("Tuesday"), if there was one.
+    pub interview_day: Option<String>,
+    /// "today", "yesterday" or "on Tuesday": when the interview was, seen from the send time.
+    pub interview_when: String,
+    pub follow_up_number: u32,
+    pub follow_ups_total: u32,
+    /// Whether the user is still interested in the company.
+    pub interested: bool,
+    pub sender_name: String,
+    pub signature: String,
+}
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+/// The loaded templates.
+pub struct Templates {
+    env: Environment<'static>,
+    /// Where each template came from, for `doctor`.
+    pub sources: Vec<(TemplateName, Option<PathBuf>)>,
+}
+
+impl Templates {
+    /// The built-in templates, with the files of `user_dir` in place of theirs.
+    pub fn load(user_dir: Option<&Path>) -> anyhow::Result<Templates> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .context("Configuring the template syntax")?;
+        env.set_syntax(syntax);
+        let mut sources = Vec::new();
+        for name in TemplateName::ALL {
+            let user_file = user_dir.map(|dir| dir.join(name.file_name())).filter(|path| path.is_file());
+            let text = match &user_file {
+                Some(path) => {
+                    std::fs::read_to_string(path).with_context(|| format!("Reading the template {}", path.display()))?
+                }
+                None => name.built_in().to_owned(),
+            };
+            env.add_template_owned(name.file_name(), text).with_context(|| match &user_file {
+                Some(path) => format!("The template {} has a syntax error", path.display()),
+                None => format!("The built-in template {} has a syntax error", name.file_name()),
+            })?;
+            sources.push((name, user_file));
+        }
+        Ok(Templates { env, sources })
+    }
+
+    pub fn render(&self, name: TemplateName, context: &DraftContext) -> anyhow::Result<Rendered> {
+        let template = self.env.get_template(name.file_name())?;
+        let text = template
+            .render(minijinja::Value::from(minijinja::value::Serde(context)))
+            .with_context(|| format!("Rendering the template {}", name.file_name()))?;
+        split_subject(&text).with_context(|| format!("The template {} rendered no Subject: line", name.file_name()))
+    }
+}
+
+/// Splits rendered text into its `Subject:` line and the body, tidying blank lines.
+fn split_subject(text: &str) -> anyhow::Result<Rendered> {
+    let text = text.trim_start_matches(['\n', '\r']);
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let Some(subject) = first.strip_prefix("Subject:") else {
+        bail!("the first line must be \"Subject: ...\"");
+    };
+    let subject: String = subject.trim().chars().filter(|c| !c.is_control()).collect();
+    let mut body = String::new();
+    let mut blank_run = 0;
+    for line in rest.trim_matches(['\n', '\r']).lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        body.push_str(line);
+        body.push('\n');
+    }
+    Ok(Rendered { subject, body })
+}
+
+/// "Dear Ms. Jones" for a formal form of address, "Hi Bob" for a first name.
+pub fn greeting_for(form: &str) -> String {
+    let formal = ["Mr.", "Mrs.", "Ms.", "Mx.", "Dr.", "Prof.", "Mr ", "Mrs ", "Ms ", "Dr ", "Herr ", "Frau "];
+    if formal.iter().any(|prefix| form.starts_with(prefix)) {
+        format!("Dear {form}")
+    } else if form.is_empty() {
+        "Hello".to_owned()
+    } else {
+        format!("Hi {form}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> DraftContext {
+        DraftContext {
+            greeting: greeting_for("Jane"),
+            recipient_name: "Jane".into(),
+            company: "Acme Robotics".into(),
+            role: "Backend Engineer".into(),
+            topic: Some("how the fleet scheduler handles backpressure".into()),
+            interview_day: Some("Tuesday".into()),
+            interview_when: "today".into(),
+            follow_up_number: 1,
+            follow_ups_total: 4,
+            interested: true,
+            sender_name: "Priya Raman".into(),
+            signature: "Priya Raman\n+1 555 0100".into(),
+        }
+    }
+
+    fn render(name: TemplateName, context: &DraftContext) -> String {
+        let rendered = Templates::load(None).unwrap().render(name, context).unwrap();
+        format!("Subject: {}\n\n{}", rendered.subject, rendered.body)
+    }
+
+    #[test]
+    fn every_built_in_template_renders() {
+        let mut formal = context();
+        formal.greeting = greeting_for("Ms. Doe");
+        insta::assert_snapshot!("thank_you", render(TemplateName::ThankYou, &formal));
+        let mut no_topic = context();
+        no_topic.topic = None;
+        no_topic.interview_when = "yesterday".into();
+        insta::assert_snapshot!("thank_you_without_topic", render(TemplateName::ThankYou, &no_topic));
+        insta::assert_snapshot!("thank_you_not_interested", render(TemplateName::ThankYouNotInterested, &context()));
+        insta::assert_snapshot!("follow_up_first", render(TemplateName::FollowUp, &context()));
+        let mut later = context();
+        later.follow_up_number = 3;
+        later.topic = None;
+        insta::assert_snapshot!("follow_up_later", render(TemplateName::FollowUp, &later));
+        insta::assert_snapshot!("rejection_reply_interested", render(TemplateName::RejectionReply, &context()));
+        let mut not_interested = context();
+        not_interested.interested = false;
+        insta::assert_snapshot!(
+            "rejection_reply_not_interested",
+            render(TemplateName::RejectionReply, &not_interested)
+        );
+        insta::assert_snapshot!("offer_reply", render(TemplateName::OfferReply, &context()));
+        insta::assert_snapshot!("withdrawal", render(TemplateName::Withdrawal, &context()));
+    }
+
+    #[test]
+    fn the_offer_reply_never_accepts_or_negotiates() {
+        let text = render(TemplateName::OfferReply, &context()).to_lowercase();
+        for word in ["i accept", "happy to accept", "counter", "salary of", "negotiat"] {
+            assert!(!text.contains(word), "offer reply contains {word:?}");
+        }
+        assert!(text.contains("in writing") && text.contains("a day or two") && text.contains("whom should i contact"));
+    }
+
+    #[test]
+    fn a_user_template_overrides_its_file_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("follow_up.txt"), "Subject: Checking in\nHello {{ recipient_name }}!\n")
+            .unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let follow_up = templates.render(TemplateName::FollowUp, &context()).unwrap();
+        assert_eq!(follow_up, Rendered { subject: "Checking in".into(), body: "Hello Jane!\n".into() });
+        let thank_you = templates.render(TemplateName::ThankYou, &context()).unwrap();
+        assert!(thank_you.body.contains("backpressure"), "other templates stay built in");
+    }
+
+    #[test]
+    fn a_typo_in_a_user_template_is_an_error_not_a_blank() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("withdrawal.txt"), "Subject: Bye\n{{ compnay }}\n").unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let err = templates.render(TemplateName::Withdrawal, &context()).unwrap_err();
+        assert!(format!("{err:#}").contains("withdrawal.txt"));
+        std::fs::write(dir.path().join("offer_reply.txt"), "Subject: x\n{% if %}\n").unwrap();
+        assert!(Templates::load(Some(dir.path())).is_err());
+    }
+
+    #[test]
+    fn greetings_follow_the_form_of_address() {
+        assert_eq!(greeting_for("Ms. Jones"), "Dear Ms. Jones");
+        assert_eq!(greeting_for("Bob"), "Hi Bob");
+        assert_eq!(greeting_for("Dr. Okafor"), "Dear Dr. Okafor");
+    }
+}

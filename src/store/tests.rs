@@ -1,0 +1,85 @@
+use super::*;
+use crate::domain::{ApplicationState, DraftKind, DraftStatus};
+
+fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+#[test]
+fn migrations_are_valid() {
+    MIGRATIONS.validate().unwrap();
+}
+
+#[test]
+fn a_database_file_is_reopened_without_losing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/debrief.db");
+    let now = ts("2026-12-01T00:00:00Z");
+    {
+        let store = Store::open(&path).unwrap();
+        insert_application(store.conn(), "Acme", "Engineer", None, ApplicationState::Applied, now).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(list_applications(store.conn()).unwrap().len(), 1);
+}
+
+#[test]
+fn a_draft_round_trips_and_approval_fixes_its_recipients() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = ts("2026-12-01T00:00:00Z");
+    let tx = store.transaction().unwrap();
+    let app =
+        insert_application(&tx, "Acme", "Engineer", Some("acme.example"), ApplicationState::Scheduled, now).unwrap();
+    let person = upsert_person(&tx, Some("Jane Doe"), Some("jane@acme.example"), now).unwrap();
+    assert_eq!(
+        upsert_person(&tx, Some("Jane"), Some("JANE@acme.example"), now).unwrap(),
+        person,
+        "addresses match without case"
+    );
+    let new = NewDraft {
+        application_id: app,
+        kind: DraftKind::ThankYou,
+        round_id: None,
+        person_id: Some(person),
+        series: 0,
+        number: 0,
+        reply_to_message: None,
+        to: vec!["jane@acme.example".into()],
+        subject: "Thank you".into(),
+        body: "Hello".into(),
+        message_id: "x@example.net".into(),
+        in_reply_to: None,
+        references: vec![],
+        send_at: ts("2026-12-01T23:00:00Z"),
+        deadline: Some(ts("2026-12-02T19:00:00Z")),
+        needs_topic: true,
+    };
+    let id = insert_draft(&tx, &new, now).unwrap();
+    approve_draft(&tx, id, now).unwrap();
+    let draft = get_draft(&tx, id).unwrap().unwrap();
+    assert_eq!(draft.status, DraftStatus::Approved);
+    assert_eq!(draft.approved_to.as_deref(), Some(&["jane@acme.example".to_string()][..]));
+    let content = DraftContent { to: &draft.to, subject: "Thanks", body: "Hi", needs_topic: false, edited: true };
+    update_draft_content(&tx, id, &content, now).unwrap();
+    let draft = get_draft(&tx, id).unwrap().unwrap();
+    assert_eq!((draft.status, draft.approved_to, draft.edited), (DraftStatus::Pending, None, true));
+    tx.commit().unwrap();
+    assert_eq!(queue(store.conn()).unwrap().len(), 1);
+}
+
+#[test]
+fn a_message_id_is_recorded_once() {
+    let store = Store::open_in_memory().unwrap();
+    let now = ts("2026-12-01T00:00:00Z");
+    let message = MessageRow {
+        direction: "in".into(),
+        message_id: Some("a@b".into()),
+        status: "applied".into(),
+        ..MessageRow::default()
+    };
+    insert_message(store.conn(), &message, now).unwrap();
+    assert!(insert_message(store.conn(), &message, now).is_err());
+    assert!(has_incoming_message(store.conn(), "a@b").unwrap());
+}
