@@ -4,8 +4,13 @@
 //! the outcome to an exit code: 0 success, 1 runtime failure, 2 usage or configuration
 //! error, each failure with one line that says what to fix.
 
+pub mod applications;
 pub mod classify;
+pub mod common;
+pub mod drafts;
 pub mod eval;
+pub mod setup;
+pub mod sync;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -44,6 +49,47 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// One pass of the daemon's work, then exit: plan what is due, draft what is needed.
+    Sync,
+    /// Drafts awaiting approval, and approved messages not yet sent, with their send times.
+    Queue,
+    /// One draft in full: headers and body.
+    Show {
+        /// The draft's id (see `debrief queue`).
+        id: i64,
+    },
+    /// Approve a draft: it is sent at its send time, inside the send window.
+    Approve {
+        /// The draft's id.
+        id: i64,
+    },
+    /// Edit a draft in $EDITOR (To, Subject and body); it returns to pending.
+    Edit {
+        /// The draft's id.
+        id: i64,
+    },
+    /// Discard a draft: it will never be sent.
+    Reject {
+        /// The draft's id.
+        id: i64,
+    },
+    /// The pipeline: every application with its state and next action.
+    Applications,
+    /// An application's timeline: transitions, messages and why.
+    History {
+        /// The application's id.
+        id: i64,
+    },
+    /// Record an interview by hand.
+    Add(applications::AddArgs),
+    /// Add notes to an application; --topic sets what the thank-you notes mention.
+    Note(applications::NoteArgs),
+    /// Set how to address a person; pending drafts to them are rewritten.
+    Person(applications::PersonArgs),
+    /// Correct an application's state by hand (withdrawn stops everything).
+    Mark(applications::MarkArgs),
+    /// Write a commented starter config.
+    Init(setup::InitArgs),
     /// Classify one message offline (a file, or - for standard input); needs no config.
     Classify(classify::ClassifyArgs),
     /// Evaluate the classifier over a folder of .eml files with a labels.json.
@@ -71,8 +117,25 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_deref();
+    let json = cli.json;
+    let now = crate::clock::now();
     match &cli.command {
-        Command::Classify(args) => classify::run(args, cli.json),
-        Command::Eval(args) => eval::run(args),
+        Command::Classify(args) => return classify::run(args, json),
+        Command::Eval(args) => return eval::run(args),
+        Command::Sync => sync::sync(config, now)?,
+        Command::Queue => drafts::queue(config, json, now)?,
+        Command::Show { id } => drafts::show(config, json, *id, now)?,
+        Command::Approve { id } => drafts::approve(config, *id, now)?,
+        Command::Edit { id } => drafts::edit(config, *id, now)?,
+        Command::Reject { id } => drafts::reject(config, *id, now)?,
+        Command::Applications => applications::applications(config, json, now)?,
+        Command::History { id } => applications::history(config, json, *id)?,
+        Command::Add(args) => applications::add(config, args, now)?,
+        Command::Note(args) => applications::note(config, args, now)?,
+        Command::Person(args) => applications::person(config, args, now)?,
+        Command::Mark(args) => applications::mark(config, args, now)?,
+        Command::Init(args) => setup::init(config, args)?,
     }
+    Ok(ExitCode::SUCCESS)
 }

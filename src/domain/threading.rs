@@ -39,9 +39,38 @@ pub fn reply_references(parent_references: &[String], parent_message_id: &str) -
     chain
 }
 
+/// A header value made safe: no CR, LF or other control characters, folded spaces.
+/// Everything taken from parsed mail goes through this before it reaches a header
+/// (SPEC §6, invariant 6).
+pub fn clean_header_value(text: &str) -> String {
+    let spaced: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// True for a Message-ID (without angle brackets) that can go into a header as it is.
+pub fn is_valid_message_id(id: &str) -> bool {
+    let Some((left, right)) = id.split_once('@') else {
+        return false;
+    };
+    !left.is_empty()
+        && !right.is_empty()
+        && id.len() <= 250
+        && id.chars().all(|c| c.is_ascii_graphic() && !"<>()[]\\,;:\"".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_values_lose_line_breaks_and_control_characters() {
+        assert_eq!(clean_header_value("Offer\r\nBcc: evil@example.com"), "Offer Bcc: evil@example.com");
+        assert_eq!(clean_header_value(" a\t b\u{0} "), "a b");
+        assert!(is_valid_message_id("abc.123@example.net"));
+        for bad in ["abc", "a b@c", "<a@b>", "a@b\r\nX: y", "@b", "a@"] {
+            assert!(!is_valid_message_id(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_reply_subject_has_exactly_one_re() {

@@ -1,0 +1,370 @@
+//! The approval queue: `queue`, `show`, `approve`, `edit`, `reject`.
+//!
+//! Nothing here sends mail. Approving records the approval (and the recipients it was
+//! given for) in the database; the daemon sends approved drafts when they are due.
+
+use crate::cli::common::{Session, local, print_json};
+use crate::cli::usage;
+use crate::config::is_plain_address;
+use crate::domain::threading::clean_header_value;
+use crate::domain::{DraftId, DraftStatus};
+use crate::planner::{application_addresses, draft_or_not_found};
+use crate::store::{self, DraftContent, DraftRow};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct QueueEntry {
+    id: i64,
+    application_id: i64,
+    kind: String,
+    to: String,
+    subject: String,
+    status: String,
+    send_at: String,
+    deadline: Option<String>,
+}
+
+fn rfc3339(instant: Timestamp) -> String {
+    store::ts_to_sql(instant)
+}
+
+pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Result<()> {
+    let session = Session::open(config)?;
+    let drafts = store::queue(session.store.conn())?;
+    if json {
+        let entries: Vec<QueueEntry> = drafts
+            .iter()
+            .map(|draft| QueueEntry {
+                id: draft.id.0,
+                application_id: draft.application_id.0,
+                kind: draft.kind.to_string(),
+                to: draft.to.join(", "),
+                subject: draft.subject.clone(),
+                status: draft.status.to_string(),
+                send_at: rfc3339(draft.send_at),
+                deadline: draft.deadline.map(rfc3339),
+            })
+            .collect();
+        return print_json(&entries);
+    }
+    if drafts.is_empty() {
+        println!("The queue is empty: nothing waits for approval or sending.");
+        return Ok(());
+    }
+    let zone = &session.config.identity.time_zone;
+    println!("{:>4}  {:<15} {:<9} {:<24} {:<30} TO", "ID", "KIND", "STATUS", "SEND AT", "APPLICATION");
+    for draft in &drafts {
+        let application = store::get_application(session.store.conn(), draft.application_id)?;
+        let company = application.map(|app| format!("{} ({})", app.company, app.id)).unwrap_or_default();
+        println!(
+            "{:>4}  {:<15} {:<9} {:<24} {:<30} {}",
+            draft.id,
+            draft.kind,
+            draft.status,
+            local(draft.send_at, zone),
+            truncate(&company, 30),
+            draft.to.join(", ")
+        );
+        for flag in flags(draft, now) {
+            println!("      ! {flag}");
+        }
+    }
+    println!("\nRead one with `debrief show ID`; then `debrief approve ID`, `debrief edit ID` or `debrief reject ID`.");
+    Ok(())
+}
+
+/// Warnings shown under a draft in the queue, each with the command that acts on it.
+fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(deadline) = draft.deadline
+        && deadline <= now
+        && matches!(draft.status, DraftStatus::Pending)
+    {
+        flags.push(format!("late: its deadline was {}; approve or reject it", rfc3339(deadline)));
+    }
+    if draft.needs_topic && draft.status == DraftStatus::Pending {
+        flags.push(format!(
+            "no topic: add what you discussed with `debrief note {} --topic \"...\"` and the draft is rewritten",
+            draft.application_id
+        ));
+    }
+    if draft.status == DraftStatus::Failed {
+        flags.push(format!(
+            "failed: {}; fix it and `debrief approve {}` again, or reject it",
+            draft.last_error.as_deref().unwrap_or("unknown error"),
+            draft.id
+        ));
+    }
+    if draft.status == DraftStatus::Unknown {
+        flags.push(format!(
+            "unknown: sending was interrupted; debrief looks for it in Sent. If it did not go out, `debrief approve {}` sends it again",
+            draft.id
+        ));
+    }
+    flags
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[derive(Serialize)]
+struct ShowDraft<'a> {
+    id: i64,
+    application_id: i64,
+    kind: String,
+    status: String,
+    from: String,
+    to: String,
+    subject: &'a str,
+    message_id: String,
+    in_reply_to: Option<String>,
+    references: Vec<String>,
+    send_at: String,
+    deadline: Option<String>,
+    body: &'a str,
+}
+
+pub fn show(config: Option<&Path>, json: bool, id: i64, now: Timestamp) -> anyhow::Result<()> {
+    let session = Session::open(config)?;
+    let draft = draft_or_not_found(session.store.conn(), DraftId(id))?;
+    let identity = &session.config.identity;
+    let from = format!("{} <{}>", identity.name, identity.email);
+    if json {
+        return print_json(&ShowDraft {
+            id: draft.id.0,
+            application_id: draft.application_id.0,
+            kind: draft.kind.to_string(),
+            status: draft.status.to_string(),
+            from,
+            to: draft.to.join(", "),
+            subject: &draft.subject,
+            message_id: format!("<{}>", draft.message_id),
+            in_reply_to: draft.in_reply_to.as_ref().map(|id| format!("<{id}>")),
+            references: draft.references.iter().map(|id| format!("<{id}>")).collect(),
+            send_at: rfc3339(draft.send_at),
+            deadline: draft.deadline.map(rfc3339),
+            body: &draft.body,
+        });
+    }
+    let zone = &identity.time_zone;
+    println!("Draft {} ({}, {}) for application {}", draft.id, draft.kind, draft.status, draft.application_id);
+    println!("Send at: {}", local(draft.send_at, zone));
+    if let Some(deadline) = draft.deadline {
+        println!("Deadline: {}", local(deadline, zone));
+    }
+    for flag in flags(&draft, now) {
+        println!("! {flag}");
+    }
+    println!();
+    println!("From: {from}");
+    println!("To: {}", draft.to.join(", "));
+    println!("Subject: {}", draft.subject);
+    println!("Message-ID: <{}>", draft.message_id);
+    if let Some(parent) = &draft.in_reply_to {
+        println!("In-Reply-To: <{parent}>");
+    }
+    if !draft.references.is_empty() {
+        let references: Vec<String> = draft.references.iter().map(|id| format!("<{id}>")).collect();
+        println!("References: {}", references.join(" "));
+    }
+    println!();
+    print!("{}", draft.body);
+    Ok(())
+}
+
+pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
+    let mut session = Session::open(config)?;
+    let tx = session.store.transaction()?;
+    let draft = draft_or_not_found(&tx, DraftId(id))?;
+    match draft.status {
+        DraftStatus::Pending | DraftStatus::Failed | DraftStatus::Unknown => {}
+        DraftStatus::Approved => {
+            println!("Draft {id} is already approved; it goes out at {}.", rfc3339(draft.send_at));
+            return Ok(());
+        }
+        other => return Err(usage(format!("draft {id} is {other} and cannot be approved; see `debrief queue`"))),
+    }
+    // Invariant 7: a draft goes only to addresses taken from its application.
+    let allowed = application_addresses(&tx, draft.application_id)?;
+    let foreign: Vec<&String> =
+        draft.to.iter().filter(|address| !allowed.contains(&address.to_ascii_lowercase())).collect();
+    if draft.to.is_empty() || !foreign.is_empty() {
+        return Err(usage(format!(
+            "draft {id} is addressed to {} which does not belong to application {}: `debrief edit {id}` to correct the recipients",
+            if foreign.is_empty() {
+                "nobody".to_owned()
+            } else {
+                foreign.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+            },
+            draft.application_id
+        )));
+    }
+    store::approve_draft(&tx, draft.id, now)?;
+    let event = format!("draft {id} ({}) to {} approved", draft.kind, draft.to.join(", "));
+    store::insert_history(
+        &tx,
+        draft.application_id,
+        now,
+        None,
+        None,
+        &event,
+        &store::Cause::Command(format!("debrief approve {id}")),
+    )?;
+    tx.commit()?;
+    let when = if draft.send_at <= now {
+        "as soon as the send window is open".to_owned()
+    } else {
+        local(draft.send_at, &session.config.identity.time_zone)
+    };
+    println!("Approved draft {id} to {}; it will be sent {when}.", draft.to.join(", "));
+    if session.config.smtp.is_none() {
+        println!("Note: no [smtp] section is configured, so nothing is sent until you add one (see `debrief doctor`).");
+    }
+    Ok(())
+}
+
+pub fn reject(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
+    let mut session = Session::open(config)?;
+    let tx = session.store.transaction()?;
+    let draft = draft_or_not_found(&tx, DraftId(id))?;
+    if !draft.status.is_unsent() && draft.status != DraftStatus::Unknown {
+        return Err(usage(format!("draft {id} is {} and cannot be rejected; see `debrief queue`", draft.status)));
+    }
+    store::set_draft_status(&tx, draft.id, DraftStatus::Rejected, Some("rejected by you"), now)?;
+    let event = format!("draft {id} ({}) rejected", draft.kind);
+    store::insert_history(
+        &tx,
+        draft.application_id,
+        now,
+        None,
+        None,
+        &event,
+        &store::Cause::Command(format!("debrief reject {id}")),
+    )?;
+    tx.commit()?;
+    println!("Rejected draft {id}; it will not be sent.");
+    Ok(())
+}
+
+/// The text a user edits: editable headers, a blank line, the body.
+fn editable_text(draft: &DraftRow) -> String {
+    format!("To: {}\nSubject: {}\n\n{}", draft.to.join(", "), draft.subject, draft.body)
+}
+
+/// Reads the edited text back, refusing what cannot be sent.
+fn parse_edited(text: &str) -> anyhow::Result<(Vec<String>, String, String)> {
+    let text = text.replace("\r\n", "\n");
+    let (head, body) = text.split_once("\n\n").unwrap_or((text.as_str(), ""));
+    let (mut to, mut subject) = (None, None);
+    for line in head.lines() {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| usage(format!("the edited draft has a header line without a colon: {line:?}")))?;
+        match name.trim().to_ascii_lowercase().as_str() {
+            "to" => {
+                let addresses: Vec<String> = value
+                    .split(',')
+                    .map(|part| part.trim())
+                    .filter(|part| !part.is_empty())
+                    .map(|part| part.trim_start_matches('<').trim_end_matches('>').to_ascii_lowercase())
+                    .collect();
+                if let Some(bad) = addresses.iter().find(|address| !is_plain_address(address)) {
+                    return Err(usage(format!("the edited draft's To: has {bad:?}, which is not an email address")));
+                }
+                to = Some(addresses);
+            }
+            "subject" => subject = Some(clean_header_value(value)),
+            other => {
+                return Err(usage(format!(
+                    "the edited draft has a header {other:?}: only To and Subject can be edited"
+                )));
+            }
+        }
+    }
+    let to = to.filter(|to| !to.is_empty()).ok_or_else(|| usage("the edited draft has no To: line"))?;
+    let subject =
+        subject.filter(|subject| !subject.is_empty()).ok_or_else(|| usage("the edited draft has no Subject:"))?;
+    let body = format!("{}\n", body.trim_end());
+    Ok((to, subject, body))
+}
+
+pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
+    let mut session = Session::open(config)?;
+    let draft = draft_or_not_found(session.store.conn(), DraftId(id))?;
+    if !matches!(draft.status, DraftStatus::Pending | DraftStatus::Approved | DraftStatus::Failed) {
+        return Err(usage(format!("draft {id} is {} and can no longer be edited", draft.status)));
+    }
+    let dir = tempfile::Builder::new().prefix("debrief-edit").tempdir()?;
+    let path = dir.path().join(format!("draft-{id}.txt"));
+    std::fs::write(&path, editable_text(&draft))?;
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .or_else(|| std::env::var("EDITOR").ok().filter(|value| !value.trim().is_empty()))
+        .unwrap_or_else(|| "vi".to_owned());
+    // Through the shell, so EDITOR may carry arguments ("code --wait").
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("debrief-edit")
+        .arg(&path)
+        .status()
+        .map_err(|err| anyhow::anyhow!("could not start the editor {editor:?}: {err}; set $EDITOR"))?;
+    if !status.success() {
+        anyhow::bail!("the editor {editor:?} exited with {status}; the draft is unchanged");
+    }
+    let text = std::fs::read_to_string(&path)?;
+    if text == editable_text(&draft) {
+        println!("Draft {id} is unchanged.");
+        return Ok(());
+    }
+    let (to, subject, body) = parse_edited(&text)?;
+    let tx = session.store.transaction()?;
+    let allowed = application_addresses(&tx, draft.application_id)?;
+    if let Some(foreign) = to.iter().find(|address| !allowed.contains(*address)) {
+        return Err(usage(format!(
+            "{foreign} is not an address of application {}: a draft goes only to its interviewers and the people in its threads",
+            draft.application_id
+        )));
+    }
+    let content = DraftContent { to: &to, subject: &subject, body: &body, needs_topic: false, edited: true };
+    store::update_draft_content(&tx, draft.id, &content, now)?;
+    let event = format!("draft {id} edited by hand and returned to pending");
+    store::insert_history(
+        &tx,
+        draft.application_id,
+        now,
+        None,
+        None,
+        &event,
+        &store::Cause::Command(format!("debrief edit {id}")),
+    )?;
+    tx.commit()?;
+    println!("Saved draft {id}; it is pending again: `debrief approve {id}` when it is right.");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edited_draft_is_read_back_and_injected_headers_are_refused() {
+        let (to, subject, body) = parse_edited("To: Jane@acme.example\nSubject: Hello\n\nBody text\n\n").unwrap();
+        assert_eq!(
+            (to, subject, body.as_str()),
+            (vec!["jane@acme.example".to_string()], "Hello".to_string(), "Body text\n")
+        );
+        assert!(parse_edited("To: jane@acme.example\nBcc: x@evil.example\nSubject: Hi\n\nx").is_err());
+        assert!(parse_edited("To: not-an-address\nSubject: Hi\n\nx").is_err());
+        assert!(parse_edited("Subject: Hi\n\nx").is_err());
+    }
+}
