@@ -344,7 +344,7 @@ impl Planner<'_> {
             None => None,
         };
         // Reply to whoever wrote (their Reply-To first); a withdrawal goes to the contact.
-        let (recipient, parent) = match parent.as_ref().and_then(|message| reply_address(message)) {
+        let (recipient, parent) = match parent.as_ref().and_then(reply_address) {
             Some(address) => (self.person_for(conn, &address, parent.as_ref(), now)?, parent),
             None => match self.contact(conn, &application)? {
                 Some(person) => {
