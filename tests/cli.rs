@@ -1,0 +1,305 @@
+//! The command line as a user meets it: the real binary, a real config and SQLite file
+//! in a temporary folder, the clock moved with libfaketime (`faketime`, installed by
+//! `scripts/test.sh`). Each test is one scenario of issue 2's acceptance.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+const CONFIG: &str = r#"
+[identity]
+name = "Priya Raman"
+email = "priya@example.net"
+time_zone = "America/Los_Angeles"
+signature = "Priya Raman"
+
+[storage]
+path = "debrief.db"
+"#;
+
+impl Home {
+    fn new() -> Home {
+        let home = Home { dir: tempfile::tempdir().unwrap() };
+        std::fs::write(home.config(), CONFIG).unwrap();
+        home
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    /// Runs debrief at the real time.
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(None, args).output().unwrap()
+    }
+
+    /// Runs debrief with the clock set to `at` (UTC).
+    fn run_at(&self, at: &str, args: &[&str]) -> Output {
+        self.command(Some(at), args).output().unwrap()
+    }
+
+    fn command(&self, at: Option<&str>, args: &[&str]) -> Command {
+        let binary = env!("CARGO_BIN_EXE_debrief");
+        let mut command = match at {
+            Some(at) => {
+                assert!(
+                    Path::new("/usr/bin/faketime").exists(),
+                    "these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
+                );
+                let mut command = Command::new("faketime");
+                command.arg(at).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
+        command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.config()).env_remove("EDITOR").env_remove("VISUAL");
+        command.args(args);
+        command
+    }
+
+    fn ok(&self, output: Output) -> String {
+        assert!(
+            output.status.success(),
+            "debrief failed: {}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn json(&self, at: &str, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&self.ok(self.run_at(at, &all))).unwrap()
+    }
+
+    fn add_acme(&self) {
+        self.ok(self.run_at(
+            "2026-11-25 12:00:00",
+            &[
+                "add",
+                "--company",
+                "Acme Robotics",
+                "--role",
+                "Backend Engineer",
+                "--start",
+                "2026-12-01T10:00:00-08:00",
+                "--duration",
+                "60m",
+                "--interviewer",
+                "Jane Doe <jane@acme.example>",
+                "--interviewer",
+                "Bob Lee <bob@acme.example>",
+            ],
+        ));
+    }
+}
+
+fn fails_with(output: &Output, code: i32, text: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    assert!(stderr.contains(text), "expected {text:?} in {stderr:?}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line that says what to fix: {stderr:?}");
+}
+
+#[test]
+fn an_interview_gets_a_thank_you_per_interviewer_after_it_ends() {
+    let home = Home::new();
+    home.add_acme();
+    // Before the interview ends nothing is drafted.
+    home.ok(home.run_at("2026-12-01 18:30:00", &["sync"]));
+    assert_eq!(home.json("2026-12-01 18:30:00", &["queue"]), Value::Array(vec![]));
+
+    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    let queue = home.json("2026-12-01 21:00:00", &["queue"]);
+    let drafts = queue.as_array().unwrap();
+    assert_eq!(drafts.len(), 2);
+    let mut recipients: Vec<&str> = drafts.iter().map(|d| d["to"].as_str().unwrap()).collect();
+    recipients.sort();
+    assert_eq!(recipients, ["bob@acme.example", "jane@acme.example"]);
+    for draft in drafts {
+        let mut keys: Vec<&str> = draft.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["application_id", "deadline", "id", "kind", "send_at", "status", "subject", "to"]);
+        assert_eq!(draft["kind"], "thank_you");
+        assert_eq!(draft["status"], "pending");
+        assert_eq!(draft["send_at"], "2026-12-01T23:00:00Z");
+        assert_eq!(draft["deadline"], "2026-12-02T19:00:00Z");
+    }
+    // A second sync drafts nothing twice.
+    home.ok(home.run_at("2026-12-01 21:05:00", &["sync"]));
+    assert_eq!(home.json("2026-12-01 21:05:00", &["queue"]).as_array().unwrap().len(), 2);
+
+    let applications = home.json("2026-12-01 21:00:00", &["applications"]);
+    let app = &applications[0];
+    let mut keys: Vec<&str> = app.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["company", "id", "interviews", "next_action", "role", "state"]);
+    assert_eq!(app["state"], "interviewed");
+    assert_eq!(app["company"], "Acme Robotics");
+    assert_eq!(app["interviews"][0]["start"], "2026-12-01T18:00:00Z");
+    assert_eq!(app["interviews"][0]["interviewers"][0]["email"], "jane@acme.example");
+    assert_eq!(app["next_action"]["kind"], "thank_you");
+    assert_eq!(app["next_action"]["at"], "2026-12-01T23:00:00Z");
+}
+
+#[test]
+fn show_approve_reject_and_edit_behave_as_the_spec_says() {
+    let home = Home::new();
+    home.add_acme();
+    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+
+    let shown = home.ok(home.run_at("2026-12-01 21:00:00", &["show", "1"]));
+    assert!(shown.contains("To: jane@acme.example"), "{shown}");
+    assert!(shown.contains("From: Priya Raman <priya@example.net>"));
+    assert!(shown.contains("Message-ID: <debrief."));
+    assert!(shown.contains("Hi Jane,"), "addressed by first name by default: {shown}");
+    assert!(shown.contains("Backend Engineer role at Acme Robotics"));
+    assert!(shown.contains("no topic"), "a draft without its topic is flagged: {shown}");
+
+    // The topic and the form of address rewrite pending drafts.
+    home.ok(home.run_at("2026-12-01 21:01:00", &["note", "1", "--topic", "the fleet scheduler's backpressure"]));
+    home.ok(home.run_at("2026-12-01 21:01:00", &["person", "jane@acme.example", "--address-as", "Ms. Doe"]));
+    let shown = home.ok(home.run_at("2026-12-01 21:02:00", &["show", "1"]));
+    assert!(shown.contains("Dear Ms. Doe,") && shown.contains("the fleet scheduler's backpressure"), "{shown}");
+    assert!(!shown.contains("no topic"));
+
+    home.ok(home.run_at("2026-12-01 21:03:00", &["approve", "1"]));
+    home.ok(home.run_at("2026-12-01 21:03:00", &["reject", "2"]));
+    let queue = home.json("2026-12-01 21:03:00", &["queue"]);
+    assert_eq!(queue.as_array().unwrap().len(), 1, "a rejected draft leaves the queue");
+    assert_eq!(queue[0]["status"], "approved");
+    fails_with(&home.run_at("2026-12-01 21:03:00", &["approve", "2"]), 2, "draft 2 is rejected and cannot be approved");
+
+    // An edit by $EDITOR returns an approved draft to pending.
+    let mut edit = home.command(Some("2026-12-01 21:04:00"), &["edit", "1"]);
+    edit.env("EDITOR", "sed -i 's/Thank you again for your time./Thanks again!/'");
+    home.ok(edit.output().unwrap());
+    let draft = home.json("2026-12-01 21:04:00", &["show", "1"]);
+    assert_eq!(draft["status"], "pending");
+    assert!(draft["body"].as_str().unwrap().contains("Thanks again!"));
+
+    // An edit that sends it elsewhere is refused (invariant 7), and nothing changes.
+    let mut edit = home.command(Some("2026-12-01 21:05:00"), &["edit", "1"]);
+    edit.env("EDITOR", "sed -i 's/^To: .*/To: someone@elsewhere.example/'");
+    fails_with(&edit.output().unwrap(), 2, "someone@elsewhere.example is not an address of application 1");
+    assert_eq!(home.json("2026-12-01 21:05:00", &["show", "1"])["to"], "jane@acme.example");
+}
+
+#[test]
+fn an_interview_ending_at_1730_is_thanked_at_0800_the_next_working_day() {
+    let home = Home::new();
+    // Friday 4 December 2026, 16:30-17:30 in New York.
+    home.ok(home.run_at(
+        "2026-11-25 12:00:00",
+        &[
+            "add",
+            "--company",
+            "Hudson Data",
+            "--role",
+            "SRE",
+            "--start",
+            "2026-12-04 16:30",
+            "--duration",
+            "1h",
+            "--time-zone",
+            "America/New_York",
+            "--interviewer",
+            "Ann Lee <ann@hudson.example>",
+        ],
+    ));
+    home.ok(home.run_at("2026-12-05 00:00:00", &["sync"]));
+    let queue = home.json("2026-12-05 00:00:00", &["queue"]);
+    // Monday 7 December, 08:00 EST.
+    assert_eq!(queue[0]["send_at"], "2026-12-07T13:00:00Z");
+    assert_eq!(queue[0]["deadline"], "2026-12-05T22:30:00Z");
+}
+
+#[test]
+fn marking_withdrawn_cancels_every_pending_draft() {
+    let home = Home::new();
+    home.add_acme();
+    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    home.ok(home.run_at("2026-12-01 21:01:00", &["approve", "1"]));
+    let out = home.ok(home.run_at("2026-12-01 21:02:00", &["mark", "1", "withdrawn"]));
+    assert!(out.contains("2 draft(s) cancelled"), "{out}");
+    assert_eq!(home.json("2026-12-01 21:02:00", &["queue"]), Value::Array(vec![]));
+    assert_eq!(home.json("2026-12-01 21:02:00", &["applications"])[0]["state"], "withdrawn");
+    home.ok(home.run_at("2026-12-20 21:00:00", &["sync"]));
+    assert_eq!(home.json("2026-12-20 21:00:00", &["queue"]), Value::Array(vec![]), "nothing more is planned");
+
+    let history = home.json("2026-12-20 21:00:00", &["history", "1"]);
+    let last = history.as_array().unwrap().iter().rev().find(|e| e["to_state"] == "withdrawn").unwrap();
+    assert_eq!(last["cause"], "debrief mark 1 withdrawn", "the transition records the command that caused it");
+}
+
+#[test]
+fn follow_ups_come_weekly_after_the_thank_you_and_the_application_is_ghosted_at_the_end() {
+    let home = Home::new();
+    home.add_acme();
+    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "1"]));
+    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "2"]));
+    // With no note sent, the cadence counts from the interview's end (Tue 11:00 PST).
+    home.ok(home.run_at("2026-12-07 19:00:00", &["sync"]));
+    let queue = home.json("2026-12-07 19:00:00", &["queue"]);
+    assert_eq!(queue[0]["kind"], "follow_up");
+    assert_eq!(queue[0]["send_at"], "2026-12-08T19:00:00Z");
+    assert_eq!(home.json("2026-12-07 19:00:00", &["applications"])[0]["state"], "following_up");
+    // The user skips each follow-up; the next is drafted a day before it is due, a week on.
+    for (day, expected) in [
+        ("2026-12-14 19:00:00", "2026-12-15T19:00:00Z"),
+        ("2026-12-21 19:00:00", "2026-12-22T19:00:00Z"),
+        ("2026-12-28 19:00:00", "2026-12-29T19:00:00Z"),
+    ] {
+        let id = home.json(day, &["queue"])[0]["id"].as_i64().unwrap().to_string();
+        home.ok(home.run_at(day, &["reject", &id]));
+        home.ok(home.run_at(day, &["sync"]));
+        assert_eq!(home.json(day, &["queue"])[0]["send_at"], expected);
+    }
+    let id = home.json("2026-12-29 00:00:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
+    home.ok(home.run_at("2026-12-29 00:00:00", &["reject", &id]));
+    home.ok(home.run_at("2027-01-05 18:59:00", &["sync"]));
+    assert_eq!(home.json("2027-01-05 18:59:00", &["applications"])[0]["state"], "following_up");
+    home.ok(home.run_at("2027-01-06 00:00:00", &["sync"]));
+    assert_eq!(home.json("2027-01-06 00:00:00", &["applications"])[0]["state"], "ghosted");
+}
+
+#[test]
+fn errors_say_what_to_fix_with_exit_code_2() {
+    let home = Home::new();
+    fails_with(&home.run(&["show", "42"]), 2, "there is no draft 42: see `debrief queue`");
+    fails_with(&home.run(&["history", "7"]), 2, "there is no application 7");
+    let add = |start: &str, interviewer: &str| {
+        home.run(&["add", "--company", "A", "--role", "B", "--start", start, "--interviewer", interviewer])
+    };
+    fails_with(&add("2026-13-01", "a@b.example"), 2, "--start \"2026-13-01\" is not a date and time");
+    fails_with(&add("2026-12-01 10:00", "Jane <not-an-address>"), 2, "is not an email address");
+    fails_with(&home.run(&["mark", "1", "hired"]), 2, "\"hired\" is not one of applied, invited");
+
+    std::fs::write(home.config(), format!("{CONFIG}\n[policy]\nfollow_ups = 9\n")).unwrap();
+    fails_with(&home.run(&["queue"]), 2, "policy.follow_ups: 9 is out of range: policy.follow_ups must be 1..=7");
+
+    let missing = home.dir.path().join("nope.toml");
+    let output = home.command(None, &["queue", "--config", missing.to_str().unwrap()]).output().unwrap();
+    fails_with(&output, 2, "debrief init");
+}
+
+#[test]
+fn init_writes_a_config_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/config.toml");
+    let binary = env!("CARGO_BIN_EXE_debrief");
+    let run = |args: &[&str]| Command::new(binary).args(args).arg("--config").arg(&path).output().unwrap();
+    let output =
+        run(&["init", "--name", "Lena Marchetti", "--email", "lena@example.org", "--time-zone", "America/Chicago"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("name = \"Lena Marchetti\"") && text.contains("America/Chicago"));
+    debrief::config::Config::load(&path).unwrap();
+    fails_with(&run(&["init"]), 2, "already exists");
+}
