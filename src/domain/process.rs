@@ -241,7 +241,9 @@ fn plan_ended_rounds(app: &ApplicationView, context: &Context, now: Timestamp, e
         effects.push(Effect::SetRoundStatus { round: round.id, status: RoundStatus::Done });
         let zone = round.zone.as_ref().unwrap_or(context.user_zone);
         let policy = context.policy;
-        let target = add_duration(round.end, policy.thank_you_after, zone);
+        // Planned late (the daemon was off, or the interview was added afterwards), a
+        // note is due now, never in the past.
+        let target = add_duration(round.end, policy.thank_you_after, zone).max(now);
         let send_at = next_send_time(target, zone, policy.send_window, policy.send_days);
         let deadline = add_duration(round.end, policy.thank_you_deadline, zone);
         for person in &round.interviewers {
@@ -310,6 +312,7 @@ fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effe
     }
     let send_at = next_send_time(due, zone, policy.send_window, policy.send_days);
     if now >= sub_duration(send_at, policy.follow_up_draft_ahead, zone) {
+        let send_at = next_send_time(due.max(now), zone, policy.send_window, policy.send_days);
         effects.push(Effect::DraftFollowUp { series: cadence.series, number: done + 1, send_at });
         if app.state != ApplicationState::FollowingUp {
             effects.push(Effect::Transition {

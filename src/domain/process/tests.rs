@@ -224,7 +224,7 @@ fn thank_you_send_times_respect_the_send_window_in_the_interviews_zone() {
     ];
     for (start, end, expected, why) in cases {
         let mut sim = Sim::scheduled(start, end);
-        sim.tick("2026-12-08T00:00:00Z");
+        sim.tick(end);
         let notes = sim.drafts(DraftKind::ThankYou);
         assert_eq!(notes.len(), 2, "{why}");
         assert!(notes.iter().all(|d| d.send_at == ts(expected)), "{why}: got {:?}", notes[0].send_at);
@@ -594,4 +594,23 @@ fn every_transition_carries_its_cause() {
     let states: Vec<_> =
         sim.log.iter().filter_map(|e| if let Effect::Transition { to, .. } = e { Some(*to) } else { None }).collect();
     assert_eq!(states, [ApplicationState::Interviewed, ApplicationState::FollowingUp, ApplicationState::Waiting]);
+}
+
+#[test]
+fn a_note_planned_late_is_due_now_not_in_the_past() {
+    // Regression: an interview added the day after it happened got a send time in the past.
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.tick("2026-12-02T20:00:00Z");
+    assert!(sim.drafts(DraftKind::ThankYou).iter().all(|d| d.send_at == ts("2026-12-02T20:00:00Z")));
+    // At night the note waits for the window to open.
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.tick("2026-12-03T05:00:00Z");
+    assert!(sim.drafts(DraftKind::ThankYou).iter().all(|d| d.send_at == ts("2026-12-03T16:00:00Z")));
+}
+
+#[test]
+fn an_overdue_follow_up_is_due_now_not_in_the_past() {
+    let mut sim = after_thank_yous();
+    sim.tick("2026-12-10T18:00:00Z");
+    assert_eq!(sim.live_follow_ups()[0].send_at, ts("2026-12-10T18:00:00Z"));
 }
