@@ -227,6 +227,38 @@ impl Planner<'_> {
         format!("debrief.{}.{:016x}@{}", now.as_second(), fastrand::u64(..), domain)
     }
 
+    /// A draft with its recipient and times, before rendering and threading.
+    #[allow(clippy::too_many_arguments)]
+    fn blank_draft(
+        &self,
+        id: ApplicationId,
+        kind: DraftKind,
+        person: Option<PersonId>,
+        to: Vec<String>,
+        send_at: Timestamp,
+        deadline: Option<Timestamp>,
+        now: Timestamp,
+    ) -> NewDraft {
+        NewDraft {
+            application_id: id,
+            kind,
+            round_id: None,
+            person_id: person,
+            series: 0,
+            number: 0,
+            reply_to_message: None,
+            to,
+            subject: String::new(),
+            body: String::new(),
+            message_id: self.new_message_id(now),
+            in_reply_to: None,
+            references: Vec::new(),
+            send_at,
+            deadline,
+            needs_topic: false,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn draft_thank_you(
         &self,
@@ -242,24 +274,10 @@ impl Planner<'_> {
         let Some(email) = recipient.email.clone() else { return Ok(false) };
         let application = self.application(conn, id)?;
         let parent = latest_thread_message(conn, id, &email)?;
-        let draft = NewDraft {
-            application_id: id,
-            kind: DraftKind::ThankYou,
-            round_id: Some(round),
-            person_id: Some(person),
-            series: 0,
-            number: 0,
-            reply_to_message: parent.as_ref().and_then(|message| message.id),
-            to: vec![email],
-            subject: String::new(),
-            body: String::new(),
-            message_id: self.new_message_id(now),
-            in_reply_to: None,
-            references: Vec::new(),
-            send_at,
-            deadline: Some(deadline),
-            needs_topic: false,
-        };
+        let mut draft =
+            self.blank_draft(id, DraftKind::ThankYou, Some(person), vec![email], send_at, Some(deadline), now);
+        draft.round_id = Some(round);
+        draft.reply_to_message = parent.as_ref().and_then(|message| message.id);
         let draft = self.render_new(conn, &application, draft, Some(&recipient), parent.as_ref())?;
         let draft_id = store::insert_draft(conn, &draft, now)?;
         let event = format!(
@@ -297,24 +315,9 @@ impl Planner<'_> {
         };
         let email = recipient.email.clone().unwrap_or_default();
         let parent = latest_thread_message(conn, id, &email)?;
-        let draft = NewDraft {
-            application_id: id,
-            kind: DraftKind::FollowUp,
-            round_id: None,
-            person_id: Some(recipient.id),
-            series,
-            number,
-            reply_to_message: parent.as_ref().and_then(|message| message.id),
-            to: vec![email],
-            subject: String::new(),
-            body: String::new(),
-            message_id: self.new_message_id(now),
-            in_reply_to: None,
-            references: Vec::new(),
-            send_at,
-            deadline: None,
-            needs_topic: false,
-        };
+        let mut draft = self.blank_draft(id, DraftKind::FollowUp, Some(recipient.id), vec![email], send_at, None, now);
+        (draft.series, draft.number) = (series, number);
+        draft.reply_to_message = parent.as_ref().and_then(|message| message.id);
         let draft = self.render_new(conn, &application, draft, Some(&recipient), parent.as_ref())?;
         let draft_id = store::insert_draft(conn, &draft, now)?;
         let event = format!(
@@ -358,24 +361,9 @@ impl Planner<'_> {
                 }
             },
         };
-        let draft = NewDraft {
-            application_id: id,
-            kind,
-            round_id: None,
-            person_id: Some(recipient.id),
-            series: 0,
-            number: 0,
-            reply_to_message: parent.as_ref().and_then(|message| message.id),
-            to: vec![recipient.email.clone().unwrap_or_default()],
-            subject: String::new(),
-            body: String::new(),
-            message_id: self.new_message_id(now),
-            in_reply_to: None,
-            references: Vec::new(),
-            send_at,
-            deadline,
-            needs_topic: false,
-        };
+        let to = vec![recipient.email.clone().unwrap_or_default()];
+        let mut draft = self.blank_draft(id, kind, Some(recipient.id), to, send_at, deadline, now);
+        draft.reply_to_message = parent.as_ref().and_then(|message| message.id);
         let draft = self.render_new(conn, &application, draft, Some(&recipient), parent.as_ref())?;
         let draft_id = store::insert_draft(conn, &draft, now)?;
         let event = format!("{kind} {draft_id} to {} drafted", draft.to.join(", "));
