@@ -240,7 +240,7 @@ fn domain_keys(context: &MessageContext<'_>) -> Vec<String> {
 }
 
 static CAPITALISED_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\p{Lu}[\p{L}\p{N}'’.-]*(?:(?:[^\S\n]+(?:&|and|of|und|et|y|de|for)?[^\S\n]*|[^\S\n]*&[^\S\n]*)\p{Lu}[\p{L}\p{N}'’.-]*)*")
+    Regex::new(r"\p{Lu}[\p{L}\p{N}'’-]*(?:\.\p{L}[\p{L}\p{N}'’-]*)*(?:(?:[^\S\n]+(?:&|and|of|und|et|y|de|for)?[^\S\n]*|[^\S\n]*&[^\S\n]*)\p{Lu}[\p{L}\p{N}'’-]*(?:\.\p{L}[\p{L}\p{N}'’-]*)*)*")
         .expect("capitalised run pattern")
 });
 
@@ -249,7 +249,13 @@ fn is_connector(word: &str) -> bool {
 }
 
 fn strip_generic(words: &[&str]) -> Vec<String> {
-    let mut words: Vec<String> = words.iter().map(|w| w.trim_end_matches(['.', ',', '\'', '’']).to_string()).collect();
+    let mut words: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let w = w.trim_end_matches(['.', ',', '\'', '’']);
+            w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w).to_string()
+        })
+        .collect();
     while let Some(last) = words.last() {
         let lower = last.to_lowercase();
         if GENERIC_TRAILING.contains(&lower.as_str()) || lower.ends_with("-team") || is_connector(last) {
@@ -281,7 +287,7 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
         (&context.signature, 1.5),
         (&context.quoted, 0.5),
     ];
-    let mut scored: HashMap<String, (f64, usize)> = HashMap::new();
+    let mut scored: HashMap<String, (f64, usize, bool)> = HashMap::new();
     if !keys.is_empty() {
         for (text, weight) in sources {
             for run in CAPITALISED_RUN.find_iter(text) {
@@ -312,23 +318,59 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
                             })
                             .fold(0.0, f64::max);
                         if quality > 0.0 {
-                            let entry = scored.entry(phrase).or_insert((0.0, phrase_words.len()));
+                            let whole_run = start == 0 && end == words.len();
+                            let entry = scored.entry(phrase).or_insert((0.0, phrase_words.len(), false));
                             entry.0 += weight * quality;
+                            entry.2 |= whole_run;
                         }
                     }
                 }
             }
         }
     }
+    // A longer name that is written on its own somewhere ("Brightwater Analytics" in a
+    // signature) is the full form of its shorter prefixes ("Brightwater").
+    let snapshot: Vec<(String, f64)> = scored.iter().map(|(p, v)| (p.clone(), v.0)).collect();
     let best = scored
-        .into_iter()
-        .max_by(|a, b| {
-            let score_a = a.1.0 + 0.3 * a.1.1 as f64;
-            let score_b = b.1.0 + 0.3 * b.1.1 as f64;
-            score_a.partial_cmp(&score_b).unwrap_or(std::cmp::Ordering::Equal).then(a.0.len().cmp(&b.0.len()))
+        .iter()
+        .map(|(phrase, (score, words, whole_run))| {
+            let mut total = *score;
+            if *whole_run {
+                for (other, other_score) in &snapshot {
+                    if other.len() < phrase.len() && phrase.starts_with(&format!("{other} ")) {
+                        total += other_score;
+                    }
+                }
+            }
+            (phrase.clone(), total + 0.1 * *words as f64)
         })
+        .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.len().cmp(&b.0.len())))
         .map(|(phrase, _)| phrase);
-    best.or_else(|| organisation_sender_name(context)).or_else(|| at_company(context)).map(|c| clean_company(&c))
+    best.or_else(|| organisation_sender_name(context))
+        .or_else(|| domain_company(context))
+        .or_else(|| at_company(context))
+        .map(|c| clean_company(&c))
+}
+
+/// The sender's own domain as a name, when nothing in the text names the employer
+/// ("callum@zephyrline.example" → "Zephyrline").
+fn domain_company(context: &MessageContext<'_>) -> Option<String> {
+    let from = context.parsed.envelope.from.as_ref()?;
+    let domain = from.email.rsplit_once('@')?.1.to_ascii_lowercase();
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label = labels.get(labels.len().checked_sub(2)?)?;
+    if HOSTING_DOMAINS.contains(label) || context.candidate.is_some_and(|c| c.ends_with(&format!("@{domain}"))) {
+        return None;
+    }
+    let name: Vec<String> = label
+        .split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        })
+        .collect();
+    (!name.is_empty()).then(|| name.join(" "))
 }
 
 /// The sender's display name when it names an organisation ("Acme Careers").
@@ -396,7 +438,7 @@ static ROLE_CONTEXT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("role context after")
 });
 static PERSON_TITLE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\p{Lu}[\p{L}'’-]+[^\S\n]+\p{Lu}[\p{L}'’-]+[^\S\n]*(?:,|\(|-|\|)[^\S\n]*|\([^\S\n]*|\b(?:our|my|your|their|his|her|is|a|an)[^\S\n]+)$")
+    Regex::new(r"(?:(?P<name>\p{Lu}[\p{L}'’-]+[^\S\n]+\p{Lu}[\p{L}'’-]+)[^\S\n]*(?:,|\(|-|\|)[^\S\n]*|\([^\S\n]*|\b(?:our|my|your|their|his|her|is|a|an)[^\S\n]+)$")
         .expect("person title before")
 });
 static QUALIFIER_END: LazyLock<Regex> = LazyLock::new(|| {
@@ -406,7 +448,10 @@ static QUALIFIER_END: LazyLock<Regex> = LazyLock::new(|| {
 
 fn find_role(context: &MessageContext<'_>) -> Option<String> {
     let mut scored: HashMap<String, f64> = HashMap::new();
-    let sources: [(&str, f64); 3] = [(&context.subject_core, 3.0), (&context.own, 1.0), (&context.quoted, 0.5)];
+    let summaries: Vec<String> = context.events.iter().filter_map(|e| e.summary.clone()).collect();
+    let summaries = summaries.join("\n");
+    let sources: [(&str, f64); 4] =
+        [(&context.subject_core, 3.0), (&context.own, 1.0), (&summaries, 1.0), (&context.quoted, 0.5)];
     for (text, weight) in sources {
         for captures in ROLE.captures_iter(text) {
             let Some(title) = captures.name("title") else { continue };
@@ -428,15 +473,28 @@ fn find_role(context: &MessageContext<'_>) -> Option<String> {
             if ROLE_CONTEXT_BEFORE.is_match(before) || ROLE_CONTEXT_AFTER.is_match(after) {
                 score += 2.0 * weight.min(1.0) + 1.0;
             }
-            if PERSON_TITLE_BEFORE.is_match(before) || after.trim_start().starts_with(')') {
+            let person_before = PERSON_TITLE_BEFORE
+                .captures(before)
+                .is_some_and(|c| c.name("name").is_none_or(|name| plausible_name(context, name.as_str())));
+            if person_before || after.trim_start().starts_with(')') {
                 score -= 4.0;
             }
             *scored.entry(role).or_insert(0.0) += score;
         }
     }
+    // A qualified title ("Software Engineer, Payments") is the same role as its head
+    // ("Software Engineer") written more precisely: it inherits the head's support.
+    let heads: Vec<(String, f64)> = scored.iter().map(|(role, score)| (role.clone(), *score)).collect();
+    for (role, score) in scored.iter_mut() {
+        for (head, head_score) in &heads {
+            if role.len() > head.len() && role.starts_with(&format!("{head},")) && *head_score > 0.0 {
+                *score += head_score;
+            }
+        }
+    }
     scored
         .into_iter()
-        .filter(|(_, score)| *score >= 1.5)
+        .filter(|(_, score)| *score >= 1.0)
         .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.len().cmp(&b.0.len())))
         .map(|(role, _)| role)
 }
@@ -462,8 +520,6 @@ fn trim_role(role: &str) -> String {
                 | "Ihre"
                 | "Ihr"
                 | "Bewerbung"
-                | "Application"
-                | "Received:"
                 | "Offer"
                 | "Interview"
                 | "Technical"

@@ -205,6 +205,12 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("closing pattern")
 });
 
+/// A line that still talks to the reader ("We'll decide by Friday."): not a signature.
+static SENTENCE_TO_READER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:\S+\s+){0,3}?\b(?:we|i|we'll|i'll|we're|i'm|you|you'll|your)\b(?:\s+\S+){2,}[.!?]\s*$")
+        .expect("sentence to reader pattern")
+});
+
 /// Splits the sender's own text into the message and its signature (the sign-off line
 /// and everything after it, or everything after a `-- ` line).
 pub fn split_signature(own: &str) -> (String, String) {
@@ -222,7 +228,7 @@ pub fn split_signature(own: &str) -> (String, String) {
         }
         // A sign-off is followed only by a short block: names, titles, addresses.
         let tail: Vec<&str> = lines[index + 1..].iter().copied().filter(|l| !l.trim().is_empty()).collect();
-        let short_tail = tail.len() <= 14 && tail.iter().all(|l| l.len() <= 160);
+        let short_tail = tail.len() <= 14 && tail.iter().all(|l| l.len() <= 160 && !SENTENCE_TO_READER.is_match(l));
         if is_dash_separator || short_tail {
             return (lines[..index].join("\n"), lines[index..].join("\n"));
         }
@@ -439,7 +445,7 @@ mod tests {
         let (own, quoted) = split_quoted(text);
         assert_eq!(own.trim(), "Perfect - let's lock in tomorrow.\n\nCourtney");
         assert!(quoted.contains("I'm free Thursday"));
-        assert!(!quoted.contains("> "));
+        assert!(!quoted.lines().any(|line| line.starts_with('>')));
     }
 
     #[test]
