@@ -834,8 +834,8 @@ fn zone_after_date(text: &str, zones: &[ZoneMention], date: &DateMention, time: 
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        \b(?P<min>\d{2,3})[\s-]*(?:minutes?|mins?)\b
-      | \b(?P<hours>\d(?:\.\d)?|one|two|three|four|five)[\s-]*(?:hours?|hrs?)\b
+        \b(?P<min>\d{2,3})[\s-]*(?:minutes?|mins?|minuten|minutos|minuti)\b
+      | \b(?P<hours>\d(?:\.\d)?|one|two|three|four|five)[\s-]*(?:hours?|hrs?|stunden?|heures?|horas?)\b
       | \b(?P<an>an|one)[\s-]+hour\b
       | \b(?P<half>half[\s-]+an?[\s-]+hour|half-hour)\b
       | \b(?P<hh>an?\s+hour\s+and\s+a\s+half)\b

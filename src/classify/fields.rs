@@ -429,6 +429,12 @@ static ROLE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("role pattern")
 });
+/// Titles that put the head first (Spanish, French): "Ingeniero de Datos", "Développeur Backend".
+static ROLE_HEAD_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:Ingenier[oa]|Desarrollador(?:a)?|Développeu(?:r|se)|Ingénieure?|Analista|Arquitect[oa]|Architecte|Chef\s+de\s+projet|Responsable|Programador(?:a)?)\b(?:[^\S\n]+(?:de[^\S\n]+|du[^\S\n]+|des[^\S\n]+|d'|en[^\S\n]+)?\p{Lu}[\p{L}-]+){1,2}")
+        .expect("head-first role pattern")
+});
+
 static ROLE_CONTEXT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:\bthe|\bfor|\bas|\bals|\bposition\s+of|\brole\s+of|\bapply(?:ing)?\s+(?:for|to)|\bapplication\s+(?:for|to|as)|\binterview\s+for|\bcandidacy\s+for|\boffer\s+for|\bhiring\s+(?:a|an)|\bpour\s+le\s+poste\s+de|\bpara\s+el\s+puesto\s+de|\bstelle\s+als)\s+(?:the\s+|a\s+|an\s+|our\s+)?$")
         .expect("role context before")
@@ -480,6 +486,16 @@ fn find_role(context: &MessageContext<'_>) -> Option<String> {
                 score -= 4.0;
             }
             *scored.entry(role).or_insert(0.0) += score;
+        }
+    }
+    for (text, weight) in [(&context.subject_core, 3.0), (&context.own, 1.0)] {
+        for found in ROLE_HEAD_FIRST.find_iter(text) {
+            let before = &text[..found.start()];
+            let mut score = weight;
+            if ROLE_CONTEXT_BEFORE.is_match(before) || before.to_lowercase().trim_end().ends_with(" de") {
+                score += 2.0;
+            }
+            *scored.entry(found.as_str().to_string()).or_insert(0.0) += score;
         }
     }
     // A qualified title ("Software Engineer, Payments") is the same role as its head
@@ -776,7 +792,7 @@ static LABELLED_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting)\s+(?:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\))?(?:,?\s+and\s+({NAME}))?"
+        r"(?:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con)\s+(?:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\))?(?:,?\s+and\s+({NAME}))?"
     ))
     .expect("with name")
 });
@@ -789,7 +805,7 @@ static FIRST_NAME_AND_ME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("first name and me")
 });
 static INTERVIEWER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:engineer\w*|lead|manager|director|head|vp|cto|ceo|cfo|principal|architect|developer|scientist|sre|designer|founder|programmer|analyst|staff|product|partner\s+engineer)\b")
+    Regex::new(r"(?i)\b(?:engineer\w*|\w*lead|manager|director|head|vp|cto|ceo|cfo|principal|architect|developer|scientist|sre|designer|founder|programmer|analyst|staff|product|partner\s+engineer)\b")
         .expect("interviewer title")
 });
 

@@ -165,7 +165,7 @@ const FEATURE_SPECS: &[Spec] = &[
         K::Rejection,
         3.0,
         Own,
-        r"\b(?:not|n't|no\s+longer|unable\s+to|decided\s+not\s+to|won't|will\s+not|cannot|can't)\s+(?:be\s+)?(?:moving|move|proceed|proceeding|going|progress|progressing|advance|advancing|continue|continuing|taking)\s+(?:forward\s+|ahead\s+|further\s+)?(?:with\s+)?(?:your|the|this)\s+(?:application|candidacy|candidature|profile|process)",
+        r"\b(?:not|n't|no\s+longer|unable\s+to|decided\s+not\s+to|won't|will\s+not|cannot|can't)\s+(?:be\s+)?(?:able\s+to\s+)?(?:moving|move|proceed|proceeding|going|progress|progressing|advance|advancing|continue|continuing|taking)\s+(?:forward\s+|ahead\s+|further\s+)?(?:with\s+)?(?:your|the|this)\s+(?:application|candidacy|candidature|profile|process)",
     ),
     (
         "rejection.not_progress",
@@ -339,13 +339,20 @@ const FEATURE_SPECS: &[Spec] = &[
         Own,
         r"\b(?:sign|countersign|accept|review)\s+(?:and\s+\w+\s+)?(?:the|your)\s+(?:offer|letter|contract)",
     ),
+    (
+        "offer.bring_you_on",
+        K::Offer,
+        3.0,
+        Own,
+        r"\b(?:bring|have|welcome)\s+you\s+(?:on\s+board|onboard|aboard)\b|\b(?:want|like|love)\s+to\s+hire\s+you\b",
+    ),
     ("offer.welcome_aboard", K::Offer, 1.0, Own, r"\bwelcome\s+(?:you\s+)?(?:aboard|to\s+the\s+team)\b"),
     (
         "offer.german",
         K::Offer,
         3.0,
         Own,
-        r"\b(?:vertragsangebot|ein\s+angebot\s+(?:machen|unterbreiten)|freuen\s+uns,?\s+ihnen\s+(?:die|eine)\s+(?:stelle|position)\s+anzubieten)",
+        r"\b(?:vertragsangebot|ein\s+angebot\s+(?:machen|unterbreiten)|freuen\s+uns,?\s+ihnen\s+(?:die|eine)\s+(?:stelle|position)\s+anzubieten|\bstelle\b[^.]{0,60}\banbieten\b|angebot\s+für\s+die\s+stelle)",
     ),
     (
         "offer.french",
@@ -566,7 +573,7 @@ const FEATURE_SPECS: &[Spec] = &[
         K::InterviewRescheduled,
         3.0,
         Own,
-        r"\b(?:moved|rescheduled|pushed|shifted|bumped|changed|postponed|switched)\b[^.!?]{0,80}?\bto\s+(?:(?:next\s+|this\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow)|[a-z]{3,9}\s+\d{1,2}\b|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}|\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2})",
+        r"\b(?:moved|rescheduled|pushed|shifted|bumped|changed|postponed|switched|(?:had|have|need|needed|going)\s+to\s+(?:move|push|shift|reschedule|bump))\b[^.!?]{0,80}?\bto\s+(?:(?:next\s+|this\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow)|[a-z]{3,9}\s+\d{1,2}\b|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}|\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2})",
     ),
     (
         "rescheduled.reschedule",
@@ -681,7 +688,7 @@ const FEATURE_SPECS: &[Spec] = &[
         K::InterviewConfirmation,
         2.5,
         Own,
-        r"\b(?:bestätigen?\s+(?:ihnen\s+)?(?:den|ihren)\s+termin|termin\s+(?:ist\s+)?bestätigt|eingeplant)",
+        r"\b(?:bestätigen?\s+(?:wir\s+)?(?:ihnen\s+)?(?:den|ihren)\s+termin|termin\s+(?:ist\s+)?bestätigt|eingeplant)",
     ),
     (
         "confirmation.french",
@@ -732,7 +739,7 @@ const FEATURE_SPECS: &[Spec] = &[
         K::InterviewInvitation,
         2.5,
         Own,
-        r"\b(?:pick|choose|select|book|grab|find|reserve)\s+(?:a|one|your|the|some)?\s*(?:time|slot|date|time\s+slot|timeslot)s?\b|\b(?:one\s+of\s+)?the\s+following\s+(?:times|slots|dates|windows)\b|\bbook\s+(?:a\s+)?(?:slot|time|call|meeting)",
+        r"\b(?:pick|choose|select|book|grab|find|reserve)\s+(?:a|an|one|your|the|some|any)?\s*(?:open\s+|available\s+|convenient\s+|free\s+)?(?:time|slot|date|time\s+slot|timeslot)s?\b|\b(?:one\s+of\s+)?the\s+following\s+(?:times|slots|dates|windows)\b|\bbook\s+(?:a\s+)?(?:slot|time|call|meeting)",
     ),
     (
         "invitation.availability",
@@ -746,7 +753,7 @@ const FEATURE_SPECS: &[Spec] = &[
         K::InterviewInvitation,
         2.0,
         Own,
-        r"\b(?:when|what\s+times?|which\s+days?)\s+(?:are|would|will)\s+you\s+(?:be\s+)?(?:available|free)\b|\b(?:would|do|are)\s+you\s+(?:have|be)\s+(?:available|free|open)\b|\bwould\s+you\s+have\s+(?:\d+|some|a\s+few)\s+minutes",
+        r"\b(?:when|what\s+times?|which\s+days?)\s+(?:are|would|will)\s+you\s+(?:be\s+)?(?:available|free)\b|\b(?:would|do|are|will)\s+you\s+(?:have|be\s+)?(?:available|free|open)\b|\bwould\s+you\s+have\s+(?:\d+|some|a\s+few)\s+minutes",
     ),
     (
         "invitation.like_to_schedule",
