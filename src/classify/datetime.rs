@@ -14,6 +14,7 @@
 //! Every relative expression is read against a reference date and time that the caller
 //! takes from the `Date` header in the sender's own offset. Nothing here reads a clock.
 
+use super::text::{ceil_boundary, floor_boundary};
 use jiff::civil::{self, Date, Time, Weekday};
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp, ToSpan};
@@ -849,8 +850,8 @@ pub fn find_duration(text: &str) -> Option<SignedDuration> {
     let lower = text.to_ascii_lowercase();
     for captures in DURATION.captures_iter(&lower) {
         let Some(whole) = captures.get(0) else { continue };
-        let after = &lower[whole.end()..lower.len().min(whole.end() + 12)];
-        let before = &lower[whole.start().saturating_sub(12)..whole.start()];
+        let after = &lower[whole.end()..floor_boundary(&lower, whole.end() + 12)];
+        let before = &lower[ceil_boundary(&lower, whole.start().saturating_sub(12))..whole.start()];
         // "held for 48 hours", "within 24 hours", "2 hours ago" are not meeting lengths.
         if before.contains("within") || before.contains("held for") || after.trim_start().starts_with("ago") {
             continue;
@@ -1064,9 +1065,12 @@ pub fn find_return_date(text: &str, reference: Date) -> Option<Date> {
             .expect("return pattern")
     });
     for captures in RETURN.captures_iter(text) {
+        // "through January 4" is the last day away; "until January 4" usually the day back.
         let (rest, day_after) = match (captures.name("rest"), captures.name("rest2")) {
             (Some(rest), _) => (rest.as_str(), false),
-            (None, Some(rest)) => (rest.as_str(), true),
+            (None, Some(rest)) => {
+                (rest.as_str(), captures.name("through").is_some_and(|t| t.as_str().eq_ignore_ascii_case("through")))
+            }
             _ => continue,
         };
         let dates = date_mentions(rest, reference);

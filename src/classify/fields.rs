@@ -19,6 +19,7 @@ use super::calendar::{CalendarEvent, CalendarPerson};
 use super::datetime::{self, Slot};
 use super::envelope;
 use super::kinds::MessageContext;
+use super::text::ceil_boundary;
 use super::{Classification, InterviewFacts, MessageKind, Participant};
 use jiff::civil;
 use regex::Regex;
@@ -628,7 +629,7 @@ fn choose_slot(context: &MessageContext<'_>, kind: MessageKind, slots: &[Slot]) 
             .iter()
             .filter(|slot| {
                 let at = slot.date_position.min(slot.position);
-                !PREVIOUS_SLOT.is_match(&context.own[at.saturating_sub(60)..at])
+                !PREVIOUS_SLOT.is_match(&context.own[ceil_boundary(&context.own, at.saturating_sub(60))..at])
             })
             .collect();
         if fresh.is_empty() { slots.iter().collect() } else { fresh }

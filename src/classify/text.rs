@@ -83,6 +83,24 @@ pub fn extract_body(message: &Message<'_>) -> Body {
     body
 }
 
+/// The largest char boundary at or below `index` (for windows cut by byte counts).
+pub fn floor_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// The smallest char boundary at or above `index`.
+pub fn ceil_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index += 1;
+    }
+    index
+}
+
 fn truncate(text: &str) -> &str {
     if text.len() <= MAX_TEXT_BYTES {
         return text;
