@@ -43,7 +43,7 @@ pub fn read_envelope(message: &Message<'_>) -> ParsedEnvelope {
     envelope.reply_to = message.reply_to().and_then(|address| mailboxes(address).into_iter().next());
     envelope.to = message.to().map(mailboxes).unwrap_or_default();
     envelope.cc = message.cc().map(mailboxes).unwrap_or_default();
-    envelope.subject = message.subject().map(|subject| collapse_whitespace(subject)).filter(|s| !s.is_empty());
+    envelope.subject = message.subject().map(collapse_whitespace).filter(|s| !s.is_empty());
     if let Some(date) = message.date()
         && let Some((timestamp, offset, local)) = convert_date(date)
     {

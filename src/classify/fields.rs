@@ -305,11 +305,10 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
                         let quality = keys
                             .iter()
                             .map(|key| {
-                                if plain == *key || with_and == *key {
-                                    1.0
-                                } else if key.len() >= 4
-                                    && (plain.starts_with(key.as_str()) || with_and.starts_with(key.as_str()))
-                                {
+                                let exact = plain == *key || with_and == *key;
+                                let extends_key = key.len() >= 4
+                                    && (plain.starts_with(key.as_str()) || with_and.starts_with(key.as_str()));
+                                if exact || extends_key {
                                     1.0
                                 } else if plain.len() >= 5 && key.starts_with(plain.as_str()) {
                                     0.8
