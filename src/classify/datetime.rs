@@ -687,8 +687,30 @@ pub fn time_mentions(text: &str) -> Vec<TimeMention> {
             .map(|z| z.zone.clone());
         mentions.push(TimeMention { start: whole.start(), end: whole.end(), from, to, zone, at_line_start });
     }
+    // "Tuesday at 11": a bare hour after "at" is a time too, read in business hours.
+    for captures in BARE_AT_HOUR.captures_iter(&lower) {
+        let (Some(whole), Some(hour)) = (captures.get(0), captures.get(1)) else { continue };
+        let next = lower.as_bytes().get(hour.end()).copied();
+        if matches!(next, Some(b':' | b'.' | b'h' | b'/' | b'-' | b',')) || next.is_some_and(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if mentions.iter().any(|m| m.start < whole.end() && whole.start() < m.end) {
+            continue;
+        }
+        let Some(raw) = raw_time(hour.as_str(), None, None).filter(|r| (1..=12).contains(&r.hour)) else { continue };
+        let Ok(from) = Time::new(to_24h(raw, None), 0, 0, 0) else { continue };
+        let zone = zones
+            .iter()
+            .find(|z| z.start >= hour.end() && z.start - hour.end() <= 4 && !text[hour.end()..z.start].contains('\n'))
+            .map(|z| z.zone.clone());
+        mentions.push(TimeMention { start: hour.start(), end: hour.end(), from, to: None, zone, at_line_start: false });
+    }
+    mentions.sort_by_key(|m| m.start);
     mentions
 }
+
+static BARE_AT_HOUR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:at|um|à|a\s+las)\s+(\d{1,2})\b").expect("bare hour pattern"));
 
 fn range_end(captures: &regex::Captures<'_>, first: RawTime, second: Option<RawTime>) -> Option<Time> {
     let second = second?;
@@ -911,6 +933,10 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     .expect("period pattern")
 });
 
+static BY_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:by|before|until|till|no\s+later\s+than|on\s+or\s+before)\s+(?:the\s+)?").expect("by date pattern")
+});
+
 /// A relative period found in a sentence, with the first day a follow-up is allowed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Period {
@@ -1043,7 +1069,7 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
                 match part.as_str() {
                     "early" => add_days(first, 10),
                     "beginning of" | "start of" => add_days(first, 7),
-                    "mid" => add_days(first, 20),
+                    "mid" => add_days(first, 15),
                     _ => first.checked_add(1.month()).ok(),
                 }
             })
@@ -1052,6 +1078,17 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
         };
         if let Some(reply_after) = reply_after.filter(|d| *d > reference) {
             periods.push(Period { phrase: whole.as_str().trim().to_string(), reply_after });
+        }
+    }
+    // "by 12/18", "before 15.01.", "no later than January 8th, 2027": any written date.
+    for found in BY_DATE.find_iter(&lower) {
+        let rest_end = floor_boundary(&lower, found.end() + 40);
+        let rest = &lower[found.end()..rest_end];
+        if let Some(date) = date_mentions(rest, reference).into_iter().find(|d| d.explicit && d.start == 0)
+            && let Some(reply_after) = add_days(date.date, 1).filter(|d| *d > reference)
+            && !periods.iter().any(|p| p.reply_after == reply_after)
+        {
+            periods.push(Period { phrase: format!("{}{}", found.as_str(), &rest[..date.end]), reply_after });
         }
     }
     periods
@@ -1184,6 +1221,7 @@ mod tests {
             ),
             ("on Thursday at 3pm Eastern", reference(2027, 3, 1, 9), 0, "2027-03-04T20:00:00Z", None),
             ("le jeudi 4 mars à 14h00", reference(2027, 3, 1, 9), 3600, "2027-03-04T13:00:00Z", None),
+            ("I sent an invite for Tuesday at 11 PT", reference(2027, 3, 1, 9), 0, "2027-03-02T19:00:00Z", None),
         ];
         for (text, reference, default, start, end) in table {
             let (got_start, got_end) = slot(text, *reference, *default);
