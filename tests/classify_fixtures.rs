@@ -26,7 +26,7 @@ fn every_fixture_gets_its_label() {
             Case { file, expected, got }
         })
         .collect();
-    assert!(cases.len() >= 18);
+    assert!(cases.len() >= 26);
     let report = evaluate(&cases);
     assert_eq!(report.kind_correct, report.total, "{}", report.render());
     assert!(report.fields_percent() >= 95.0, "{}", report.render());
@@ -59,6 +59,14 @@ fn kinds_of_the_fixtures() {
         ("f16-ack-quoting-rejection.eml", MessageKind::Acknowledgement),
         ("f17-teams-invite-pacific.eml", MessageKind::InterviewConfirmation),
         ("f18-not-selected-html.eml", MessageKind::Rejection),
+        ("f19-agency-recruiter-gmail.eml", MessageKind::InterviewConfirmation),
+        ("f20-timeline-be-in-touch.eml", MessageKind::Timeline),
+        ("f21-bulk-ats-invitation.eml", MessageKind::InterviewInvitation),
+        ("f22-ack-not-a-reply.eml", MessageKind::Acknowledgement),
+        ("f23-not-move-you-forward.eml", MessageKind::Rejection),
+        ("f24-timeline-numeric-date.eml", MessageKind::Timeline),
+        ("f25-ooo-auto-generated.eml", MessageKind::AutoReply),
+        ("f26-reminder.eml", MessageKind::InterviewConfirmation),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");

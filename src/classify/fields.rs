@@ -421,7 +421,7 @@ fn clean_company(company: &str) -> String {
 // ---------------------------------------------------------------------------------
 // Role
 
-const TITLE_HEADS: &str = "Engineer|Developer|Programmer|Architect|Scientist|Analyst|Designer|Manager|Director|Lead|Specialist|Consultant|Administrator|Researcher|Technician|SRE|Intern|Entwickler|Entwicklerin|Ingenieur|Ingenieurin|Développeur|Développeuse|Ingénieur|Ingeniero|Ingeniera|Desarrollador|Desarrolladora|Officer|Strategist|Writer|Marketer|Accountant|Editor|Producer|Artist|Animator|Tester|Owner";
+const TITLE_HEADS: &str = "Engineer|Developer|Programmer|Architect|Scientist|Analyst|Designer|Manager|Director|Lead|Specialist|Consultant|Administrator|Researcher|Technician|SRE|Intern|Entwickler|Entwicklerin|Ingenieur|Ingenieurin|Développeur|Développeuse|Ingénieur|Ingeniero|Ingeniera|Desarrollador|Desarrolladora|Officer|Strategist|Writer|Marketer|Accountant|Editor|Producer|Artist|Animator|Tester|Owner|Executive|Representative|Associate|Assistant|Coordinator|Advocate|Nurse|Teacher|Counsel|Attorney|Economist|Statistician|Planner|Buyer|Chemist|Physicist|Mathematician|Technologist";
 
 static ROLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -558,9 +558,10 @@ fn trim_role(role: &str) -> String {
 
 fn is_not_a_role(role: &str) -> bool {
     let lower = role.to_lowercase();
-    ["hiring manager", "engineering manager conversation", "account manager", "talent", "recruit", "coordinator"]
+    ["hiring manager", "engineering manager conversation", "talent", "people partner", "hr "]
         .iter()
-        .any(|bad| lower.starts_with(bad) || lower.contains("recruit"))
+        .any(|bad| lower.starts_with(bad))
+        || ["recruit", "talent acquisition", "sourc"].iter().any(|bad| lower.contains(bad))
 }
 
 // ---------------------------------------------------------------------------------

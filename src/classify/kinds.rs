@@ -257,11 +257,14 @@ const FEATURE_SPECS: &[Spec] = &[
     ("confirmation.event_scheduled", K::InterviewConfirmation, 2.5, Own, r"\byour\s+(?:event|interview|call|meeting|appointment|session|booking)\s+(?:has\s+been|is)\s+(?:scheduled|confirmed|booked)"),
     ("confirmation.itinerary", K::InterviewConfirmation, 1.5, Own, r"\b(?:here\s+is|here's|below\s+is|find\s+below)\s+(?:your|the)\s+(?:schedule|itinerary|agenda|plan)\b|\bitinerary\b"),
     ("confirmation.all_set", K::InterviewConfirmation, 1.5, Own, r"\b(?:you're|you\s+are|we're|we\s+are)\s+all\s+set\b"),
+    ("confirmation.takes_place", K::InterviewConfirmation, 2.0, Own, r"\b(?:interview|call|meeting|chat|onsite|on-site|session|conversation|screen|panel)\s+(?:is|will\s+be|will\s+take\s+place|takes\s+place|is\s+scheduled)\s+(?:on|at|for|this|next|tomorrow)\b"),
+    ("confirmation.reminder", K::InterviewConfirmation, 1.5, Own, r"\b(?:a\s+)?(?:friendly\s+|quick\s+)?reminder\b[^.]{0,40}\b(?:interview|call|onsite|on-site|screen|session)"),
     ("confirmation.details_block", K::InterviewConfirmation, 1.0, Own, r"(?m)^\s*(?:when|date|time|where|who|panel|interviewers?)\s*:"),
     ("confirmation.german", K::InterviewConfirmation, 2.5, Own, r"\b(?:bestätigen?\s+(?:wir\s+)?(?:ihnen\s+)?(?:den|ihren)\s+termin|termin\s+(?:ist\s+)?bestätigt|eingeplant)"),
     ("confirmation.french", K::InterviewConfirmation, 2.5, Own, r"\b(?:je\s+vous\s+confirme|confirmons\s+(?:votre|notre)\s+(?:entretien|rendez-vous))"),
     ("confirmation.spanish", K::InterviewConfirmation, 2.5, Own, r"\b(?:te\s+confirmo|confirmamos\s+(?:tu|su)\s+entrevista)"),
     ("confirmation.subject", K::InterviewConfirmation, 1.5, Subject, r"\b(?:confirmed|confirmation|invitation|einladung|bestätigung|scheduled)\b"),
+    ("confirmation.reminder_subject", K::InterviewConfirmation, 1.5, Subject, r"\breminder\b"),
     // Invitation.
     ("invitation.invite_you", K::InterviewInvitation, 3.0, Own, r"\b(?:like|love|happy|pleased|excited|delighted|glad|want)\s+to\s+invite\s+you\b|\binvit(?:e|ing)\s+you\s+to\s+(?:an?\s+|the\s+|our\s+)?(?:[\w-]+\s+){0,3}?(?:interview|conversation|call|chat|round|onsite|on-site|panel|meeting|screen|assessment|next\s+step)"),
     ("invitation.has_invited_you", K::InterviewInvitation, 2.5, Own, r"\bhas\s+invited\s+you\s+to\b"),
@@ -282,6 +285,7 @@ const FEATURE_SPECS: &[Spec] = &[
     ("timeline.wait", K::Timeline, 2.0, Own, r"\b(?:hang\s+tight|please\s+(?:wait|bear\s+with)|be\s+patient|bear\s+with\s+(?:me|us)|stay\s+tuned|keep\s+you\s+(?:posted|updated|informed)|as\s+soon\s+as\s+(?:i|we)\s+(?:know|hear|have)|no\s+(?:update|news|decision)\s+(?:yet|to\s+share)|(?:reach|get)\s+(?:out|back)\b[^.]{0,40}\b(?:once|when|after|as\s+soon\s+as)\b)"),
     ("timeline.still_deciding", K::Timeline, 1.0, Own, r"\b(?:still|currently)\s+(?:reviewing|interviewing|meeting|speaking|talking|waiting|gathering|collecting|finali[sz]ing)\b|\bwrapping\s+up\b"),
     ("timeline.check_back", K::Timeline, 2.5, Own, r"\bcheck\s+back\b|\bcircle\s+back\b"),
+    ("timeline.we_will_be_in_touch", K::Timeline, 2.0, Own, r"\b(?:we|i)(?:'ll|\s+will|\s+shall)\s+(?:be\s+in\s+touch|reach\s+out|get\s+back\s+to\s+you|circle\s+back|follow\s+up|let\s+you\s+know|come\s+back\s+to\s+you)\b"),
     ("timeline.will_update", K::Timeline, 1.5, Own, r"\b(?:decision|feedback|an\s+update)\s+(?:by|within|in|early|later|next|this|soon|to\s+share)\b|\b(?:will|'ll)\s+(?:update|inform|get\s+back\s+to)\s+you\b|\bhear\s+(?:back\s+)?from\s+(?:me|us)\b"),
     ("timeline.german", K::Timeline, 2.5, Own, r"\b(?:melden\s+uns|rückmeldung|bescheid\s+geben)"),
     ("timeline.french", K::Timeline, 2.5, Own, r"\b(?:reviendrons\s+vers\s+vous|tiendrons\s+au\s+courant|retour\s+d'ici)"),
@@ -491,7 +495,11 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
     } else if s(K::AutoReply) >= 3.0 && outcome < 3.0 && context.events.is_empty() {
         let confidence = (0.7 + 0.04 * s(K::AutoReply)).min(0.92);
         decide(K::AutoReply, confidence, "out-of-office wording in the sender's own text, no outcome, no calendar")
-    } else if parsed.bulk_header && context.events.is_empty() && outcome < 3.0 {
+    } else if parsed.bulk_header
+        && context.events.is_empty()
+        && outcome < 3.0
+        && (max_kind_score(&scores) < 2.5 || s(K::Unrelated) >= max_kind_score(&scores))
+    {
         decide(K::Unrelated, 0.93, "bulk mail (Precedence: bulk/list or List-Id) with no outcome or calendar")
     } else if s(K::Rejection) >= 2.5 && s(K::Rejection) >= s(K::Offer) {
         let margin = s(K::Rejection) - s(K::Offer).max(s(K::Timeline));
@@ -571,7 +579,11 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
         )
     } else if s(K::ApplicationReceived) >= 2.5 {
         decide(K::ApplicationReceived, 0.75, "application receipt wording")
-    } else if context.is_reply && !parsed.bulk_header && has_recruiting_context(context) && !from_robot {
+    } else if (context.is_reply || (s(K::Acknowledgement) >= 1.0 && context.own.trim().len() < 600))
+        && !parsed.bulk_header
+        && has_recruiting_context(context)
+        && !from_robot
+    {
         let confidence = if s(K::Acknowledgement) > 0.0 { 0.8 } else { 0.65 };
         decide(K::Acknowledgement, confidence, "a human reply in a hiring thread with no outcome, time or timeline")
     } else {
