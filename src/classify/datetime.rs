@@ -204,8 +204,9 @@ pub fn zone_from_word(word: &str) -> Option<ZoneSpec> {
 }
 
 fn parse_utc_offset(text: &str) -> Option<i32> {
-    static OFFSET: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^(?i:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$").expect("offset pattern"));
+    static OFFSET: LazyLock<Regex> = LazyLock::new(|| {
+        super::word_regex(r"^(?i:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$").expect("offset pattern")
+    });
     let captures = OFFSET.captures(text)?;
     let hours: i32 = captures.get(2)?.as_str().parse().ok()?;
     let minutes: i32 = captures.get(3).map_or(Some(0), |m| m.as_str().parse().ok())?;
@@ -218,7 +219,7 @@ fn parse_utc_offset(text: &str) -> Option<i32> {
 
 /// Zone mentions in prose: abbreviations (case-sensitive), zone words and "X time".
 static ZONE_MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    super::word_regex(
         r"(?x)
         (?i:(?:utc|gmt)\s*[+-]\s*\d{1,2}(?::?\d{2})?)
       | \b(?:ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|AKST|HST|UTC|GMT|BST|CET|CEST|MEZ|MESZ|EET|EEST|WET|IST|AEDT|AEST|ACDT|AWST|NZDT|NZST|JST|KST|SGT|HKT|BRT)\b
@@ -381,7 +382,7 @@ static WEEKDAYS_RE: LazyLock<String> = LazyLock::new(|| alternation(WEEKDAY_NAME
 static EXPLICIT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     let months = &*MONTHS_RE;
     let weekdays = &*WEEKDAYS_RE;
-    Regex::new(&format!(
+    super::word_regex(&format!(
         r"(?x)
         \b(?:(?P<wd1>{weekdays})\.?,?\s+)?(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:of\s+|de\s+)?(?P<m1>{months})\b\.?(?:,?\s+(?:de\s+)?(?P<y1>\d{{4}}))?
       | \b(?:(?P<wd2>{weekdays})\.?,?\s+)?(?P<m2>{months})\b\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>\d{{4}}))?
@@ -395,9 +396,10 @@ static EXPLICIT_DATE: LazyLock<Regex> = LazyLock::new(|| {
 
 static RELATIVE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     let weekdays = &*WEEKDAYS_RE;
-    Regex::new(&format!(
+    super::word_regex(&format!(
         r"(?x)
-        \b(?P<rel>the\s+day\s+after\s+tomorrow|tomorrow|today|tonight|this\s+(?:morning|afternoon|evening)|demain|aujourd'hui|übermorgen)\b
+        \b(?P<rel>the\s+day\s+after\s+tomorrow|tomorrow|today|tonight|this\s+(?:morning|afternoon|evening)|demain|aujourd'hui)\b
+      | (?P<ueber>übermorgen)
       | (?:^|[^a-zà-ÿ])(?P<morgen>morgen)\b
       | \b(?:(?P<q>next|this|coming|on|this\s+coming)\s+)?(?P<wd>{weekdays})\b(?:\s+the\s+(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\b)?
       | \bthe\s+(?P<nth>\d{{1,2}})(?:st|nd|rd|th)\b
@@ -496,14 +498,16 @@ pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
     }
     for captures in RELATIVE_DATE.captures_iter(&lower) {
         let Some(whole) = captures.get(0) else { continue };
-        let (start, end) = match captures.name("morgen") {
+        let (start, end) = match captures.name("morgen").or(captures.name("ueber")) {
             Some(m) => (m.start(), m.end()),
             None => (whole.start(), whole.end()),
         };
         if mentions.iter().any(|m| start < m.end && m.start < end) {
             continue;
         }
-        let date = if let Some(relative) = captures.name("rel") {
+        let date = if captures.name("ueber").is_some() {
+            add_days(reference, 2)
+        } else if let Some(relative) = captures.name("rel") {
             match relative.as_str() {
                 "tomorrow" | "demain" => add_days(reference, 1),
                 "the day after tomorrow" | "übermorgen" => add_days(reference, 2),
@@ -567,7 +571,7 @@ pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
 }
 
 static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    super::word_regex(
         r"(?x)
         (?P<h1>\d{1,2})(?:(?::|h)(?P<m1>\d{2}))?\s*(?P<ap1>a\.?m\.?|p\.?m\.?)?
         (?:\s*(?:-|to|until|till|bis|à)\s*
@@ -710,7 +714,7 @@ pub fn time_mentions(text: &str) -> Vec<TimeMention> {
 }
 
 static BARE_AT_HOUR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:at|um|à|a\s+las)\s+(\d{1,2})\b").expect("bare hour pattern"));
+    LazyLock::new(|| super::word_regex(r"\b(?:at|um|à|a\s+las)\s+(\d{1,2})\b").expect("bare hour pattern"));
 
 fn range_end(captures: &regex::Captures<'_>, first: RawTime, second: Option<RawTime>) -> Option<Time> {
     let second = second?;
@@ -855,7 +859,7 @@ fn zone_after_date(text: &str, zones: &[ZoneMention], date: &DateMention, time: 
 }
 
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    super::word_regex(
         r"(?x)
         \b(?P<min>\d{2,3})[\s-]*(?:minutes?|mins?|minuten|minutos|minuti)\b
       | \b(?P<hours>\d(?:\.\d)?|one|two|three|four|five)[\s-]*(?:hours?|hrs?|stunden?|heures?|horas?)\b
@@ -909,7 +913,7 @@ pub fn find_duration(text: &str) -> Option<SignedDuration> {
 static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     let weekdays = &*WEEKDAYS_RE;
     let months = &*MONTHS_RE;
-    Regex::new(&format!(
+    super::word_regex(&format!(
         r"(?x)
         (?P<eod_tomorrow>(?:end\s+of\s+(?:the\s+)?(?:business\s+)?day|eod|close\s+of\s+business|cob)\s+tomorrow|tomorrow(?:\s+(?:morning|afternoon|evening|night))?)
       | (?P<today>(?:end\s+of\s+(?:the\s+)?(?:business\s+)?day|\beod\b|close\s+of\s+business|\bcob\b)(?:\s+today)?|\btoday\b|\btonight\b|later\s+today)
@@ -934,7 +938,8 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static BY_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:by|before|until|till|no\s+later\s+than|on\s+or\s+before)\s+(?:the\s+)?").expect("by date pattern")
+    super::word_regex(r"\b(?:by|before|until|till|no\s+later\s+than|on\s+or\s+before)\s+(?:the\s+)?")
+        .expect("by date pattern")
 });
 
 /// A relative period found in a sentence, with the first day a follow-up is allowed.
@@ -1098,7 +1103,7 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
 /// January 4", "out of the office through January 4" (back the day after).
 pub fn find_return_date(text: &str, reference: Date) -> Option<Date> {
     static RETURN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(?P<back>back|return(?:ing)?|returns|zurück|de retour|de vuelta)\b(?P<rest>[^.\n]{0,60})|\b(?P<through>through|until|till|bis|jusqu'au|hasta)\b(?P<rest2>[^.\n]{0,40})")
+        super::word_regex(r"(?i)\b(?P<back>back|return(?:ing)?|returns|zurück|de retour|de vuelta)\b(?P<rest>[^.\n]{0,60})|\b(?P<through>through|until|till|bis|jusqu'au|hasta)\b(?P<rest2>[^.\n]{0,40})")
             .expect("return pattern")
     });
     for captures in RETURN.captures_iter(text) {

@@ -957,10 +957,15 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
 
 /// A full name elsewhere in the message for a first name ("Tomás" → "Tomás Ibarra").
 fn complete_name(context: &MessageContext<'_>, first: &str) -> Option<String> {
-    let pattern = Regex::new(&format!(r"\b{}[^\S\n]+\p{{Lu}}[\p{{L}}'’-]+", regex::escape(first))).ok()?;
     for text in [&context.own, &context.quoted, &context.signature] {
-        if let Some(found) = pattern.find(text) {
-            return Some(found.as_str().split_whitespace().collect::<Vec<_>>().join(" "));
+        for (at, _) in text.match_indices(first) {
+            let starts_word = text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+            let rest = &text[at + first.len()..];
+            let Some(after) = rest.strip_prefix(' ') else { continue };
+            let surname: String = after.chars().take_while(|c| c.is_alphabetic() || *c == '\'' || *c == '-').collect();
+            if starts_word && surname.chars().next().is_some_and(char::is_uppercase) && surname.chars().count() > 1 {
+                return Some(format!("{first} {surname}"));
+            }
         }
     }
     all_mailboxes(context)

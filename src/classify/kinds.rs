@@ -46,13 +46,13 @@ pub struct MessageContext<'a> {
 }
 
 static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:(?:re|aw|sv|vs|antw|r|rif|tr|wg|fw|fwd|rv|enc)\s*(?:\[\d+\])?\s*:\s*)+")
+    super::word_regex(r"(?i)^\s*(?:(?:re|aw|sv|vs|antw|r|rif|tr|wg|fw|fwd|rv|enc)\s*(?:\[\d+\])?\s*:\s*)+")
         .expect("reply prefix pattern")
 });
 static FORWARD_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:fw|fwd|wg|tr|rv|enc)\s*:").expect("forward prefix pattern"));
+    LazyLock::new(|| super::word_regex(r"(?i)^\s*(?:fw|fwd|wg|tr|rv|enc)\s*:").expect("forward prefix pattern"));
 static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.|mailto:)[^\s<>()]+").expect("url pattern"));
+    LazyLock::new(|| super::word_regex(r"(?i)\b(?:https?://|www\.|mailto:)[^\s<>()]+").expect("url pattern"));
 
 /// Blanks out URLs, keeping byte offsets, so that links never look like dates or words.
 pub fn mask_urls(text: &str) -> String {
@@ -233,10 +233,10 @@ const FEATURE_SPECS: &[Spec] = &[
     ("cancelled.will_not_happen", K::InterviewCancelled, 1.5, Own, r"\b(?:will\s+not|won't|no\s+longer)\s+(?:go\s+ahead|take\s+place|happen|be\s+(?:able\s+to\s+)?(?:go\s+ahead|happen))"),
     ("cancelled.postponed_indefinitely", K::InterviewCancelled, 2.5, Own, r"\bpostpone(?:d)?\b[^.]{0,40}\b(?:until\s+further\s+notice|indefinitely)\b"),
     ("cancelled.german", K::InterviewCancelled, 2.5, Own, r"\b(?:absagen|abgesagt|storniert)\b"),
-    ("cancelled.french", K::InterviewCancelled, 2.5, Own, r"\b(?:annuler|annulé|annulée|annulons|annulation)\b"),
+    ("cancelled.french", K::InterviewCancelled, 2.5, Own, r"\b(?:annuler|annulation|annulons|annulée?)"),
     ("cancelled.spanish", K::InterviewCancelled, 2.5, Own, r"\b(?:cancelar|cancelada|cancelado|cancelamos)\b"),
     ("cancelled.offered_link", K::InterviewCancelled, -2.0, Own, r"\b(?:if\s+you\s+(?:need|have)\s+to|need\s+to\s+make\s+changes|want\s+to|wish\s+to)\s+(?:reschedule\s+or\s+)?cancel\b|\bcancel\s*:"),
-    ("cancelled.subject", K::InterviewCancelled, 3.0, Subject, r"^(?:cancel+ed|cancel+ation|abgesagt|annulé|cancelad[oa])\b|\bcancel+ed\b"),
+    ("cancelled.subject", K::InterviewCancelled, 3.0, Subject, r"^(?:(?:cancel+ed|cancel+ation|abgesagt|cancelad[oa])\b|annulée?)|\bcancel+ed\b"),
     // Reschedule.
     ("rescheduled.moved_to", K::InterviewRescheduled, 3.0, Own, r"\b(?:moved|rescheduled|pushed|shifted|bumped|changed|postponed|switched|(?:had|have|need|needed|going)\s+to\s+(?:move|push|shift|reschedule|bump))\b[^.!?]{0,80}?\bto\s+(?:(?:next\s+|this\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow)|[a-z]{3,9}\s+\d{1,2}\b|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}|\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2})"),
     ("rescheduled.reschedule", K::InterviewRescheduled, 2.0, Own, r"\b(?:reschedul(?:e|ed|ing)|re-schedul\w*|new\s+(?:time|date|slot)|updated\s+(?:time|schedule|invitation|invite)|time\s+change|change\s+of\s+(?:time|date|plans))\b"),
@@ -313,7 +313,7 @@ static FEATURES: LazyLock<Vec<Feature>> = LazyLock::new(|| {
             scope: *scope,
             negatable: name.starts_with("offer.") && *weight >= 2.5,
             reply_only: false,
-            regex: Regex::new(pattern).unwrap_or_else(|err| panic!("feature {name}: {err}")),
+            regex: super::word_regex(pattern).unwrap_or_else(|err| panic!("feature {name}: {err}")),
         })
         .chain(std::iter::once(Feature {
             name: "auto_reply.unmonitored_mailbox",
@@ -322,20 +322,22 @@ static FEATURES: LazyLock<Vec<Feature>> = LazyLock::new(|| {
             scope: Own,
             negatable: false,
             reply_only: true,
-            regex: Regex::new(r"\b(?:mailbox|inbox|e-?mail\s+address|address|account)\s+(?:is\s+)?(?:not|isn't|is\s+not|no\s+longer)\s+(?:being\s+)?monitored|\bunmonitored\b|\bhas\s+not\s+been\s+delivered\b").expect("unmonitored pattern"),
+            regex: super::word_regex(r"\b(?:mailbox|inbox|e-?mail\s+address|address|account)\s+(?:is\s+)?(?:not|isn't|is\s+not|no\s+longer)\s+(?:being\s+)?monitored|\bunmonitored\b|\bhas\s+not\s+been\s+delivered\b").expect("unmonitored pattern"),
         }))
         .collect()
 });
 
-static NEGATION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:not|unable|cannot|no\s+longer|never)\b|n't\b").expect("negation pattern"));
+static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(r"\b(?:not|unable|cannot|no\s+longer|never)\b|n't\b").expect("negation pattern")
+});
 static OFFER_TO_OTHERS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:to|for)\s+(?:another|a\s+different|someone|other|the\s+other)\b").expect("offer to others")
+    super::word_regex(r"^\s*(?:to|for)\s+(?:another|a\s+different|someone|other|the\s+other)\b")
+        .expect("offer to others")
 });
 
 /// Cue words of a sentence that tells when the employer will decide or get back.
 static TIMELINE_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    super::word_regex(
         r"\b(?:get\s+back\s+to\s+you|hear\s+(?:back\s+)?from\s+(?:me|us)|(?:update|inform)\s+you|let\s+you\s+know|be\s+in\s+touch|(?:reach|circle|come)\s+back|reach\s+out|follow\s+up\s+with\s+you|decision|decide|feedback|news|an\s+update|check\s+(?:back|in)|next\s+steps|answer|respond\s+to\s+you|(?:melden|rückmeldung|entscheidung)|(?:décision|reviendrons)|(?:decisión|respuesta))",
     )
     .expect("timeline cue pattern")
@@ -442,13 +444,13 @@ pub fn timeline_evidence(context: &MessageContext<'_>) -> Option<(civil::Date, S
 
 /// Words that show a message is about a hiring process at all.
 static RECRUITING_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:interview\w*|application|applying|applied|role|position|candida\w+|recruit\w*|hiring|offer|onsite|on-site|references?|code\s+sample|take-home|opening|job|talent|bewerbung|stelle|candidature|poste|entretien|puesto|entrevista)\b")
+    super::word_regex(r"(?i)\b(?:interview\w*|application|applying|applied|role|position|candida\w+|recruit\w*|hiring|offer|onsite|on-site|references?|code\s+sample|take-home|opening|job|talent|bewerbung|stelle|candidature|poste|entretien|puesto|entrevista)\b")
         .expect("recruiting context pattern")
 });
 
 /// Words for the meetings of a hiring process.
 static INTERVIEW_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:interview\w*|phone\s+screen|screening|onsite|on-site|panel|hiring\s+manager|technical\s+(?:round|call|session)|final\s+round|vorstellungsgespräch|gespräch|entretien|entrevista)\b")
+    super::word_regex(r"(?i)\b(?:interview\w*|phone\s+screen|screening|onsite|on-site|panel|hiring\s+manager|technical\s+(?:round|call|session)|final\s+round|vorstellungsgespräch|gespräch|entretien|entrevista)\b")
         .expect("interview words pattern")
 });
 

@@ -221,6 +221,13 @@ impl Classification {
     }
 }
 
+/// Compiles a pattern with ASCII word boundaries: Unicode `\b` makes the regex engine
+/// leave its fast DFA on any non-ASCII text, and these patterns only need word edges
+/// next to ASCII letters.
+pub(crate) fn word_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
+}
+
 /// Classifies one raw message. The candidate is inferred from `To:`.
 pub fn classify_message(raw: &[u8]) -> Result<ClassifiedMessage, ClassifyError> {
     classify_message_for(raw, None)
