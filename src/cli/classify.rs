@@ -26,13 +26,19 @@ pub fn run(args: &ClassifyArgs, json: bool) -> anyhow::Result<ExitCode> {
     let classified = classify_message_for(&raw, args.me.as_deref())
         .with_context(|| format!("Classifying {}", describe(args.file.as_ref())))?;
     if json {
-        let mut value = serde_json::to_value(classified.classification.to_label_json())?;
-        if args.explain
-            && let Some(object) = value.as_object_mut()
-        {
-            object.insert("reasons".to_string(), serde_json::to_value(&classified.classification.reasons)?);
+        // Keys in the label order of shared/corpus/README.md, then `reasons` with --explain.
+        #[derive(serde::Serialize)]
+        struct Explained<'a> {
+            #[serde(flatten)]
+            label: crate::classify::LabelJson,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reasons: Option<&'a [String]>,
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        let explained = Explained {
+            label: classified.classification.to_label_json(),
+            reasons: args.explain.then_some(classified.classification.reasons.as_slice()),
+        };
+        println!("{}", serde_json::to_string_pretty(&explained)?);
     } else {
         print!("{}", summary(&classified, args.explain));
     }
