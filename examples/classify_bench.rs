@@ -1,0 +1,51 @@
+//! Classification speed: loads every message of a corpus folder (default
+//! ../shared/corpus) and classifies them all N times in process, on one thread, then
+//! prints messages per second. Run it in a release build:
+//!
+//! ```text
+//! cargo run --release --example classify_bench -- [DIR] [ROUNDS]
+//! ```
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let dir = args
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let rounds: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(50);
+    let mut messages = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|ext| ext == "eml") {
+            messages.push(std::fs::read(&path)?);
+        }
+    }
+    anyhow::ensure!(!messages.is_empty(), "no .eml files in {}", dir.display());
+    let bytes: usize = messages.iter().map(Vec::len).sum();
+    // Warm-up: compiles the lazily built regexes and loads the zones once.
+    for raw in &messages {
+        let _ = debrief::classify::classify_message(raw);
+    }
+    let started = Instant::now();
+    let mut classified = 0usize;
+    for _ in 0..rounds {
+        for raw in &messages {
+            if debrief::classify::classify_message(std::hint::black_box(raw)).is_ok() {
+                classified += 1;
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let total = messages.len() * rounds;
+    println!(
+        "{} messages ({} KiB) x {rounds} rounds = {total} classifications in {elapsed:.3} s: {:.0} msgs/s on one core ({:.1} MiB/s), {classified} ok",
+        messages.len(),
+        bytes / 1024,
+        total as f64 / elapsed,
+        (bytes * rounds) as f64 / elapsed / 1_048_576.0,
+    );
+    Ok(())
+}

@@ -1,0 +1,1102 @@
+//! The facts of a classified message: company, role, the interview (time, end,
+//! interviewers, zone, location) and the dates of timelines and auto-replies.
+//!
+//! - company: capitalised names in the subject, the sender's name, the body and the
+//!   signature that match the sender's, Reply-To's or organiser's domain (so an ATS
+//!   domain never becomes the employer), legal suffixes and "Careers"/"Talent Team"
+//!   stripped; else the sender's name when it is an organisation, else "at X";
+//! - role: job titles (a head noun such as Engineer or Developer with its modifiers and
+//!   an optional ", Team" qualifier) scored by where they stand ("the X role", "as X",
+//!   the subject) and never taken from a person's title ("Aisha Rahman, Staff Engineer");
+//! - interviewers: calendar attendees minus the candidate, the organiser (when others
+//!   remain), robots and rooms; else names from itinerary rows, "Name (Title)", "with
+//!   Name", labelled lines, and the sender when they run the call themselves.
+//!
+//! It does not decide the kind (that is `kinds`) and reads the quoted history only to
+//! complete a first name or find a duration the sender refers to.
+
+use super::calendar::{CalendarEvent, CalendarPerson};
+use super::datetime::{self, Slot};
+use super::envelope;
+use super::kinds::MessageContext;
+use super::text::ceil_boundary;
+use super::{Classification, InterviewFacts, MessageKind, Participant};
+use jiff::civil;
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Fills company, role, interview and dates for the decided kind.
+pub fn fill(
+    context: &MessageContext<'_>,
+    classification: &mut Classification,
+    own_slots: &[Slot],
+    subject_slots: &[Slot],
+    timeline_reply_after: Option<civil::Date>,
+) {
+    let kind = classification.kind;
+    if kind != MessageKind::Unrelated {
+        classification.company = find_company(context);
+        classification.role = find_role(context);
+    }
+    if kind.has_interview() {
+        classification.interview = find_interview(context, kind, own_slots, subject_slots);
+        if classification.interview.is_none() {
+            classification.confidence = classification.confidence.min(0.6);
+            classification.reasons.push("no interview time could be read: confidence lowered".to_string());
+        }
+    }
+    if kind == MessageKind::Timeline {
+        classification.reply_after = timeline_reply_after;
+    }
+    if kind == MessageKind::AutoReply
+        && let Some(local) = context.local
+    {
+        classification.return_date = datetime::find_return_date(&context.own, local.date());
+    }
+    if let Some(company) = &classification.company {
+        classification.reasons.push(format!("company: {company}"));
+    }
+    if let Some(role) = &classification.role {
+        classification.reasons.push(format!("role: {role}"));
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Company
+
+/// Domains that host other companies' mail: applicant tracking systems, schedulers,
+/// mail providers. They never name the employer.
+const HOSTING_DOMAINS: &[&str] = &[
+    "talentloop",
+    "myhireworks",
+    "rookery-ats",
+    "rookeryats",
+    "slotpicker",
+    "meetingloop",
+    "greenhouse",
+    "greenhouse-mail",
+    "lever",
+    "hire",
+    "workday",
+    "myworkday",
+    "myworkdayjobs",
+    "smartrecruiters",
+    "icims",
+    "ashbyhq",
+    "ashby",
+    "calendly",
+    "jobvite",
+    "bamboohr",
+    "workable",
+    "teamtailor",
+    "personio",
+    "recruitee",
+    "successfactors",
+    "taleo",
+    "breezy",
+    "jazzhr",
+    "gem",
+    "goodtime",
+    "google",
+    "googlemail",
+    "gmail",
+    "outlook",
+    "hotmail",
+    "live",
+    "msn",
+    "microsoft",
+    "office365",
+    "yahoo",
+    "icloud",
+    "me",
+    "mac",
+    "aol",
+    "proton",
+    "protonmail",
+    "pm",
+    "gmx",
+    "web",
+    "mail",
+    "zoho",
+    "fastmail",
+    "example",
+    "zoom",
+    "linkedin",
+    "indeed",
+    "glassdoor",
+    "sendgrid",
+    "mailchimp",
+    "mailgun",
+    "amazonses",
+];
+
+/// Words that end an organisation's name in a sender line but are not part of it.
+const GENERIC_TRAILING: &[&str] = &[
+    "careers",
+    "career",
+    "recruiting",
+    "recruitment",
+    "recruiter",
+    "talent",
+    "acquisition",
+    "team",
+    "people",
+    "hr",
+    "jobs",
+    "hiring",
+    "notifications",
+    "notification",
+    "karriere",
+    "personal",
+    "people-team",
+    "talent-team",
+    "inc",
+    "inc.",
+    "llc",
+    "ltd",
+    "ltd.",
+    "limited",
+    "gmbh",
+    "ag",
+    "as",
+    "asa",
+    "ab",
+    "sa",
+    "sas",
+    "sarl",
+    "bv",
+    "b.v.",
+    "nv",
+    "oy",
+    "plc",
+    "corp",
+    "corp.",
+    "co",
+    "co.",
+    "kg",
+    "se",
+    "s.a.",
+    "s.l.",
+    "sl",
+    "pty",
+    "srl",
+    "spa",
+    "s.p.a.",
+    "a/s",
+    "aps",
+    "oü",
+];
+
+fn norm_key(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// Lower-case alphanumeric keys of the domains that speak for the employer.
+fn domain_keys(context: &MessageContext<'_>) -> Vec<String> {
+    let envelope = &context.parsed.envelope;
+    let candidate_domain = context.candidate.and_then(|c| c.split('@').nth(1)).map(str::to_ascii_lowercase);
+    let mut addresses: Vec<&str> = Vec::new();
+    addresses.extend(envelope.from.iter().map(|m| m.email.as_str()));
+    addresses.extend(envelope.reply_to.iter().map(|m| m.email.as_str()));
+    addresses.extend(envelope.cc.iter().map(|m| m.email.as_str()));
+    addresses.extend(envelope.to.iter().map(|m| m.email.as_str()));
+    for event in context.events {
+        addresses.extend(event.organizer.iter().filter_map(|p| p.email.as_deref()));
+        addresses.extend(event.attendees.iter().filter_map(|p| p.email.as_deref()));
+    }
+    let mut keys: Vec<String> = Vec::new();
+    for address in addresses {
+        let Some((local, domain)) = address.rsplit_once('@') else { continue };
+        let domain = domain.to_ascii_lowercase();
+        if candidate_domain.as_deref() == Some(domain.as_str()) {
+            continue;
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() >= 2 {
+            let mut index = labels.len() - 2;
+            // co.uk, com.au and friends.
+            if index > 0
+                && matches!(labels[index], "co" | "com" | "org" | "net" | "ac" | "gov")
+                && labels[labels.len() - 1].len() == 2
+            {
+                index -= 1;
+            }
+            let label = labels[index];
+            if !HOSTING_DOMAINS.contains(&label) {
+                let key = norm_key(label);
+                if key.len() >= 3 && !keys.contains(&key) {
+                    keys.push(key);
+                }
+            } else if !envelope::is_robot_address(address) {
+                // An ATS sender often puts the employer in the local part: pinecrest@ats.example.
+                let key = norm_key(local);
+                if key.len() >= 4 && !keys.contains(&key) && !local.contains('.') {
+                    keys.push(key);
+                }
+            }
+        }
+    }
+    keys
+}
+
+static CAPITALISED_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\p{Lu}[\p{L}\p{N}'’-]*(?:\.\p{L}[\p{L}\p{N}'’-]*)*(?:(?:[^\S\n]+(?:&|and|of|und|et|y|de|for)?[^\S\n]*|[^\S\n]*&[^\S\n]*)\p{Lu}[\p{L}\p{N}'’-]*(?:\.\p{L}[\p{L}\p{N}'’-]*)*)*")
+        .expect("capitalised run pattern")
+});
+
+fn is_connector(word: &str) -> bool {
+    matches!(word, "&" | "and" | "of" | "und" | "et" | "y" | "de" | "for")
+}
+
+fn strip_generic(words: &[&str]) -> Vec<String> {
+    let mut words: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let w = w.trim_end_matches(['.', ',', '\'', '’']);
+            w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w).to_string()
+        })
+        .collect();
+    while let Some(last) = words.last() {
+        let lower = last.to_lowercase();
+        if GENERIC_TRAILING.contains(&lower.as_str()) || lower.ends_with("-team") || is_connector(last) {
+            words.pop();
+        } else {
+            break;
+        }
+    }
+    while let Some(first) = words.first() {
+        if matches!(first.as_str(), "The" | "Ihr" | "Your" | "Das" | "Le" | "La") || is_connector(first) {
+            words.remove(0);
+        } else {
+            break;
+        }
+    }
+    words
+}
+
+/// Matches capitalised names against the employer's domain keys.
+fn find_company(context: &MessageContext<'_>) -> Option<String> {
+    let keys = domain_keys(context);
+    let envelope = &context.parsed.envelope;
+    let from_name = envelope.from.as_ref().and_then(|m| m.name.clone()).unwrap_or_default();
+    let from_name = from_name.split(" via ").next().unwrap_or("").to_string();
+    let sources: [(&str, f64); 5] = [
+        (&context.subject_core, 2.0),
+        (&from_name, 2.0),
+        (&context.own, 1.0),
+        (&context.signature, 1.5),
+        (&context.quoted, 0.5),
+    ];
+    let mut scored: HashMap<String, (f64, usize, bool)> = HashMap::new();
+    if !keys.is_empty() {
+        for (text, weight) in sources {
+            for run in CAPITALISED_RUN.find_iter(text) {
+                let words: Vec<&str> = run.as_str().split_whitespace().collect();
+                for start in 0..words.len() {
+                    for end in start + 1..=words.len().min(start + 5) {
+                        let phrase_words = strip_generic(&words[start..end]);
+                        if phrase_words.is_empty() || phrase_words.len() != end - start && end < words.len() {
+                            continue;
+                        }
+                        let phrase = phrase_words.join(" ");
+                        let plain = norm_key(&phrase);
+                        let with_and = norm_key(&phrase.replace('&', "and"));
+                        let quality = keys
+                            .iter()
+                            .map(|key| {
+                                let exact = plain == *key || with_and == *key;
+                                let extends_key = key.len() >= 4
+                                    && (plain.starts_with(key.as_str()) || with_and.starts_with(key.as_str()));
+                                if exact || extends_key {
+                                    1.0
+                                } else if plain.len() >= 5 && key.starts_with(plain.as_str()) {
+                                    0.8
+                                } else {
+                                    0.0
+                                }
+                            })
+                            .fold(0.0, f64::max);
+                        if quality > 0.0 {
+                            let whole_run = start == 0 && end == words.len();
+                            let entry = scored.entry(phrase).or_insert((0.0, phrase_words.len(), false));
+                            entry.0 += weight * quality;
+                            entry.2 |= whole_run;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // A longer name that is written on its own somewhere ("Brightwater Analytics" in a
+    // signature) is the full form of its shorter prefixes ("Brightwater").
+    let snapshot: Vec<(String, f64)> = scored.iter().map(|(p, v)| (p.clone(), v.0)).collect();
+    let best = scored
+        .iter()
+        .map(|(phrase, (score, words, whole_run))| {
+            let mut total = *score;
+            if *whole_run {
+                for (other, other_score) in &snapshot {
+                    if other.len() < phrase.len() && phrase.starts_with(&format!("{other} ")) {
+                        total += other_score;
+                    }
+                }
+            }
+            (phrase.clone(), total + 0.1 * *words as f64)
+        })
+        .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.len().cmp(&b.0.len())))
+        .map(|(phrase, _)| phrase);
+    best.or_else(|| organisation_sender_name(context))
+        .or_else(|| domain_company(context))
+        .or_else(|| at_company(context))
+        .map(|c| clean_company(&c))
+}
+
+/// The sender's own domain as a name, when nothing in the text names the employer
+/// ("callum@zephyrline.example" → "Zephyrline").
+fn domain_company(context: &MessageContext<'_>) -> Option<String> {
+    let from = context.parsed.envelope.from.as_ref()?;
+    let domain = from.email.rsplit_once('@')?.1.to_ascii_lowercase();
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label = labels.get(labels.len().checked_sub(2)?)?;
+    if HOSTING_DOMAINS.contains(label) || context.candidate.is_some_and(|c| c.ends_with(&format!("@{domain}"))) {
+        return None;
+    }
+    let name: Vec<String> = label
+        .split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        })
+        .collect();
+    (!name.is_empty()).then(|| name.join(" "))
+}
+
+/// The sender's display name when it names an organisation ("Acme Careers").
+fn organisation_sender_name(context: &MessageContext<'_>) -> Option<String> {
+    let from = context.parsed.envelope.from.as_ref()?;
+    let name = from.name.as_deref()?.split(" via ").next()?.trim();
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let has_generic = words.iter().any(|w| GENERIC_TRAILING.contains(&w.to_lowercase().as_str()));
+    let robot = envelope::is_robot_address(&from.email);
+    if !(has_generic || robot) {
+        return None;
+    }
+    let stripped = strip_generic(&words);
+    (!stripped.is_empty()).then(|| stripped.join(" "))
+}
+
+static AT_COMPANY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:at|bei|chez|join|joining|from|with)\s+(\p{Lu}[\p{L}\p{N}'’.-]*(?:[^\S\n]+(?:&[^\S\n]+)?\p{Lu}[\p{L}\p{N}'’.-]*){0,3})")
+        .expect("at company pattern")
+});
+
+fn at_company(context: &MessageContext<'_>) -> Option<String> {
+    let candidate_words: Vec<String> = candidate_name_words(context);
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for text in [&context.subject_core, &context.own, &context.signature] {
+        for captures in AT_COMPANY.captures_iter(text) {
+            let words: Vec<&str> = captures[1].split_whitespace().collect();
+            let words = strip_generic(&words);
+            if words.is_empty() || words.iter().any(|w| candidate_words.contains(&w.to_lowercase())) {
+                continue;
+            }
+            let first = words[0].to_lowercase();
+            if datetime::weekday_from_name(&first).is_some() || datetime::month_from_name(&first).is_some() {
+                continue;
+            }
+            *counts.entry(words.join(" ")).or_insert(0) += 1;
+        }
+    }
+    counts.into_iter().max_by_key(|(name, count)| (*count, name.len())).map(|(name, _)| name)
+}
+
+fn clean_company(company: &str) -> String {
+    let without_parens = company.split(" (").next().unwrap_or(company);
+    let words: Vec<&str> = without_parens.split_whitespace().collect();
+    strip_generic(&words).join(" ")
+}
+
+// ---------------------------------------------------------------------------------
+// Role
+
+const TITLE_HEADS: &str = "Engineer|Developer|Programmer|Architect|Scientist|Analyst|Designer|Manager|Director|Lead|Specialist|Consultant|Administrator|Researcher|Technician|SRE|Intern|Entwickler|Entwicklerin|Ingenieur|Ingenieurin|Développeur|Développeuse|Ingénieur|Ingeniero|Ingeniera|Desarrollador|Desarrolladora|Officer|Strategist|Writer|Marketer|Accountant|Editor|Producer|Artist|Animator|Tester|Owner|Executive|Representative|Associate|Assistant|Coordinator|Advocate|Nurse|Teacher|Counsel|Attorney|Economist|Statistician|Planner|Buyer|Chemist|Physicist|Mathematician|Technologist";
+
+static ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?P<title>(?:(?:\p{{Lu}}[\p{{L}}\p{{N}}+#/.-]*|[A-Z]{{2,}}|iOS|of|and|&)[^\S\n]+){{0,5}}(?:{TITLE_HEADS})(?:[^\S\n]+(?:I{{1,3}}|IV|V|[1-4]))?\b)(?P<qual>,[^\S\n]+\p{{Lu}}[\p{{L}}&-]*(?:[^\S\n]+(?:&[^\S\n]+)?\p{{Lu}}[\p{{L}}&-]*){{0,3}})?"
+    ))
+    .expect("role pattern")
+});
+/// Titles that put the head first (Spanish, French): "Ingeniero de Datos", "Développeur Backend".
+static ROLE_HEAD_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:Ingenier[oa]|Desarrollador(?:a)?|Développeu(?:r|se)|Ingénieure?|Analista|Arquitect[oa]|Architecte|Chef\s+de\s+projet|Responsable|Programador(?:a)?)\b(?:[^\S\n]+(?:de[^\S\n]+|du[^\S\n]+|des[^\S\n]+|d'|en[^\S\n]+)?\p{Lu}[\p{L}-]+){1,2}")
+        .expect("head-first role pattern")
+});
+
+static ROLE_CONTEXT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\bthe|\bfor|\bas|\bals|\bposition\s+of|\brole\s+of|\bapply(?:ing)?\s+(?:for|to)|\bapplication\s+(?:for|to|as)|\binterview\s+for|\bcandidacy\s+for|\boffer\s+for|\bhiring\s+(?:a|an)|\bpour\s+le\s+poste\s+de|\bpara\s+el\s+puesto\s+de|\bstelle\s+als)\s+(?:the\s+|a\s+|an\s+|our\s+)?$")
+        .expect("role context before")
+});
+static ROLE_CONTEXT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:[^\S\n]+(?:role|position|opening|job|vacancy|req\b|requisition|stelle|poste|puesto)\b|[^\S\n]*\((?:m/w/d|w/m/d|m/f/d|f/m/x|m/f/x|all\s+genders|remote|hybrid|on-?site|h/f|f/h)\))")
+        .expect("role context after")
+});
+static PERSON_TITLE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:(?P<name>\p{Lu}[\p{L}'’-]+[^\S\n]+\p{Lu}[\p{L}'’-]+)[^\S\n]*(?:,|\(|-|\|)[^\S\n]*|\([^\S\n]*|\b(?:our|my|your|their|his|her|is|a|an)[^\S\n]+)$")
+        .expect("person title before")
+});
+static QUALIFIER_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:$|[^\S\n]*[\n(|:;.!?\-]|[^\S\n]+(?:role|position|opening|team|job|at|with|in|for)\b)")
+        .expect("qualifier end")
+});
+
+fn find_role(context: &MessageContext<'_>) -> Option<String> {
+    let mut scored: HashMap<String, f64> = HashMap::new();
+    let summaries: Vec<String> = context.events.iter().filter_map(|e| e.summary.clone()).collect();
+    let summaries = summaries.join("\n");
+    let sources: [(&str, f64); 4] =
+        [(&context.subject_core, 3.0), (&context.own, 1.0), (&summaries, 1.0), (&context.quoted, 0.5)];
+    for (text, weight) in sources {
+        for captures in ROLE.captures_iter(text) {
+            let Some(title) = captures.name("title") else { continue };
+            let mut role = title.as_str().trim().to_string();
+            let mut end = title.end();
+            if let Some(qualifier) = captures.name("qual")
+                && QUALIFIER_END.is_match(&text[qualifier.end()..])
+            {
+                role = format!("{role}{}", qualifier.as_str());
+                end = qualifier.end();
+            }
+            let role = trim_role(&role);
+            if role.split_whitespace().count() < 2 || is_not_a_role(&role) {
+                continue;
+            }
+            let before = &text[..title.start()];
+            let after = &text[end..];
+            let mut score = weight;
+            if ROLE_CONTEXT_BEFORE.is_match(before) || ROLE_CONTEXT_AFTER.is_match(after) {
+                score += 2.0 * weight.min(1.0) + 1.0;
+            }
+            let person_before = PERSON_TITLE_BEFORE
+                .captures(before)
+                .is_some_and(|c| c.name("name").is_none_or(|name| plausible_name(context, name.as_str())));
+            if person_before || after.trim_start().starts_with(')') {
+                score -= 4.0;
+            }
+            *scored.entry(role).or_insert(0.0) += score;
+        }
+    }
+    for (text, weight) in [(&context.subject_core, 3.0), (&context.own, 1.0)] {
+        for found in ROLE_HEAD_FIRST.find_iter(text) {
+            let before = &text[..found.start()];
+            let mut score = weight;
+            if ROLE_CONTEXT_BEFORE.is_match(before) || before.to_lowercase().trim_end().ends_with(" de") {
+                score += 2.0;
+            }
+            *scored.entry(found.as_str().to_string()).or_insert(0.0) += score;
+        }
+    }
+    // A qualified title ("Software Engineer, Payments") is the same role as its head
+    // ("Software Engineer") written more precisely: it inherits the head's support.
+    let heads: Vec<(String, f64)> = scored.iter().map(|(role, score)| (role.clone(), *score)).collect();
+    for (role, score) in scored.iter_mut() {
+        for (head, head_score) in &heads {
+            if role.len() > head.len() && role.starts_with(&format!("{head},")) && *head_score > 0.0 {
+                *score += head_score;
+            }
+        }
+    }
+    scored
+        .into_iter()
+        .filter(|(_, score)| *score >= 1.0)
+        .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.len().cmp(&b.0.len())))
+        .map(|(role, _)| role)
+}
+
+fn trim_role(role: &str) -> String {
+    let words: Vec<&str> = role.split_whitespace().collect();
+    let mut start = 0;
+    // Leading words that belong to the sentence, not the title.
+    while start < words.len()
+        && matches!(
+            words[start],
+            "Hi" | "Hello"
+                | "Dear"
+                | "Our"
+                | "The"
+                | "Your"
+                | "A"
+                | "An"
+                | "Re:"
+                | "As"
+                | "For"
+                | "Senior's"
+                | "Ihre"
+                | "Ihr"
+                | "Bewerbung"
+                | "Offer"
+                | "Interview"
+                | "Technical"
+                | "Panel"
+                | "Final"
+                | "Virtual"
+                | "Onsite"
+                | "Update"
+                | "Next"
+                | "of"
+                | "and"
+                | "&"
+        )
+        && start + 2 < words.len()
+    {
+        start += 1;
+    }
+    words[start..].join(" ").trim_end_matches([',', '.']).to_string()
+}
+
+fn is_not_a_role(role: &str) -> bool {
+    let lower = role.to_lowercase();
+    ["hiring manager", "engineering manager conversation", "talent", "people partner", "hr "]
+        .iter()
+        .any(|bad| lower.starts_with(bad))
+        || ["recruit", "talent acquisition", "sourc"].iter().any(|bad| lower.contains(bad))
+}
+
+// ---------------------------------------------------------------------------------
+// Interview
+
+fn find_interview(
+    context: &MessageContext<'_>,
+    kind: MessageKind,
+    own_slots: &[Slot],
+    subject_slots: &[Slot],
+) -> Option<InterviewFacts> {
+    let events: Vec<&CalendarEvent> = context
+        .events
+        .iter()
+        .filter(|e| if kind == MessageKind::InterviewCancelled { e.is_cancel() } else { !e.is_cancel() })
+        .collect();
+    let events = if events.is_empty() { context.events.iter().collect() } else { events };
+    if let Some(first) = events.first() {
+        let start = events.iter().map(|e| e.start).min().unwrap_or(first.start);
+        let end = events.iter().filter_map(|e| e.end).max();
+        let mut interviewers = calendar_interviewers(context, &events);
+        if interviewers.is_empty() {
+            interviewers = prose_interviewers(context);
+        }
+        return Some(InterviewFacts {
+            start,
+            end,
+            interviewers,
+            time_zone: first.time_zone.clone(),
+            location: first.location.clone(),
+            calendar_uid: first.uid.clone(),
+        });
+    }
+    let slot = choose_slot(context, kind, own_slots).or_else(|| subject_slots.first().cloned()).or_else(|| {
+        if kind == MessageKind::InterviewCancelled && context.local.is_some() {
+            datetime::find_slots(&context.quoted, context.reference(), &context.default_zone).into_iter().next()
+        } else {
+            None
+        }
+    })?;
+    let end = slot.end.or_else(|| {
+        let duration = datetime::find_duration(&context.own)
+            .or_else(|| datetime::find_duration(&context.subject_core))
+            .or_else(|| datetime::find_duration(&context.quoted))?;
+        slot.start.checked_add(duration).ok()
+    });
+    Some(InterviewFacts {
+        start: slot.start,
+        end,
+        interviewers: prose_interviewers(context),
+        time_zone: slot.zone.as_ref().and_then(|z| z.iana_name()),
+        location: None,
+        calendar_uid: None,
+    })
+}
+
+static PREVIOUS_SLOT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:from|previously|originally|was\s+(?:scheduled|planned|set)\s+for|instead\s+of|old\s+time|were\s+meant\s+to)\b[^.\n]{0,25}$")
+        .expect("previous slot pattern")
+});
+
+fn choose_slot(context: &MessageContext<'_>, kind: MessageKind, slots: &[Slot]) -> Option<Slot> {
+    let candidates: Vec<&Slot> = if kind == MessageKind::InterviewRescheduled {
+        let fresh: Vec<&Slot> = slots
+            .iter()
+            .filter(|slot| {
+                let at = slot.date_position.min(slot.position);
+                !PREVIOUS_SLOT.is_match(&context.own[ceil_boundary(&context.own, at.saturating_sub(60))..at])
+            })
+            .collect();
+        if fresh.is_empty() { slots.iter().collect() } else { fresh }
+    } else {
+        slots.iter().collect()
+    };
+    candidates.first().map(|slot| (*slot).clone())
+}
+
+fn candidate_name_words(context: &MessageContext<'_>) -> Vec<String> {
+    let Some(candidate) = context.candidate else { return Vec::new() };
+    let envelope = &context.parsed.envelope;
+    envelope
+        .to
+        .iter()
+        .chain(envelope.cc.iter())
+        .filter(|m| m.email.eq_ignore_ascii_case(candidate))
+        .filter_map(|m| m.name.as_deref())
+        .chain(
+            context
+                .events
+                .iter()
+                .flat_map(|e| e.attendees.iter())
+                .filter(|p| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(candidate)))
+                .filter_map(|p| p.name.as_deref()),
+        )
+        .flat_map(|name| name.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>())
+        .collect()
+}
+
+fn is_candidate(context: &MessageContext<'_>, person: &CalendarPerson) -> bool {
+    let by_email = match (context.candidate, person.email.as_deref()) {
+        (Some(candidate), Some(email)) => candidate.eq_ignore_ascii_case(email),
+        _ => false,
+    };
+    by_email || person.name.as_deref().is_some_and(|name| is_candidate_name(context, name))
+}
+
+fn is_candidate_name(context: &MessageContext<'_>, name: &str) -> bool {
+    let words = candidate_name_words(context);
+    if words.is_empty() {
+        return false;
+    }
+    let name_words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
+    !name_words.is_empty() && name_words.iter().all(|w| words.contains(w))
+}
+
+fn is_robot_person(person: &CalendarPerson) -> bool {
+    person.email.as_deref().is_some_and(envelope::is_robot_address)
+        || matches!(person.cutype.as_deref(), Some("ROOM" | "RESOURCE"))
+        || person.role.as_deref() == Some("NON-PARTICIPANT")
+}
+
+static RECRUITER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:recruit\w*|talent|sourc\w+|coordinator|people\s+(?:team|partner|ops)|human\s+resources|hr\b|organi[sz]er)")
+        .expect("recruiter title")
+});
+
+/// Whether the message describes this person as a recruiter or coordinator.
+fn described_as_recruiter(context: &MessageContext<'_>, name: &str) -> bool {
+    let sender_is = context
+        .parsed
+        .envelope
+        .from
+        .as_ref()
+        .and_then(|f| f.name.as_deref())
+        .is_some_and(|from| from.eq_ignore_ascii_case(name));
+    if sender_is && RECRUITER_TITLE.is_match(&context.signature) {
+        return true;
+    }
+    for text in [&context.own, &context.signature] {
+        let mut search = 0;
+        while let Some(found) = text[search..].find(name) {
+            let at = search + found + name.len();
+            let end = (at + 50).min(text.len());
+            let mut end = end;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let tail = text[at..end].lines().next().unwrap_or("");
+            if RECRUITER_TITLE.is_match(tail) {
+                return true;
+            }
+            search = at;
+        }
+    }
+    false
+}
+
+fn calendar_interviewers(context: &MessageContext<'_>, events: &[&CalendarEvent]) -> Vec<Participant> {
+    let organizer_email = events.iter().find_map(|e| e.organizer.as_ref()).and_then(|o| o.email.clone());
+    let mut people: Vec<&CalendarPerson> = Vec::new();
+    for event in events {
+        for attendee in &event.attendees {
+            if is_candidate(context, attendee) || is_robot_person(attendee) {
+                continue;
+            }
+            if !people.iter().any(|p| same_person(p, attendee)) {
+                people.push(attendee);
+            }
+        }
+    }
+    let is_organizer = |p: &CalendarPerson| {
+        organizer_email.as_deref().is_some_and(|o| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(o)))
+    };
+    let others: Vec<&CalendarPerson> = people
+        .iter()
+        .copied()
+        .filter(|p| !is_organizer(p))
+        .filter(|p| !p.name.as_deref().is_some_and(|n| described_as_recruiter(context, n)))
+        .collect();
+    let chosen: Vec<&CalendarPerson> = if !others.is_empty() {
+        others
+    } else if !people.is_empty() {
+        people
+    } else {
+        events
+            .iter()
+            .filter_map(|e| e.organizer.as_ref())
+            .filter(|o| !is_candidate(context, o) && !is_robot_person(o))
+            .take(1)
+            .collect()
+    };
+    chosen
+        .into_iter()
+        .map(|p| Participant {
+            name: p.name.clone().or_else(|| p.email.as_deref().and_then(|e| header_name_for(context, e))),
+            email: p.email.clone(),
+        })
+        .collect()
+}
+
+fn same_person(a: &CalendarPerson, b: &CalendarPerson) -> bool {
+    match (&a.email, &b.email) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        _ => a.name.is_some() && a.name == b.name,
+    }
+}
+
+fn header_name_for(context: &MessageContext<'_>, email: &str) -> Option<String> {
+    all_mailboxes(context).into_iter().find(|m| m.email.eq_ignore_ascii_case(email)).and_then(|m| m.name.clone())
+}
+
+fn all_mailboxes<'a>(context: &'a MessageContext<'_>) -> Vec<&'a super::Mailbox> {
+    let envelope = &context.parsed.envelope;
+    envelope.from.iter().chain(envelope.reply_to.iter()).chain(envelope.to.iter()).chain(envelope.cc.iter()).collect()
+}
+
+const NAME: &str =
+    r"\p{Lu}[\p{Ll}'’-]+(?:[^\S\n]+(?:(?:de|van|von|der|da|di|le|la|du|del|bin|al)[^\S\n]+)?\p{Lu}[\p{L}'’-]+){1,2}";
+
+static ROW_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)?\s*-\s*\d{1,2}").expect("row start")
+});
+static NAME_AT_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"^\s*({NAME})")).expect("name at start"));
+static NAME_WITH_TITLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"({NAME})[^\S\n]*\(([^)\n]{{2,60}})\)")).expect("name with title"));
+static LABELLED_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?im)^[^\S\n]*(?:with|who|panel|panelists?|interviewers?|interviewing\s+you|you'll\s+(?:meet|be\s+meeting|speak)\s+with)[^\S\n]*:[^\S\n]*(.+)$")
+        .expect("labelled line")
+});
+static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con)\s+(?:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\))?(?:,?\s+and\s+({NAME}))?"
+    ))
+    .expect("with name")
+});
+static SENDER_RUNS_IT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:i'll|i\s+will)\s+(?:call|ring|phone|dial)\s+you\b|\bcall\s+you\s+at\b|\band\s+me\b|\bme\s+and\s+\p{Lu}|\b\p{Lu}\p{Ll}+\s+and\s+i\s+(?:will|'ll|are|look)\b|\bmeet\s+with\s+me\b|\bchat\s+with\s+me\b|\bmy\s+(?:call|interview)\b")
+        .expect("sender runs it")
+});
+static FIRST_NAME_AND_ME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\p{Lu}[\p{Ll}'’-]+)\s+and\s+(?:me|I)\b|\bme\s+and\s+(\p{Lu}[\p{Ll}'’-]+)")
+        .expect("first name and me")
+});
+static INTERVIEWER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:engineer\w*|\w*lead|manager|director|head|vp|cto|ceo|cfo|principal|architect|developer|scientist|sre|designer|founder|programmer|analyst|staff|product|partner\s+engineer)\b")
+        .expect("interviewer title")
+});
+
+const NOT_NAME_WORDS: &[&str] = &[
+    "system",
+    "design",
+    "coding",
+    "break",
+    "lunch",
+    "deep",
+    "dive",
+    "conversation",
+    "interview",
+    "hiring",
+    "manager",
+    "engineering",
+    "team",
+    "platform",
+    "microsoft",
+    "teams",
+    "google",
+    "meet",
+    "zoom",
+    "video",
+    "call",
+    "round",
+    "technical",
+    "panel",
+    "onsite",
+    "session",
+    "product",
+    "infrastructure",
+    "happy",
+    "new",
+    "year",
+    "thanks",
+    "thank",
+    "best",
+    "regards",
+    "time",
+    "standard",
+    "central",
+    "eastern",
+    "pacific",
+    "mountain",
+    "join",
+    "click",
+    "meeting",
+    "questions",
+    "please",
+    "the",
+    "your",
+    "our",
+    "hi",
+    "hello",
+    "dear",
+    "confirmed",
+    "update",
+    "updated",
+    "tech",
+    "lead",
+    "senior",
+    "staff",
+    "principal",
+    "head",
+    "director",
+];
+
+fn plausible_name(context: &MessageContext<'_>, name: &str) -> bool {
+    let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() || words.iter().any(|w| NOT_NAME_WORDS.contains(&w.as_str())) {
+        return false;
+    }
+    if words.iter().any(|w| datetime::weekday_from_name(w).is_some() || datetime::month_from_name(w).is_some()) {
+        return false;
+    }
+    !is_candidate_name(context, name)
+}
+
+fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
+    let own = &context.own;
+    let mut names: Vec<String> = Vec::new();
+    let push = |name: &str, names: &mut Vec<String>| {
+        let name = name.trim().trim_end_matches(['\'', '’']).to_string();
+        if plausible_name(context, &name) && !names.contains(&name) {
+            names.push(name);
+        }
+    };
+    // Itinerary rows: "9:30 - 10:30 AM  System Design - Aisha Rahman, Staff Engineer".
+    for line in own.lines() {
+        if ROW_START.is_match(line)
+            && let Some(last) = line.rsplit(" - ").next()
+            && last.len() < line.len()
+            && let Some(captures) = NAME_AT_START.captures(last)
+        {
+            push(&captures[1], &mut names);
+        }
+    }
+    // "Name (Principal Engineer)".
+    for captures in NAME_WITH_TITLE.captures_iter(own) {
+        if INTERVIEWER_TITLE.is_match(&captures[2]) && !RECRUITER_TITLE.is_match(&captures[2]) {
+            push(&captures[1], &mut names);
+        }
+    }
+    // "Who: A and B", "Panel: …", "With: …".
+    for captures in LABELLED_LINE.captures_iter(own) {
+        let line = captures[1].to_string();
+        for part in line.split([',', '&', '/', ';']).flat_map(|p| p.split(" and ")) {
+            if let Some(found) = NAME_AT_START.captures(part) {
+                push(&found[1], &mut names);
+            }
+        }
+    }
+    // "your interview with Owen Castellano", "You'll meet A and B".
+    for captures in WITH_NAME.captures_iter(own) {
+        for index in [1, 2] {
+            if let Some(name) = captures.get(index) {
+                push(name.as_str(), &mut names);
+            }
+        }
+    }
+    let mut participants: Vec<Participant> = Vec::new();
+    // The sender runs the call ("I'll call you", "both Tomás and me").
+    if SENDER_RUNS_IT.is_match(own)
+        && let Some(from) = &context.parsed.envelope.from
+        && !envelope::is_robot_address(&from.email)
+    {
+        participants.push(Participant { name: from.name.clone(), email: Some(from.email.clone()) });
+        for captures in FIRST_NAME_AND_ME.captures_iter(own) {
+            let first = captures.get(1).or(captures.get(2)).map(|m| m.as_str().to_string()).unwrap_or_default();
+            if first.is_empty() || matches!(first.as_str(), "You" | "Me" | "I") {
+                continue;
+            }
+            let full = complete_name(context, &first).unwrap_or(first);
+            push(&full, &mut names);
+        }
+    }
+    let sender_name = participants.first().and_then(|p| p.name.clone());
+    for name in names {
+        if sender_name.as_deref() == Some(name.as_str()) {
+            continue;
+        }
+        let email = email_for_name(context, &name);
+        participants.push(Participant { name: Some(name), email });
+    }
+    participants
+}
+
+/// A full name elsewhere in the message for a first name ("Tomás" → "Tomás Ibarra").
+fn complete_name(context: &MessageContext<'_>, first: &str) -> Option<String> {
+    for text in [&context.own, &context.quoted, &context.signature] {
+        for (at, _) in text.match_indices(first) {
+            let starts_word = text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+            let rest = &text[at + first.len()..];
+            let Some(after) = rest.strip_prefix(' ') else { continue };
+            let surname: String = after.chars().take_while(|c| c.is_alphabetic() || *c == '\'' || *c == '-').collect();
+            if starts_word && surname.chars().next().is_some_and(char::is_uppercase) && surname.chars().count() > 1 {
+                return Some(format!("{first} {surname}"));
+            }
+        }
+    }
+    all_mailboxes(context)
+        .into_iter()
+        .filter_map(|m| m.name.clone())
+        .find(|name| name.split_whitespace().next() == Some(first))
+}
+
+fn fold(text: &str) -> (String, String) {
+    let mut simple = String::new();
+    let mut german = String::new();
+    for ch in text.to_lowercase().chars() {
+        let (s, g): (&str, &str) = match ch {
+            'ä' => ("a", "ae"),
+            'ö' => ("o", "oe"),
+            'ü' => ("u", "ue"),
+            'ß' => ("ss", "ss"),
+            'å' => ("a", "aa"),
+            'ø' => ("o", "oe"),
+            'æ' => ("ae", "ae"),
+            'é' | 'è' | 'ê' | 'ë' => ("e", "e"),
+            'á' | 'à' | 'â' | 'ã' => ("a", "a"),
+            'í' | 'ì' | 'î' | 'ï' => ("i", "i"),
+            'ó' | 'ò' | 'ô' | 'õ' => ("o", "o"),
+            'ú' | 'ù' | 'û' => ("u", "u"),
+            'ç' => ("c", "c"),
+            'ñ' => ("n", "n"),
+            c if c.is_ascii_alphanumeric() => {
+                simple.push(c);
+                german.push(c);
+                continue;
+            }
+            _ => continue,
+        };
+        simple.push_str(s);
+        german.push_str(g);
+    }
+    (simple, german)
+}
+
+fn email_for_name(context: &MessageContext<'_>, name: &str) -> Option<String> {
+    let candidate = context.candidate.unwrap_or("");
+    let mailboxes = all_mailboxes(context);
+    if let Some(found) = mailboxes.iter().find(|m| {
+        m.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)) && !m.email.eq_ignore_ascii_case(candidate)
+    }) {
+        return Some(found.email.clone());
+    }
+    for event in context.events {
+        for person in event.attendees.iter().chain(event.organizer.iter()) {
+            if person.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name))
+                && let Some(email) = &person.email
+            {
+                return Some(email.clone());
+            }
+        }
+    }
+    // Local parts built from the name: "juergen.haeussler" for "Jürgen Häußler".
+    let words: Vec<(String, String)> = name.split_whitespace().map(fold).collect();
+    let first_and_last = words.first().zip(words.last())?;
+    mailboxes
+        .iter()
+        .filter(|m| !m.email.eq_ignore_ascii_case(candidate))
+        .find(|m| {
+            let local = norm_key(m.email.split('@').next().unwrap_or(""));
+            let (first, last) = first_and_last;
+            (local.contains(&first.0) || local.contains(&first.1))
+                && (local.contains(&last.0) || local.contains(&last.1))
+        })
+        .map(|m| m.email.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generic_words_are_stripped_from_organisation_names() {
+        let table = [
+            ("Pinecrest Logistics Careers", "Pinecrest Logistics"),
+            ("Fjordlys Teknologi AS", "Fjordlys Teknologi"),
+            ("Zephyrline Ltd", "Zephyrline"),
+            ("Quillfeather GmbH", "Quillfeather"),
+            ("The Brightwater Analytics Talent Team", "Brightwater Analytics"),
+            ("Ember Labs Recruiting", "Ember Labs"),
+        ];
+        for (input, expected) in table {
+            let words: Vec<&str> = input.split_whitespace().collect();
+            assert_eq!(strip_generic(&words).join(" "), expected);
+        }
+        assert_eq!(clean_company("Marigold Civic Tech (a nonprofit)"), "Marigold Civic Tech");
+    }
+
+    #[test]
+    fn role_titles_and_qualifiers() {
+        let table = [
+            ("for the Backend Engineer, Fleet Services role with", "Backend Engineer, Fleet Services"),
+            ("Software Engineer, Payments - Halvorsen & Reed", "Software Engineer, Payments"),
+            ("Bewerbung als Full-Stack Engineer (m/w/d)", "Full-Stack Engineer"),
+            ("Code sample - Backend Engineer II", "Backend Engineer II"),
+            ("the ML Infrastructure Engineer role", "ML Infrastructure Engineer"),
+        ];
+        for (text, expected) in table {
+            let found: Vec<String> = ROLE
+                .captures_iter(text)
+                .map(|c| {
+                    let mut role = c["title"].to_string();
+                    if let Some(q) = c.name("qual")
+                        && QUALIFIER_END.is_match(&text[q.end()..])
+                    {
+                        role.push_str(q.as_str());
+                    }
+                    trim_role(&role)
+                })
+                .collect();
+            assert!(found.iter().any(|r| r == expected), "{text}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn person_titles_are_recognised() {
+        assert!(PERSON_TITLE_BEFORE.is_match("System Design - Aisha Rahman, "));
+        assert!(PERSON_TITLE_BEFORE.is_match("Liam O'Sullivan ("));
+        assert!(PERSON_TITLE_BEFORE.is_match("Ravi Sundaram, our "));
+        assert!(!PERSON_TITLE_BEFORE.is_match("for the "));
+    }
+
+    #[test]
+    fn folding_for_local_parts() {
+        assert_eq!(fold("Jürgen").1, "juergen");
+        assert_eq!(fold("Häußler").1, "haeussler");
+        assert_eq!(fold("Håkon").0, "hakon");
+    }
+}

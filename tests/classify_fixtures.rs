@@ -1,0 +1,98 @@
+//! The classifier on hand-written fixtures in other styles and languages than the shared
+//! corpus (tests/fixtures/classify, labels in the same schema): each one is checked
+//! explicitly, and the whole folder through the same scoring as `debrief eval`.
+
+use debrief::classify::eval::{Case, evaluate};
+use debrief::classify::{LabelJson, MessageKind, classify_message};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/classify")
+}
+
+fn labels() -> BTreeMap<String, LabelJson> {
+    let text = std::fs::read_to_string(fixtures_dir().join("labels.json")).expect("fixture labels");
+    serde_json::from_str(&text).expect("fixture labels parse")
+}
+
+#[test]
+fn every_fixture_gets_its_label() {
+    let cases: Vec<Case> = labels()
+        .into_iter()
+        .map(|(file, expected)| {
+            let raw = std::fs::read(fixtures_dir().join(&file)).expect("fixture");
+            let got = classify_message(&raw).map(|c| c.classification.to_label_json()).map_err(|e| e.to_string());
+            Case { file, expected, got }
+        })
+        .collect();
+    assert!(cases.len() >= 26);
+    let report = evaluate(&cases);
+    assert_eq!(report.kind_correct, report.total, "{}", report.render());
+    assert!(report.fields_percent() >= 95.0, "{}", report.render());
+    assert_eq!(report.critical_count(), 0, "{}", report.render());
+}
+
+fn classify(file: &str) -> debrief::classify::Classification {
+    let raw = std::fs::read(fixtures_dir().join(file)).expect("fixture");
+    classify_message(&raw).expect("classifies").classification
+}
+
+#[test]
+fn kinds_of_the_fixtures() {
+    let table = [
+        ("f01-greenhouse-rejection.eml", MessageKind::Rejection),
+        ("f02-casual-offer.eml", MessageKind::Offer),
+        ("f03-phone-screen-invite.eml", MessageKind::InterviewInvitation),
+        ("f04-ats-confirmation-cet.eml", MessageKind::InterviewConfirmation),
+        ("f05-spanish-rejection.eml", MessageKind::Rejection),
+        ("f06-french-invitation.eml", MessageKind::InterviewInvitation),
+        ("f07-german-confirmation.eml", MessageKind::InterviewConfirmation),
+        ("f08-timeline-business-days.eml", MessageKind::Timeline),
+        ("f09-timeline-early-next-week.eml", MessageKind::Timeline),
+        ("f10-ooo-no-headers.eml", MessageKind::AutoReply),
+        ("f11-text-cancel.eml", MessageKind::InterviewCancelled),
+        ("f12-text-reschedule.eml", MessageKind::InterviewRescheduled),
+        ("f13-newsletter.eml", MessageKind::Unrelated),
+        ("f14-lever-received.eml", MessageKind::ApplicationReceived),
+        ("f15-german-offer.eml", MessageKind::Offer),
+        ("f16-ack-quoting-rejection.eml", MessageKind::Acknowledgement),
+        ("f17-teams-invite-pacific.eml", MessageKind::InterviewConfirmation),
+        ("f18-not-selected-html.eml", MessageKind::Rejection),
+        ("f19-agency-recruiter-gmail.eml", MessageKind::InterviewConfirmation),
+        ("f20-timeline-be-in-touch.eml", MessageKind::Timeline),
+        ("f21-bulk-ats-invitation.eml", MessageKind::InterviewInvitation),
+        ("f22-ack-not-a-reply.eml", MessageKind::Acknowledgement),
+        ("f23-not-move-you-forward.eml", MessageKind::Rejection),
+        ("f24-timeline-numeric-date.eml", MessageKind::Timeline),
+        ("f25-ooo-auto-generated.eml", MessageKind::AutoReply),
+        ("f26-reminder.eml", MessageKind::InterviewConfirmation),
+    ];
+    for (file, kind) in table {
+        assert_eq!(classify(file).kind, kind, "{file}");
+    }
+}
+
+#[test]
+fn the_out_of_office_fixture_states_its_return_date() {
+    let classification = classify("f10-ooo-no-headers.eml");
+    assert_eq!(classification.return_date, Some(jiff::civil::date(2027, 4, 19)));
+}
+
+#[test]
+fn the_outlook_fixture_keeps_rooms_and_the_organiser_out() {
+    let classification = classify("f17-teams-invite-pacific.eml");
+    let interview = classification.interview.expect("an interview");
+    let emails: Vec<_> = interview.interviewers.iter().filter_map(|p| p.email.as_deref()).collect();
+    assert_eq!(emails, ["victor.ruiz@redwoodai.com", "amy.zhou@redwoodai.com"]);
+    assert_eq!(interview.time_zone.as_deref(), Some("America/Los_Angeles"));
+    assert_eq!(interview.location.as_deref(), Some("Board Room 4"));
+}
+
+#[test]
+fn the_configured_candidate_is_never_an_interviewer() {
+    let raw = std::fs::read(fixtures_dir().join("f17-teams-invite-pacific.eml")).expect("fixture");
+    let classified = debrief::classify::classify_message_for(&raw, Some("Sam.Okafor@example.net")).expect("classifies");
+    let interview = classified.classification.interview.expect("an interview");
+    assert!(interview.interviewers.iter().all(|p| p.email.as_deref() != Some("sam.okafor@example.net")));
+}
