@@ -25,3 +25,9 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --quiet 2>&1 | tee /tmp/debrief-test.log
+echo "== classifier evaluation on ../shared/corpus (targets: kinds >= 98%, fields >= 95%, no critical error)"
+if [ -d ../shared/corpus ]; then
+  cargo run --quiet -- eval ../shared/corpus --min-kind-accuracy 98 --min-fields 95 --max-critical 0 | tail -3
+else
+  echo "../shared/corpus is not beside this checkout: the evaluation is skipped (tests/classify_corpus.rs fails in that case)"
+fi
