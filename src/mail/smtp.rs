@@ -140,7 +140,10 @@ impl SmtpSender {
             .collect::<Result<Vec<_>, _>>()?;
         let envelope = Envelope::new(Some(sender), recipients)
             .map_err(|err| SendError::Rejected { code: 501, text: format!("no usable envelope: {err}") })?;
-        match self.transport.send_raw(&envelope, raw).await {
+        // lettre always ends the data with CRLF.CRLF, taking the message's own last CRLF to
+        // be missing; without this, every message ending in CRLF would gain an empty line.
+        let data = raw.strip_suffix(b"\r\n").or_else(|| raw.strip_suffix(b"\n")).unwrap_or(raw);
+        match self.transport.send_raw(&envelope, data).await {
             Ok(_) => {
                 tracing::debug!(
                     "Sent a message of {} bytes to {} recipient(s) via {}.",
@@ -167,7 +170,12 @@ impl SmtpSender {
             }
             Err(err) => match self.classify(&err) {
                 SendError::Mail(mail) => Err(mail),
-                other => Err(MailError::Protocol { host: self.host.clone(), reason: other.to_string() }),
+                SendError::Rejected { code, text } => {
+                    Err(MailError::Protocol { host: self.host.clone(), reason: format!("it answered {code}: {text}") })
+                }
+                SendError::Deferred { text, .. } => {
+                    Err(MailError::ConnectionLost { host: self.host.clone(), port: self.port, reason: text })
+                }
             },
         }
     }

@@ -32,6 +32,7 @@ import base64
 import email.parser
 import email.policy
 import json
+import logging
 import os
 import pwd
 import grp
@@ -329,19 +330,21 @@ class Handler:
         except Exception:
             await server.push("501 5.5.2 Cannot decode the XOAUTH2 response")
             return AuthResult(success=False, handled=True)
-        result = authenticator(server, session, None, "XOAUTH2", LoginPassword(user.encode(), token.encode()))
-        return AuthResult(success=result.success, auth_data=user if result.success else None)
+        result = authenticator(server, server.session, None, "XOAUTH2", LoginPassword(user.encode(), token.encode()))
+        return AuthResult(success=result.success, handled=False, auth_data=user if result.success else None)
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
+    # handled=False: aiosmtpd then answers 535 itself (its default, True, means "already
+    # answered" and leaves the client waiting).
     if not isinstance(auth_data, LoginPassword):
-        return AuthResult(success=False)
+        return AuthResult(success=False, handled=False)
     login = auth_data.login.decode(errors="replace").lower()
     password = auth_data.password.decode(errors="replace")
     known = USERS.get(login)
     ok = password == known if known is not None else (
         login.rpartition("@")[2] in DOMAINS and password == SHARED_PASSWORD)
-    return AuthResult(success=ok, auth_data=auth_data if ok else None)
+    return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 
 async def start_smtp(ports, cert, key, handler):
@@ -368,6 +371,8 @@ async def start_smtp(ports, cert, key, handler):
 async def main_async(args):
     run_dir = os.path.abspath(args.dir)
     os.makedirs(run_dir, exist_ok=True)
+    # Dovecot's mail processes run as the mail user and must reach run_dir/mail.
+    os.chmod(run_dir, 0o755)
     ports = {name: getattr(args, f"{name}_port") or free_port()
              for name in ("imap", "imaps", "lmtp", "smtp", "smtps")}
     ca, cert, key = write_certificates(run_dir)
@@ -439,6 +444,11 @@ def main():
         parser.add_argument(f"--{name}-port", type=int, default=0, help="0: pick a free port")
     parser.add_argument("--keep", action="store_true", help="keep the run directory at exit")
     args = parser.parse_args()
+    # aiosmtpd logs every refused TLS handshake with a traceback; tests provoke those on
+    # purpose. RIG_VERBOSE=1 shows everything.
+    verbose = bool(os.environ.get("RIG_VERBOSE"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="rig: %(name)s: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.DEBUG if verbose else logging.CRITICAL)
     # A signal (Ctrl-C by hand, or the harness's kill) still cleans up via the finally block.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
