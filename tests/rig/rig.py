@@ -150,6 +150,8 @@ ssl_key = <{key}
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2
 auth_username_format = %Lu
+# A refused login answers at once (the default waits 2 s, which only slows tests).
+auth_failure_delay = 0
 
 mail_location = maildir:~/Maildir
 mail_uid = {uid}
@@ -205,6 +207,13 @@ service lmtp {{
   inet_listener lmtp {{
     address = 127.0.0.1
     port = {ports['lmtp']}
+  }}
+}}
+# No growing penalty for repeated failed logins from loopback (2, 4, 8 s...): tests fail
+# logins on purpose.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
   }}
 }}
 service stats {{
