@@ -390,11 +390,29 @@ impl ImapSession {
                         break IdleOutcome::NewMail;
                     }
                     Response::MailboxData(MailboxDatum::Recent(_)) => {}
+                    Response::Data { status: async_imap::imap_proto::Status::Bye, outcome, .. } => {
+                        let said = outcome.information.as_deref().unwrap_or("").to_owned();
+                        self.session = None;
+                        return Err(MailError::ConnectionLost {
+                            host: self.host.clone(),
+                            port: self.port,
+                            reason: format!("the server ended the session during IDLE: {said}"),
+                        });
+                    }
                     // Expunges and flag changes: nothing new to read; keep waiting.
                     other => tracing::trace!("IDLE on {} reported {other:?}.", self.host),
                 },
                 Ok(IdleResponse::Timeout) => break IdleOutcome::TimedOut,
-                Ok(IdleResponse::ManualInterrupt) => break IdleOutcome::Stopped,
+                Ok(IdleResponse::ManualInterrupt) if *stop.borrow() => break IdleOutcome::Stopped,
+                // async-imap reports the end of the stream the same way as an interrupt.
+                Ok(IdleResponse::ManualInterrupt) => {
+                    self.session = None;
+                    return Err(MailError::ConnectionLost {
+                        host: self.host.clone(),
+                        port: self.port,
+                        reason: "the server closed the connection during IDLE".into(),
+                    });
+                }
                 Err(err) => return Err(self.failed("IDLE", err)),
             }
         };
@@ -480,6 +498,7 @@ fn command_error(server: &ServerConfig, what: &str, err: async_imap::error::Erro
 
 /// TCP, then TLS (implicit, or after STARTTLS), then the greeting.
 async fn open_stream(server: &ServerConfig) -> Result<Stream, MailError> {
+    tls::refuse_plain_text_to_remote_host(server)?;
     let unreachable = |reason: String| MailError::Unreachable { host: server.host.clone(), port: server.port, reason };
     let tcp = match timeout(CONNECT_TIMEOUT, TcpStream::connect((server.host.as_str(), server.port))).await {
         Ok(Ok(tcp)) => tcp,

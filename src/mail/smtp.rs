@@ -88,6 +88,7 @@ impl SmtpSender {
     /// Sets up the transport with a secret the caller already has.
     pub fn new(config: &SmtpConfig, secret: Secret) -> Result<SmtpSender, MailError> {
         let server = &config.server;
+        tls::refuse_plain_text_to_remote_host(server)?;
         let tls_error = |reason: String| MailError::Tls { host: server.host.clone(), reason };
         let tls_parameters = || -> Result<TlsParameters, MailError> {
             let mut builder = TlsParameters::builder(server.host.clone());

@@ -53,6 +53,18 @@ pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String>
     Ok(certificates)
 }
 
+/// The config refuses `security = "plain"` for a remote host already; this keeps the
+/// promise for a `ServerConfig` built any other way.
+pub fn refuse_plain_text_to_remote_host(server: &ServerConfig) -> Result<(), MailError> {
+    if server.security == crate::config::Security::Plain && !crate::config::is_loopback_host(&server.host) {
+        return Err(MailError::Tls {
+            host: server.host.clone(),
+            reason: "refusing to send credentials unencrypted to a host that is not loopback".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Sorts an error from a TLS handshake: a refused certificate or a failed negotiation is
 /// [`MailError::Tls`]; anything else (a reset, EOF) is a lost connection.
 pub fn handshake_error(server: &ServerConfig, err: std::io::Error) -> MailError {
@@ -75,6 +87,26 @@ pub fn handshake_error(server: &ServerConfig, err: std::io::Error) -> MailError 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{AuthMethod, SecretSource, Security};
+
+    #[test]
+    fn plain_text_is_only_for_loopback() {
+        let mut server = ServerConfig {
+            host: "imap.example.net".into(),
+            port: 143,
+            security: Security::Plain,
+            username: "u".into(),
+            auth: AuthMethod::Plain,
+            secret: SecretSource::Env("X".into()),
+            ca_file: None,
+        };
+        assert!(matches!(refuse_plain_text_to_remote_host(&server), Err(MailError::Tls { .. })));
+        server.host = "127.0.0.1".into();
+        assert!(refuse_plain_text_to_remote_host(&server).is_ok());
+        server.host = "imap.example.net".into();
+        server.security = Security::Starttls;
+        assert!(refuse_plain_text_to_remote_host(&server).is_ok());
+    }
 
     #[test]
     fn a_ca_file_without_certificates_is_refused() {

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Installs what the loopback mail rig needs (Debian 12): Dovecot IMAP + LMTP, aiosmtpd,
-# faketime and openssl. Idempotent: it asks apt only for what is missing, and runs
+# faketime, openssl and ca-certificates (the platform TLS verifier wants system roots). Idempotent: it asks apt only for what is missing, and runs
 # `apt-get update` only when something has to be installed.
 #
 # Needs root (or sudo) when something is missing. A system-wide Dovecot that the package
 # install starts is stopped: the rig runs its own private instance on high ports.
 set -eu
 
-packages="dovecot-imapd dovecot-lmtpd python3-aiosmtpd faketime openssl"
+packages="dovecot-imapd dovecot-lmtpd python3-aiosmtpd faketime openssl ca-certificates"
 
 missing=""
 for package in $packages; do
