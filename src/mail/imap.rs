@@ -602,6 +602,9 @@ impl Authenticator for XOAuth2<'_> {
     }
 }
 
+/// Logs in: `plain` is SASL PLAIN (AUTHENTICATE), `login` the IMAP LOGIN command (what
+/// "login" means to IMAP servers), `xoauth2` SASL XOAUTH2 with the token. Every error text
+/// is scrubbed of the secret.
 async fn login(server: &ServerConfig, client: Client<Stream>, secret: &Secret) -> Result<Session<Stream>, MailError> {
     let password = secret.expose();
     let username = server.username.as_str();
