@@ -506,38 +506,38 @@ async fn open_stream(server: &ServerConfig) -> Result<Stream, MailError> {
         Err(_) => return Err(unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))),
     };
     let _ = tcp.set_nodelay(true);
+    // With STARTTLS the greeting comes before the upgrade; otherwise after TLS (if any).
+    let tcp = if server.security == Security::Starttls { starttls(server, tcp).await? } else { tcp };
     let stream: Stream = match server.security {
-        Security::Tls => {
-            let tls = timeout(CONNECT_TIMEOUT, tls_handshake(server, tcp))
-                .await
-                .map_err(|_| lost(server, "the TLS handshake timed out"))??;
-            Box::new(tls)
-        }
-        Security::Starttls => {
-            let mut client = Client::new(tcp);
-            let greeted = timeout(CONNECT_TIMEOUT, read_greeting(server, &mut client))
-                .await
-                .map_err(|_| lost(server, "no greeting"))?;
-            greeted?;
-            let upgrade = timeout(CONNECT_TIMEOUT, client.run_command_and_check_ok("STARTTLS", None))
-                .await
-                .map_err(|_| lost(server, "STARTTLS timed out"))?;
-            if let Err(err) = upgrade {
-                return Err(MailError::Tls {
-                    host: server.host.clone(),
-                    reason: format!("the server refused STARTTLS ({err}); use security = \"tls\" and its TLS port"),
-                });
-            }
-            let tcp = client.into_inner();
-            let tls = timeout(CONNECT_TIMEOUT, tls_handshake(server, tcp))
-                .await
-                .map_err(|_| lost(server, "the TLS handshake timed out"))??;
-            return Ok(Box::new(tls));
-        }
         Security::Plain => Box::new(tcp),
+        Security::Tls | Security::Starttls => Box::new(
+            timeout(CONNECT_TIMEOUT, tls_handshake(server, tcp))
+                .await
+                .map_err(|_| lost(server, "the TLS handshake timed out"))??,
+        ),
     };
     let mut client = Client::new(stream);
+    if server.security != Security::Starttls {
+        timeout(CONNECT_TIMEOUT, read_greeting(server, &mut client))
+            .await
+            .map_err(|_| lost(server, "no greeting"))??;
+    }
+    Ok(client.into_inner())
+}
+
+/// Reads the greeting and asks for STARTTLS; returns the TCP stream, ready for the handshake.
+async fn starttls(server: &ServerConfig, tcp: TcpStream) -> Result<TcpStream, MailError> {
+    let mut client = Client::new(tcp);
     timeout(CONNECT_TIMEOUT, read_greeting(server, &mut client)).await.map_err(|_| lost(server, "no greeting"))??;
+    let upgrade = timeout(CONNECT_TIMEOUT, client.run_command_and_check_ok("STARTTLS", None))
+        .await
+        .map_err(|_| lost(server, "STARTTLS timed out"))?;
+    if let Err(err) = upgrade {
+        return Err(MailError::Tls {
+            host: server.host.clone(),
+            reason: format!("the server refused STARTTLS ({err}); use security = \"tls\" and its TLS port"),
+        });
+    }
     Ok(client.into_inner())
 }
 

@@ -221,45 +221,38 @@ impl SmtpSender {
 
 /// lettre's message plus its sources, on one line.
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
+    let mut text = String::new();
+    for inner in chain(err) {
         let more = inner.to_string();
         if !text.contains(&more) {
-            text.push_str(": ");
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
             text.push_str(&more);
         }
-        source = inner.source();
     }
     text.replace(['\r', '\n'], " ")
 }
 
-fn io_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(inner) = source {
-        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
-            return Some(io);
-        }
-        source = inner.source();
-    }
-    None
+/// The error and its sources, outermost first.
+fn chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |inner| inner.source())
 }
 
-/// True when a rustls error (a refused certificate, a failed handshake) is in the chain.
+fn io_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    chain(err).find_map(|inner| inner.downcast_ref::<std::io::Error>())
+}
+
+/// True when a rustls error (a refused certificate, a failed handshake) is in the chain,
+/// directly or inside an I/O error.
 fn tls_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(inner) = source {
-        if inner.downcast_ref::<tokio_rustls::rustls::Error>().is_some() {
-            return true;
-        }
-        if let Some(io) = inner.downcast_ref::<std::io::Error>()
-            && io.get_ref().is_some_and(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>().is_some())
-        {
-            return true;
-        }
-        source = inner.source();
-    }
-    false
+    let is_rustls = |inner: &(dyn std::error::Error + 'static)| inner.is::<tokio_rustls::rustls::Error>();
+    chain(err).any(|inner| {
+        is_rustls(inner)
+            || inner.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).is_some_and(|inner| is_rustls(inner))
+    })
 }
 
 #[cfg(test)]
