@@ -72,6 +72,7 @@ async fn a_wrong_password_is_an_auth_error_that_does_not_show_the_password() {
         assert!(!error.is_transient());
         let shown = format!("{error} {error:?} {error:#}");
         assert!(shown.contains("check the username and the password"), "{shown}");
+        assert!(error.to_string().contains(": [AUTHENTICATIONFAILED] Authentication failed.;"), "{error}");
         assert!(!shown.contains(password), "the password leaked: {shown}");
     }
     let config = rig.config_for("user@rig.test").password(password).build();

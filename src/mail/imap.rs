@@ -485,9 +485,10 @@ fn imap_error(host: &str, port: u16, what: &str, err: async_imap::error::Error) 
         Error::Io(_) | Error::ConnectionLost => {
             MailError::ConnectionLost { host: host.to_owned(), port, reason: format!("{what}: {err}") }
         }
-        Error::No(text) | Error::Bad(text) => {
-            MailError::Protocol { host: host.to_owned(), reason: format!("{what} was refused: {text}") }
-        }
+        Error::No(text) | Error::Bad(text) => MailError::Protocol {
+            host: host.to_owned(),
+            reason: format!("{what} was refused: {}", server_words(&text)),
+        },
         other => MailError::Protocol { host: host.to_owned(), reason: format!("{what}: {other}") },
     }
 }
@@ -621,8 +622,8 @@ async fn login(server: &ServerConfig, client: Client<Stream>, secret: &Secret) -
             reason: redact(&reason, password),
         };
         match err {
-            Error::No(text) => auth(text),
-            Error::Bad(text) => auth(format!("the server rejected the command ({text})")),
+            Error::No(text) => auth(server_words(&text)),
+            Error::Bad(text) => auth(format!("the server rejected the command ({})", server_words(&text))),
             // async-imap names the offending character; never show a character of the secret.
             Error::Validate(_) => auth("the username or password holds a character IMAP cannot send".into()),
             Error::Io(_) | Error::ConnectionLost => lost(server, &redact(&format!("during login: {err}"), password)),
@@ -632,6 +633,15 @@ async fn login(server: &ServerConfig, client: Client<Stream>, secret: &Secret) -
             },
         }
     })
+}
+
+/// The server's own words from async-imap's text for a NO or BAD answer, which reads
+/// `code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")`.
+fn server_words(text: &str) -> String {
+    match text.split_once("info: Some(\"").and_then(|(_, rest)| rest.rsplit_once("\")")) {
+        Some((words, _)) => words.replace("\\\"", "\""),
+        None => text.to_owned(),
+    }
 }
 
 /// `1-Feb-2026`, the date format of IMAP SEARCH.
@@ -664,6 +674,13 @@ fn uid_set(uids: &[u32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_words_are_taken_out_of_async_imaps_text() {
+        let text = r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#;
+        assert_eq!(server_words(text), "[AUTHENTICATIONFAILED] Authentication failed.");
+        assert_eq!(server_words("plain words"), "plain words");
+    }
 
     #[test]
     fn uid_sets_are_compact() {

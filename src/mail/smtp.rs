@@ -183,8 +183,14 @@ impl SmtpSender {
 
     /// Sorts a lettre error into what the caller can act on.
     fn classify(&self, err: &lettre::transport::smtp::Error) -> SendError {
-        let text = redact(&error_chain(err), self.secret.expose());
+        let mut text = redact(&error_chain(err), self.secret.expose());
         let code = err.status().map(u16::from);
+        if code.is_some() {
+            // "permanent error (550): 5.1.1 ...": the code is shown by SendError already.
+            if let Some((_, server_words)) = text.split_once("): ") {
+                text = server_words.to_owned();
+            }
+        }
         // A refused login is an answer too (535, 534), but the fix is the credentials.
         if matches!(code, Some(534 | 535)) || (err.is_client() && text.contains("authentication")) {
             return SendError::Mail(MailError::Auth {
@@ -219,7 +225,8 @@ impl SmtpSender {
     }
 }
 
-/// lettre's message plus its sources, on one line.
+/// lettre's message plus its sources, on one line, without repeated parts
+/// ("Connection error: Connection error: ..." becomes "Connection error: ...").
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = String::new();
     for inner in chain(err) {
@@ -231,7 +238,9 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
             text.push_str(&more);
         }
     }
-    text.replace(['\r', '\n'], " ")
+    let mut parts: Vec<&str> = text.split(": ").collect();
+    parts.dedup();
+    parts.join(": ").replace(['\r', '\n'], " ")
 }
 
 /// The error and its sources, outermost first.
@@ -267,5 +276,15 @@ mod tests {
         let deferred = SendError::Deferred { code: Some(451), text: "try later".into() };
         assert!(deferred.is_transient() && !deferred.is_permanent());
         assert_eq!(deferred.to_string(), "sending failed for now (451): try later; it will be retried");
+    }
+
+    #[test]
+    fn error_chains_read_once() {
+        let io = std::io::Error::other("Connection refused");
+        assert_eq!(error_chain(&io), "Connection refused");
+        #[derive(Debug, thiserror::Error)]
+        #[error("Connection error: Connection error: {0}")]
+        struct Twice(#[source] std::io::Error);
+        assert_eq!(error_chain(&Twice(io)), "Connection error: Connection refused");
     }
 }
