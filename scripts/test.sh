@@ -5,19 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use: libfaketime moves the clock for the binary's tests.
-packages=()
-command -v faketime >/dev/null 2>&1 || packages+=(faketime)
-if [ ${#packages[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "scripts/test.sh: the tests need ${packages[*]}: run 'sudo apt-get install ${packages[*]}' or run this as root" >&2
-    exit 2
-  fi
-  echo "Installing ${packages[*]} for the tests"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${packages[@]}" >/dev/null
-fi
+# Debian packages the tests use (Dovecot, aiosmtpd, faketime, openssl): installed with
+# apt-get only when missing. The servers themselves are started by each test binary
+# (tests/support/rig.rs) and stopped when it ends.
+tests/rig/install.sh
 
 echo "== cargo fmt --check"
 cargo fmt --check
