@@ -17,3 +17,4 @@ pub mod mail;
 pub mod planner;
 pub mod store;
 pub mod templates;
+pub mod watcher;

@@ -348,7 +348,7 @@ impl ImapSession {
 
     async fn poll(&mut self, wait: Duration, stop: &mut watch::Receiver<bool>) -> Result<IdleOutcome, MailError> {
         tokio::select! {
-            _ = stop.wait_for(|stopped| *stopped) => return Ok(IdleOutcome::Stopped),
+            _ = async { let _ = stop.wait_for(|stopped| *stopped).await; } => return Ok(IdleOutcome::Stopped),
             _ = tokio::time::sleep(wait) => {}
         }
         run!(self, "NOOP", |session| async move { session.noop().await })?;
@@ -376,7 +376,7 @@ impl ImapSession {
             let mut interrupt = Some(interrupt);
             let result = tokio::select! {
                 result = &mut response => result,
-                _ = stop.wait_for(|stopped| *stopped) => {
+                _ = async { let _ = stop.wait_for(|stopped| *stopped).await; } => {
                     // Dropping the stop source ends the wait with ManualInterrupt.
                     drop(interrupt.take());
                     response.await

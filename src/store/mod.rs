@@ -9,8 +9,10 @@
 //! This module knows SQL and rows; it makes no decisions. The planner asks the domain
 //! what to do and uses these functions to do it.
 
+mod progress;
 mod queries;
 
+pub use progress::*;
 pub use queries::*;
 
 use anyhow::Context as _;

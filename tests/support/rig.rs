@@ -207,6 +207,28 @@ impl Rig {
         lmtp_deliver(self.ports.lmtp, address, raw).unwrap_or_else(|err| panic!("LMTP delivery to {address}: {err}"));
     }
 
+    /// Puts `raw` straight into `address`'s INBOX folder on disk, as a local delivery
+    /// agent would: this works while Dovecot is down, and Dovecot sees the message when
+    /// it is back.
+    pub fn deliver_to_maildir(&self, address: &str, raw: &[u8]) {
+        let address = address.to_lowercase();
+        let (local, domain) = address.rsplit_once('@').expect("an address with a domain");
+        let folder = self.mail_dir.join(domain).join(local).join("Maildir");
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(folder.join(sub)).expect("a Maildir folder");
+        }
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let seconds = std::time::UNIX_EPOCH.elapsed().map(|d| d.as_secs()).unwrap_or(0);
+        let name = format!("{seconds}.M{unique}P{}.rig", std::process::id());
+        let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
+        std::fs::write(folder.join("tmp").join(&name), text).expect("a message file");
+        std::fs::rename(folder.join("tmp").join(&name), folder.join("new").join(&name)).expect("a delivery");
+        for path in [folder.join("new").join(&name), folder.join("new"), folder.join("cur"), folder.join("tmp")] {
+            let _ = std::os::unix::fs::chown(&path, Some(8), Some(8));
+        }
+    }
+
     /// The messages in `address`'s `mailbox` ("INBOX", "Sent", ...), oldest first, read
     /// from the Maildir on disk (so it works whatever the IMAP code under test does).
     pub fn mailbox_messages(&self, address: &str, mailbox: &str) -> Vec<Vec<u8>> {
