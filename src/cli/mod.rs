@@ -49,7 +49,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// One pass of the daemon's work, then exit: plan what is due, draft what is needed.
+    /// The daemon: watch the inbox, plan, and send approved mail when it is due; stops
+    /// cleanly on SIGTERM or SIGINT. Run it as a service (see the README).
+    Run,
+    /// One pass of what `run` does, then exit: read new mail, plan what is due, draft what
+    /// is needed, send approved mail that is due.
     Sync,
     /// Drafts awaiting approval, and approved messages not yet sent, with their send times.
     Queue,
@@ -123,7 +127,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Classify(args) => return classify::run(args, json),
         Command::Eval(args) => return eval::run(args),
-        Command::Sync => sync::sync(config, now)?,
+        Command::Run => sync::run(config)?,
+        Command::Sync => sync::sync(config)?,
         Command::Queue => drafts::queue(config, json, now)?,
         Command::Show { id } => drafts::show(config, json, *id, now)?,
         Command::Approve { id } => drafts::approve(config, *id, now)?,

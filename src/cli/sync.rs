@@ -1,23 +1,35 @@
-//! `debrief sync`: one pass of what the daemon does, then exit.
-//!
-//! Today the pass plans: rounds that ended, thank-you notes, follow-ups, ghosting.
-//! Reading the inbox and sending approved mail join this pass when a mail source and
-//! SMTP are configured.
+//! `debrief sync` and `debrief run`: one pass of the daemon, or the daemon itself (see
+//! [`crate::daemon`]).
 
-use crate::cli::common::Session;
-use jiff::Timestamp;
+use crate::cli::common::load_config;
+use crate::daemon;
+use crate::templates::Templates;
 use std::path::Path;
 
-pub fn sync(config: Option<&Path>, now: Timestamp) -> anyhow::Result<()> {
-    let mut session = Session::open(config)?;
-    let (planner, store) = session.parts();
-    let report = planner.plan_all(store, now)?;
+/// The runtime both commands use: one thread is plenty for one user's mail, and keeps
+/// the daemon light.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
+    let config = load_config(config)?;
+    let templates = Templates::load(config.templates_dir.as_deref())?;
+    let report = runtime()?.block_on(daemon::sync_once(config, templates))?;
     println!(
-        "Planned: {} draft(s) made, {} cancelled, {} state change(s).{}",
+        "Read {} message(s). Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {}.{}",
+        report.messages_read,
         report.drafts_created,
         report.drafts_cancelled,
         report.transitions,
+        report.sent,
         if report.drafts_created > 0 { " See `debrief queue`." } else { "" }
     );
     Ok(())
+}
+
+pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
+    let config = load_config(config)?;
+    let templates = Templates::load(config.templates_dir.as_deref())?;
+    runtime()?.block_on(daemon::run(config, templates))
 }

@@ -1,0 +1,508 @@
+//! The daemon (`debrief run`) and its single pass (`debrief sync`).
+//!
+//! One event loop owns the main database connection and does all planning and sending.
+//! Its events:
+//!
+//! - new mail: a watcher task per watched IMAP mailbox (see [`crate::watcher`]) reads and
+//!   applies messages on its own connection and says so; a configured Maildir is read on
+//!   a short poll;
+//! - a due message or plan: the loop sleeps until the earliest `send_at` of an approved
+//!   draft, or the next minute (planning is per minute: "correct to the minute");
+//! - a user change: the CLI writes to the same SQLite file; `PRAGMA data_version` (a
+//!   cheap read of a counter) tells the loop another connection committed;
+//! - a recurring job (tokio-cron-scheduler): reconciling `unknown` messages against the
+//!   Sent mailbox, and database maintenance;
+//! - shutdown: SIGTERM or SIGINT. The message in flight is finished (it was marked
+//!   `sending` before SMTP, so even a kill loses nothing), watchers leave IDLE and log
+//!   out, and the process exits 0.
+//!
+//! Errors inside a pass are logged in one line and retried later; the loop never stops on
+//! them. [`Engine`] is what `run` and `sync` share, so `sync` is one pass of the same code.
+
+use crate::config::Config;
+use crate::ingest::{self, Origin};
+use crate::mail::imap::{FetchedMessage, ImapSession};
+use crate::mail::smtp::SmtpSender;
+use crate::mail::tls;
+use crate::outbox::{self, Outbox};
+use crate::planner::Planner;
+use crate::store::Store;
+use crate::templates::Templates;
+use crate::watcher::{self, Backoff, Position, WatchEvent};
+use anyhow::Context as _;
+use jiff::Timestamp;
+use rusqlite::Connection;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+/// How often a configured Maildir is looked at.
+pub const MAILDIR_POLL: Duration = Duration::from_secs(30);
+/// How often the loop checks whether another process (the CLI) changed the database.
+pub const CHANGE_POLL: Duration = Duration::from_secs(1);
+/// How long shutdown waits for the watchers to log out.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
+/// Reconciling `unknown` messages with the Sent mailbox (cron, with seconds).
+pub const RECONCILE_CRON: &str = "0 */15 * * * *";
+/// Database maintenance: `PRAGMA optimize` and a WAL checkpoint.
+pub const MAINTENANCE_CRON: &str = "0 30 3 * * *";
+
+/// Applies one fetched IMAP message: the handler the watchers and the inbox check share.
+pub fn apply_fetched(
+    conn: &Connection,
+    planner: &Planner,
+    position: Position<'_>,
+    message: &FetchedMessage,
+) -> anyhow::Result<()> {
+    let origin = Origin::Imap {
+        mailbox: position.mailbox.to_owned(),
+        uid_validity: position.uid_validity,
+        uid: message.uid,
+    };
+    let ingested = ingest::ingest(conn, planner, &message.raw, &origin, crate::clock::now())?;
+    tracing::info!("{}", ingested.summary);
+    Ok(())
+}
+
+/// Reads every watched mailbox once over a new connection, then logs out: the check
+/// right before a follow-up is sent (SPEC §6.3), so that a reply that came in meanwhile
+/// cancels it.
+pub async fn read_inbox_fresh(config: &Config, templates: &Templates, store: &mut Store) -> anyhow::Result<usize> {
+    let Some(imap) = &config.imap else { return Ok(0) };
+    let planner = Planner { config, templates };
+    let mut session = ImapSession::connect(imap).await?;
+    let mut processed = 0;
+    let mut result = Ok(());
+    for mailbox in &imap.mailboxes {
+        let read = watcher::read_mailbox(
+            &mut session,
+            store,
+            mailbox,
+            imap.initial_scan_days,
+            &config.identity.time_zone,
+            &mut |_, _| {},
+            |conn, position, message| apply_fetched(conn, &planner, position, message),
+        )
+        .await;
+        match read {
+            Ok(report) => processed += report.processed,
+            Err(err) => {
+                result = Err(err);
+                break;
+            }
+        }
+    }
+    session.logout().await;
+    result.map(|()| processed)
+}
+
+/// What one pass did, for logs and `sync`'s summary.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PassReport {
+    pub messages_read: usize,
+    pub drafts_created: usize,
+    pub drafts_cancelled: usize,
+    pub transitions: usize,
+    pub sent: usize,
+}
+
+/// A connection made on demand. After a failure it is not tried again before a backoff
+/// has passed, so that a down server does not make every pass wait for a timeout, and
+/// the failure is logged once per attempt.
+struct Link<T> {
+    value: Option<T>,
+    retry_at: Option<Instant>,
+    backoff: Backoff,
+}
+
+impl<T> Default for Link<T> {
+    fn default() -> Self {
+        Link { value: None, retry_at: None, backoff: Backoff::default() }
+    }
+}
+
+impl<T> Link<T> {
+    async fn get<F, E>(&mut self, what: &str, connect: F) -> Option<&mut T>
+    where
+        F: AsyncFnOnce() -> Result<T, E>,
+        E: std::fmt::Display,
+    {
+        if self.value.is_none() {
+            if self.retry_at.is_some_and(|at| Instant::now() < at) {
+                return None;
+            }
+            match connect().await {
+                Ok(value) => {
+                    self.value = Some(value);
+                    self.backoff.reset();
+                    self.retry_at = None;
+                }
+                Err(err) => {
+                    let delay = self.backoff.next_delay();
+                    tracing::error!("{what} is unavailable: {err}. Retrying in {}s.", delay.as_secs().max(1));
+                    self.retry_at = Some(Instant::now() + delay);
+                    return None;
+                }
+            }
+        }
+        self.value.as_mut()
+    }
+}
+
+/// The main IMAP session (for Sent, Drafts and reconciling), reconnected when lost.
+async fn imap_link<'a>(config: &Config, link: &'a mut Link<ImapSession>) -> Option<&'a mut ImapSession> {
+    let imap = config.imap.as_ref()?;
+    if link.value.as_ref().is_some_and(|session| !session.is_connected()) {
+        link.value = None;
+    }
+    link.get("IMAP (for sending and filing)", async || ImapSession::connect(imap).await).await
+}
+
+/// The state `run` and `sync` share: config, templates, the main connection and the mail
+/// connections used for sending, filing copies and reconciling.
+pub struct Engine {
+    pub config: Arc<Config>,
+    pub templates: Arc<Templates>,
+    pub store: Store,
+    smtp: Link<SmtpSender>,
+    imap: Link<ImapSession>,
+}
+
+impl Engine {
+    pub fn open(config: Config, templates: Templates) -> anyhow::Result<Engine> {
+        tls::install_crypto_provider();
+        let store = Store::open(&config.storage_path)?;
+        Ok(Engine {
+            config: Arc::new(config),
+            templates: Arc::new(templates),
+            store,
+            smtp: Link::default(),
+            imap: Link::default(),
+        })
+    }
+
+    /// At start: messages caught `sending` by a crash become `unknown`, and `unknown` ones
+    /// found in Sent become `sent`. Also the recurring reconciliation.
+    pub async fn recover(&mut self, now: Timestamp) -> anyhow::Result<()> {
+        let config = Arc::clone(&self.config);
+        let imap = imap_link(&config, &mut self.imap).await;
+        let outbox = Outbox { config: &config };
+        let report = outbox.recover(&mut self.store, imap, now).await?;
+        tracing::debug!("Outbox recovery: {report:?}");
+        Ok(())
+    }
+
+    /// Reads the inbox with this engine's own connection (the `sync` way; the daemon's
+    /// watchers do this on their own). `progress` sees long scans.
+    pub async fn read_inbox(&mut self, progress: watcher::ProgressFn<'_>) -> anyhow::Result<usize> {
+        let config = Arc::clone(&self.config);
+        let templates = Arc::clone(&self.templates);
+        let planner = Planner { config: &config, templates: &templates };
+        let mut processed = 0;
+        if let Some(maildir) = &config.maildir {
+            let report = crate::sources::maildir::read_maildir(&mut self.store, &planner, &maildir.path, crate::clock::now())?;
+            processed += report.processed;
+        }
+        if let Some(imap) = &config.imap {
+            let Some(session) = imap_link(&config, &mut self.imap).await else {
+                anyhow::bail!("cannot read the inbox: IMAP is unavailable (see the error above, or run `debrief doctor`)");
+            };
+            for mailbox in &imap.mailboxes {
+                let report = watcher::read_mailbox(
+                    session,
+                    &mut self.store,
+                    mailbox,
+                    imap.initial_scan_days,
+                    &config.identity.time_zone,
+                    progress,
+                    |conn, position, message| apply_fetched(conn, &planner, position, message),
+                )
+                .await
+                .with_context(|| format!("Reading {mailbox}"))?;
+                processed += report.processed;
+            }
+        }
+        Ok(processed)
+    }
+
+    /// Plans every open application, then sends what is approved and due.
+    pub async fn pass(&mut self, now: Timestamp) -> anyhow::Result<PassReport> {
+        let config = Arc::clone(&self.config);
+        let templates = Arc::clone(&self.templates);
+        let planner = Planner { config: &config, templates: &templates };
+        let planned = planner.plan_all(&mut self.store, now)?;
+        let mut report = PassReport {
+            drafts_created: planned.drafts_created,
+            drafts_cancelled: planned.drafts_cancelled,
+            transitions: planned.transitions,
+            ..PassReport::default()
+        };
+        if let Some(smtp_config) = &config.smtp
+            && self.smtp.get("SMTP", async || SmtpSender::connect(smtp_config).await).await.is_some()
+        {
+            let imap = imap_link(&config, &mut self.imap).await;
+            let Some(smtp) = self.smtp.value.as_ref() else { return Ok(report) };
+            let outbox = Outbox { config: &config };
+            let refresh = async |store: &mut Store| -> anyhow::Result<()> {
+                if config.imap.is_some() {
+                    read_inbox_fresh(&config, &templates, store).await?;
+                } else if let Some(maildir) = &config.maildir {
+                    let planner = Planner { config: &config, templates: &templates };
+                    crate::sources::maildir::read_maildir(store, &planner, &maildir.path, crate::clock::now())?;
+                }
+                Ok(())
+            };
+            let sent = outbox.send_due(&mut self.store, smtp, imap, refresh, now).await?;
+            report.sent = sent.sent;
+        }
+        Ok(report)
+    }
+
+    /// When the loop must wake next for a due message (None: nothing approved).
+    pub fn next_due(&self) -> anyhow::Result<Option<Timestamp>> {
+        outbox::next_due(self.store.conn())
+    }
+
+    /// SQLite's count of commits by other connections: it changes when the CLI (or a
+    /// watcher) wrote.
+    fn data_version(&self) -> i64 {
+        self.store.conn().query_row("PRAGMA data_version", [], |row| row.get(0)).unwrap_or(0)
+    }
+
+    fn maintenance(&self) {
+        let conn = self.store.conn();
+        let result = conn
+            .execute_batch("PRAGMA optimize;")
+            .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())));
+        match result {
+            Ok(()) => tracing::info!("Database maintenance done."),
+            Err(err) => tracing::warn!("Database maintenance failed: {err}."),
+        }
+    }
+
+    pub async fn close(mut self) {
+        if let Some(session) = self.imap.value.take() {
+            session.logout().await;
+        }
+    }
+}
+
+/// A recurring job's turn, from the scheduler to the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Reconcile,
+    Maintenance,
+}
+
+async fn start_scheduler(jobs: mpsc::UnboundedSender<Job>) -> anyhow::Result<tokio_cron_scheduler::JobScheduler> {
+    use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
+    let scheduler = JobScheduler::new().await.context("Starting the job scheduler")?;
+    for (cron, job) in [(RECONCILE_CRON, Job::Reconcile), (MAINTENANCE_CRON, Job::Maintenance)] {
+        let jobs = jobs.clone();
+        let cron_job = CronJob::new_async(cron, move |_, _| {
+            let jobs = jobs.clone();
+            Box::pin(async move {
+                let _ = jobs.send(job);
+            })
+        })
+        .with_context(|| format!("Scheduling {job:?}"))?;
+        scheduler.add(cron_job).await.with_context(|| format!("Scheduling {job:?}"))?;
+    }
+    scheduler.start().await.context("Starting the job scheduler")?;
+    Ok(scheduler)
+}
+
+/// Raises `stop` on SIGTERM or SIGINT.
+fn stop_on_signals(stop: watch::Sender<bool>) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("Listening for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("Listening for SIGINT")?;
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!("{name} received: stopping.");
+        let _ = stop.send(true);
+    });
+    Ok(())
+}
+
+fn notify(states: &[sd_notify::NotifyState<'_>]) {
+    if std::env::var_os("NOTIFY_SOCKET").is_some()
+        && let Err(err) = sd_notify::notify(states)
+    {
+        tracing::warn!("Cannot notify systemd: {err}.");
+    }
+}
+
+/// `debrief run`: the daemon, until SIGTERM or SIGINT.
+pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
+    let mut engine = Engine::open(config, templates)?;
+    let (stop_tx, mut stop) = watch::channel(false);
+    stop_on_signals(stop_tx.clone())?;
+    tracing::info!("debrief {} started; database {}.", env!("CARGO_PKG_VERSION"), engine.config.storage_path.display());
+
+    if let Err(err) = engine.recover(crate::clock::now()).await {
+        tracing::error!("Recovering the outbox failed: {err:#}.");
+    }
+
+    // Watchers, one per mailbox, each with its own connection to the database.
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let mut watchers = Vec::new();
+    let mailboxes = engine.config.imap.as_ref().map(|imap| imap.mailboxes.clone()).unwrap_or_default();
+    for mailbox in &mailboxes {
+        let config = Arc::clone(&engine.config);
+        let templates = Arc::clone(&engine.templates);
+        let mut store = Store::open(&config.storage_path)?;
+        let stop = stop.clone();
+        let events = events_tx.clone();
+        let mailbox = mailbox.clone();
+        watchers.push(tokio::spawn(async move {
+            let Some(imap) = &config.imap else { return };
+            let planner = Planner { config: &config, templates: &templates };
+            watcher::watch_mailbox(imap, &mut store, &mailbox, &config.identity.time_zone, stop, events, |conn, p, m| {
+                apply_fetched(conn, &planner, p, m)
+            })
+            .await;
+        }));
+    }
+    drop(events_tx);
+    let mut watching = 0usize;
+    let mut ready = false;
+    if mailboxes.is_empty() {
+        notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("running")]);
+        ready = true;
+    }
+
+    let (jobs_tx, mut jobs) = mpsc::unbounded_channel();
+    let mut scheduler = start_scheduler(jobs_tx).await?;
+
+    let watchdog = sd_notify::watchdog_enabled();
+    let mut watchdog_tick = tokio::time::interval(watchdog.map(|every| every / 2).unwrap_or(Duration::from_secs(3600)));
+    let mut change_tick = tokio::time::interval(CHANGE_POLL);
+    change_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut maildir_tick = tokio::time::interval(MAILDIR_POLL);
+    maildir_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen_version = engine.data_version();
+    let mut due_pass = true;
+
+    loop {
+        if due_pass {
+            let now = crate::clock::now();
+            match engine.pass(now).await {
+                Ok(report) => {
+                    if report != PassReport::default() {
+                        tracing::info!(
+                            "Planned {} draft(s), cancelled {}, {} state change(s); sent {}.",
+                            report.drafts_created,
+                            report.drafts_cancelled,
+                            report.transitions,
+                            report.sent
+                        );
+                    }
+                }
+                Err(err) => tracing::error!("A pass failed: {err:#}. It will be retried."),
+            }
+            seen_version = engine.data_version();
+            due_pass = false;
+        }
+        let wake = next_wake(&engine, crate::clock::now());
+        tokio::select! {
+            biased;
+            _ = async { let _ = stop.wait_for(|stopped| *stopped).await; } => break,
+            event = events.recv(), if !mailboxes.is_empty() => match event {
+                Some(WatchEvent::Watching) => {
+                    watching += 1;
+                    if !ready && watching >= mailboxes.len() {
+                        notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("watching the mailbox")]);
+                        ready = true;
+                    }
+                }
+                Some(WatchEvent::NewMail) => due_pass = true,
+                None => {}
+            },
+            job = jobs.recv() => match job {
+                Some(Job::Reconcile) => {
+                    if let Err(err) = engine.recover(crate::clock::now()).await {
+                        tracing::error!("Reconciling the outbox failed: {err:#}.");
+                    }
+                }
+                Some(Job::Maintenance) => engine.maintenance(),
+                None => {}
+            },
+            _ = watchdog_tick.tick(), if watchdog.is_some() => notify(&[sd_notify::NotifyState::Watchdog]),
+            _ = change_tick.tick() => {
+                if engine.data_version() != seen_version {
+                    due_pass = true;
+                }
+            }
+            _ = maildir_tick.tick(), if engine.config.maildir.is_some() => {
+                match engine.read_inbox(&mut |_, _| {}).await {
+                    Ok(0) => {}
+                    Ok(count) => {
+                        tracing::info!("Read {count} new message(s) from the Maildir.");
+                        due_pass = true;
+                    }
+                    Err(err) => tracing::error!("Reading the Maildir failed: {err:#}."),
+                }
+            }
+            _ = tokio::time::sleep_until(wake) => due_pass = true,
+        }
+    }
+
+    notify(&[sd_notify::NotifyState::Stopping]);
+    let _ = stop_tx.send(true);
+    let _ = scheduler.shutdown().await;
+    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    for watcher in watchers {
+        if tokio::time::timeout_at(deadline, watcher).await.is_err() {
+            tracing::warn!("A mailbox watcher did not stop in time.");
+        }
+    }
+    engine.close().await;
+    tracing::info!("Stopped.");
+    Ok(())
+}
+
+/// The next instant the loop must pass without being woken: the earliest due message, or
+/// the next minute's start for planning.
+fn next_wake(engine: &Engine, now: Timestamp) -> Instant {
+    let next_minute = Timestamp::from_second((now.as_second() / 60 + 1) * 60).unwrap_or(now);
+    let due = match engine.next_due() {
+        Ok(Some(due)) => due.max(now).min(next_minute),
+        Ok(None) => next_minute,
+        Err(err) => {
+            tracing::error!("Reading the outbox failed: {err:#}.");
+            next_minute
+        }
+    };
+    let wait = due.duration_since(now).unsigned_abs();
+    Instant::now() + wait.max(Duration::from_millis(50))
+}
+
+/// `debrief sync`: one pass of what `run` does, with progress on stderr for long scans.
+pub async fn sync_once(config: Config, templates: Templates) -> anyhow::Result<PassReport> {
+    let mut engine = Engine::open(config, templates)?;
+    let result = async {
+        engine.recover(crate::clock::now()).await?;
+        let mut last_shown = std::time::Instant::now();
+        let mut progress = |done: usize, total: usize| {
+            if total >= 100 && (last_shown.elapsed() >= Duration::from_secs(1) || done == total) {
+                eprint!("\rReading mail: {done}/{total}");
+                if done == total {
+                    eprintln!();
+                }
+                last_shown = std::time::Instant::now();
+            }
+        };
+        let read = engine.read_inbox(&mut progress).await?;
+        let mut report = engine.pass(crate::clock::now()).await?;
+        report.messages_read = read;
+        Ok(report)
+    }
+    .await;
+    engine.close().await;
+    result
+}

@@ -1,0 +1,2 @@
+//! PLACEHOLDER; replaced by the `ingest` branch at merge.
+pub mod maildir;
