@@ -102,6 +102,11 @@ impl Rig {
     }
 
     /// A turn for a test that disturbs the servers (stops Dovecot): it runs alone.
+    /// [`Rig::shared`] for tests that are not async (they drive the binary).
+    pub fn shared_blocking(&self) -> RwLockReadGuard<'static, ()> {
+        TURNS.blocking_read()
+    }
+
     pub async fn exclusive(&self) -> RwLockWriteGuard<'static, ()> {
         TURNS.write().await
     }

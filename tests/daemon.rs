@@ -1,0 +1,463 @@
+//! `debrief run` and `debrief sync` end to end, from outside: the real binary against the
+//! rig's Dovecot and SMTP server (tests/rig/), a real SQLite file, the clock moved with
+//! libfaketime for `sync`, systemd's notify protocol over a real datagram socket.
+//!
+//! These are issue 4's acceptance scenarios: an invite delivered while the daemon runs
+//! shows up within seconds (IDLE); thank-you notes are drafted after the interview and,
+//! approved, arrive at their send time with a copy in Sent; a reply in the thread cancels
+//! the follow-up; a rejection gets a reply draft; SIGKILL while sending never sends twice
+//! and never loses an approved message.
+
+#[path = "support/rig.rs"]
+mod rig;
+
+use jiff::{Timestamp, ToSpan};
+use rig::{Rig, RigConfig};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
+/// A safety net for waits: never reached when things work.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A test user's world: a rig config (with a policy that sends on any day, so the
+/// scenario does not depend on the weekday CI runs on) and the commands around it.
+struct World {
+    rig: &'static Rig,
+    config: RigConfig,
+    me: String,
+}
+
+impl World {
+    fn new(rig: &'static Rig, me: &str) -> World {
+        let config = rig.config_for(me).build();
+        let mut text = std::fs::read_to_string(&config.path).unwrap();
+        text.push_str("\n[policy]\nsend_days = \"Mon-Sun\"\n");
+        std::fs::write(&config.path, text).unwrap();
+        World { rig, config, me: me.to_owned() }
+    }
+
+    fn command(&self, at: Option<Timestamp>, args: &[&str]) -> Command {
+        let mut command = match at {
+            Some(at) => {
+                assert!(
+                    Path::new("/usr/bin/faketime").exists(),
+                    "these tests need libfaketime: run scripts/test.sh, which installs it"
+                );
+                let mut command = Command::new("faketime");
+                // libfaketime wants "YYYY-MM-DD hh:mm:ss" in TZ; the tests run in UTC.
+                command.arg(at.strftime("%Y-%m-%d %H:%M:%S").to_string()).arg(BINARY);
+                command.env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+                command
+            }
+            None => Command::new(BINARY),
+        };
+        command.env("TZ", "UTC").env("DEBRIEF_CONFIG", &self.config.path).env_remove("NOTIFY_SOCKET");
+        command.args(args);
+        command
+    }
+
+    fn ok(&self, at: Option<Timestamp>, args: &[&str]) -> String {
+        let output = self.command(at, args).output().unwrap();
+        ok(&output, args)
+    }
+
+    fn json(&self, at: Option<Timestamp>, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&self.ok(at, &all)).unwrap()
+    }
+
+    fn queue(&self, at: Timestamp) -> Vec<Value> {
+        self.json(Some(at), &["queue"]).as_array().unwrap().clone()
+    }
+
+    fn draft(&self, at: impl Into<Option<Timestamp>>, id: i64) -> Value {
+        self.json(at.into(), &["show", &id.to_string()])
+    }
+
+    fn deliver(&self, raw: &str) {
+        self.rig.deliver(&self.me, raw.as_bytes());
+    }
+}
+
+fn ok(output: &Output, args: &[&str]) -> String {
+    assert!(
+        output.status.success(),
+        "debrief {args:?} failed ({:?}): {}\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// `debrief run` in the background, with a notify socket like systemd's.
+struct Daemon {
+    child: Child,
+    notices: mpsc::Receiver<String>,
+    log: mpsc::Receiver<String>,
+    _socket_dir: tempfile::TempDir,
+}
+
+impl Daemon {
+    fn start(world: &World, watchdog: Option<Duration>) -> Daemon {
+        let socket_dir = tempfile::tempdir().unwrap();
+        let socket_path = socket_dir.path().join("notify.sock");
+        let socket = UnixDatagram::bind(&socket_path).unwrap();
+        let mut command = world.command(None, &["run"]);
+        command.env("NOTIFY_SOCKET", &socket_path).env("RUST_LOG", "info");
+        if let Some(every) = watchdog {
+            command.env("WATCHDOG_USEC", every.as_micros().to_string());
+        }
+        let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let (notice_tx, notices) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(size) = socket.recv(&mut buffer) {
+                let text = String::from_utf8_lossy(&buffer[..size]).into_owned();
+                for line in text.lines() {
+                    if notice_tx.send(line.to_owned()).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let stderr = child.stderr.take().unwrap();
+        let (log_tx, log) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("[debrief run] {line}");
+                let _ = log_tx.send(line);
+            }
+        });
+        Daemon { child, notices, log, _socket_dir: socket_dir }
+    }
+
+    /// Waits for a notify line equal to `line`, returning when it came.
+    fn wait_notice(&self, line: &str) -> Instant {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.notices.recv_timeout(left) {
+                Ok(got) if got == line => return Instant::now(),
+                Ok(_) => {}
+                Err(_) => panic!("the daemon never sent {line} to the notify socket"),
+            }
+        }
+    }
+
+    /// The lines the daemon logs during `period`.
+    fn log_for(&self, period: Duration) -> Vec<String> {
+        let deadline = Instant::now() + period;
+        let mut lines = Vec::new();
+        while let Ok(line) = self.log.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// SIGTERM, and the exit status with how long it took.
+    fn terminate(mut self) -> (std::process::ExitStatus, Duration) {
+        let started = Instant::now();
+        signal(&self.child, "TERM");
+        let deadline = started + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, started.elapsed());
+            }
+            assert!(Instant::now() < deadline, "the daemon did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill(mut self) {
+        signal(&self.child, "KILL");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").arg(format!("-{name}")).arg(child.id().to_string()).status().unwrap();
+    assert!(status.success());
+}
+
+/// Polls `check` until it gives a value, or panics after [`WAIT`].
+fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// An interview a few days from now at 09:00–10:00 UTC, so that its note (4 h after it
+/// ends) falls inside the default 08:00–18:00 window.
+fn interview_start() -> Timestamp {
+    #[allow(clippy::disallowed_methods)] // The tests' own clock: the daemon runs at the real time.
+    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    (today + 3.days()).at(9, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp()
+}
+
+fn ical(at: Timestamp) -> String {
+    at.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn invite(me: &str, start: Timestamp, message_id: &str) -> String {
+    let end = start + 1.hour();
+    format!(
+        "From: Rita Recruiter <rita@acme.example>\r\nTo: Candidate <{me}>\r\n\
+         Subject: Interview confirmation: Backend Engineer at Acme\r\n\
+         Date: {date}\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n\
+         --b0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hi, your interview for the Backend Engineer role at Acme is confirmed. You will meet\r\n\
+         Jane Doe and Bob Lee. The invite is attached.\r\n\r\nRita Recruiter\r\nAcme\r\n\r\n\
+         --b0\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n\
+         BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nVERSION:2.0\r\nPRODID:-//Acme//Scheduler//EN\r\n\
+         BEGIN:VEVENT\r\nUID:{message_id}-event\r\nSEQUENCE:0\r\nSTATUS:CONFIRMED\r\n\
+         SUMMARY:Interview: Backend Engineer\r\nDTSTART:{start}\r\nDTEND:{end}\r\n\
+         ORGANIZER;CN=Rita Recruiter:mailto:rita@acme.example\r\n\
+         ATTENDEE;ROLE=REQ-PARTICIPANT;CN=Candidate:mailto:{me}\r\n\
+         ATTENDEE;ROLE=REQ-PARTICIPANT;CN=Jane Doe:mailto:jane@acme.example\r\n\
+         ATTENDEE;ROLE=REQ-PARTICIPANT;CN=Bob Lee:mailto:bob@acme.example\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n\r\n--b0--\r\n",
+        date = (start - 3.days()).strftime("%a, %d %b %Y %H:%M:%S +0000"),
+        start = ical(start),
+        end = ical(end),
+    )
+}
+
+fn reply(me: &str, at: Timestamp, message_id: &str, in_reply_to: &str, subject: &str, body: &str) -> String {
+    format!(
+        "From: Rita Recruiter <rita@acme.example>\r\nTo: Candidate <{me}>\r\nSubject: {subject}\r\n\
+         Date: {date}\r\nMessage-ID: <{message_id}>\r\nIn-Reply-To: <{in_reply_to}>\r\n\
+         References: <{in_reply_to}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        date = at.strftime("%a, %d %b %Y %H:%M:%S +0000"),
+    )
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    let prefix = format!("{}:", name.to_lowercase());
+    raw.lines().find(|line| line.to_lowercase().starts_with(&prefix)).map(|line| line[prefix.len()..].trim())
+}
+
+fn ids_of(drafts: &[Value]) -> Vec<i64> {
+    drafts.iter().map(|draft| draft["id"].as_i64().unwrap()).collect()
+}
+
+#[test]
+fn an_interview_goes_from_invite_to_thank_you_notes_to_a_cancelled_follow_up_and_a_rejection_reply() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "e2e-candidate@rig.test";
+    let world = World::new(rig, me);
+    let start = interview_start();
+
+    // The daemon runs; the invite is delivered; IDLE brings it in within seconds.
+    let daemon = Daemon::start(&world, Some(Duration::from_secs(2)));
+    daemon.wait_notice("READY=1");
+    daemon.wait_notice("WATCHDOG=1");
+    let delivered = Instant::now();
+    world.deliver(&invite(me, start, "invite-1@acme.example"));
+    let applications = eventually("the application to appear", || {
+        let applications = world.json(None, &["applications"]);
+        (!applications.as_array().unwrap().is_empty()).then_some(applications)
+    });
+    let seen_after = delivered.elapsed();
+    assert!(seen_after < Duration::from_secs(10), "IDLE, not a poll: seen after {seen_after:?}");
+    assert_eq!(applications[0]["state"], "interview_scheduled", "{applications}");
+    let (status, took) = daemon.terminate();
+    assert!(status.success(), "SIGTERM ends the daemon with exit 0: {status:?}");
+    assert!(took < Duration::from_secs(5), "and within 5 seconds: {took:?}");
+
+    // After the interview: one thank-you per interviewer, due 4 h after the end.
+    let after = start + 1.hour() + 30.minutes();
+    world.ok(Some(after), &["sync"]);
+    let queue = world.queue(after);
+    assert_eq!(queue.len(), 2, "{queue:?}");
+    let mut to: Vec<&str> = queue.iter().map(|draft| draft["to"].as_str().unwrap()).collect();
+    to.sort();
+    assert_eq!(to, ["bob@acme.example", "jane@acme.example"]);
+    let send_at: Timestamp = queue[0]["send_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(send_at, start + 5.hours());
+    for id in ids_of(&queue) {
+        world.ok(Some(after), &["approve", &id.to_string()]);
+    }
+
+    // Not before their time...
+    world.ok(Some(send_at - 1.minute()), &["sync"]);
+    assert!(rig.mailbox_messages("jane@acme.example", "INBOX").is_empty());
+    // ...and at it, to each interviewer, with the headers fixed at draft time, a copy in Sent.
+    world.ok(Some(send_at + 1.minute()), &["sync"]);
+    for id in ids_of(&queue) {
+        let draft = world.draft(send_at + 1.minute(), id);
+        assert_eq!(draft["status"], "sent", "{draft}");
+    }
+    let janes = rig.mailbox_messages("jane@acme.example", "INBOX");
+    assert_eq!(janes.len(), 1);
+    let note = String::from_utf8_lossy(&janes[0]).into_owned();
+    let jane_draft = queue.iter().find(|draft| draft["to"] == "jane@acme.example").unwrap();
+    let shown = world.draft(send_at + 1.minute(), jane_draft["id"].as_i64().unwrap());
+    assert_eq!(header(&note, "Message-ID").unwrap(), shown["message_id"].as_str().unwrap());
+    assert!(header(&note, "From").unwrap().contains(me), "{note}");
+    assert!(header(&note, "Date").is_some(), "{note}");
+    assert_eq!(rig.mailbox_messages("bob@acme.example", "INBOX").len(), 1);
+    let sent = rig.mailbox_messages(me, "Sent");
+    assert_eq!(sent.len(), 2, "a copy of each note in Sent");
+
+    // A week on, the follow-up is drafted; approved; then the recruiter answers in the
+    // thread before it is due: it is cancelled, and never sent.
+    let draft_day = send_at + 6.days() + 1.hour();
+    world.ok(Some(draft_day), &["sync"]);
+    let follow_up = world.queue(draft_day).into_iter().find(|draft| draft["kind"] == "follow_up").expect("a follow-up");
+    let follow_up_id = follow_up["id"].as_i64().unwrap();
+    world.ok(Some(draft_day), &["approve", &follow_up_id.to_string()]);
+    let follow_up_due: Timestamp = follow_up["send_at"].as_str().unwrap().parse().unwrap();
+    world.deliver(&reply(
+        me,
+        draft_day + 2.hours(),
+        "reply-1@acme.example",
+        "invite-1@acme.example",
+        "Re: Interview confirmation: Backend Engineer at Acme",
+        "Hi, thanks for your patience. The team is still talking to candidates.",
+    ));
+    world.ok(Some(follow_up_due + 1.minute()), &["sync"]);
+    let shown = world.draft(follow_up_due + 1.minute(), follow_up_id);
+    assert_eq!(shown["status"], "cancelled", "{shown}");
+    assert!(
+        !rig.smtp_log().iter().any(|entry| entry.message_id.as_deref() == shown["message_id"].as_str()),
+        "the follow-up never went out"
+    );
+
+    // A rejection in the thread gets a gracious reply draft.
+    let later = follow_up_due + 2.days();
+    world.deliver(&reply(
+        me,
+        later,
+        "reply-2@acme.example",
+        "reply-1@acme.example",
+        "Re: Interview confirmation: Backend Engineer at Acme",
+        "Hi,\r\n\r\nThank you for your time. Unfortunately we have decided not to move forward with your \
+         application for the Backend Engineer role.\r\n\r\nBest,\r\nRita",
+    ));
+    world.ok(Some(later + 1.hour()), &["sync"]);
+    let queue = world.queue(later + 1.hour());
+    assert!(queue.iter().any(|draft| draft["kind"] == "rejection_reply"), "{queue:?}");
+    let applications = world.json(Some(later + 1.hour()), &["applications"]);
+    assert_eq!(applications[0]["state"], "rejected", "{applications}");
+}
+
+#[test]
+fn sigkill_while_sending_never_sends_twice_and_never_loses_an_approved_message() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "kill-candidate@rig.test";
+    let world = World::new(rig, me);
+    // Twelve interviewers, interviewed ten days ago: twelve notes due long ago.
+    #[allow(clippy::disallowed_methods)]
+    let real_now = Timestamp::now();
+    let past = real_now - 10.days();
+    let start = (past.to_zoned(jiff::tz::TimeZone::UTC).date()).at(9, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap();
+    let mut args: Vec<String> = ["add", "--company", "Initech", "--role", "Engineer", "--start"]
+        .map(String::from)
+        .to_vec();
+    args.push(start.timestamp().to_string());
+    let interviewers: Vec<String> = (1..=12).map(|n| format!("kill-interviewer-{n}@initech.example")).collect();
+    for address in &interviewers {
+        args.push("--interviewer".into());
+        args.push(format!("Interviewer <{address}>"));
+    }
+    let at = start.timestamp() - 1.day();
+    world.ok(Some(at), &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let planned = start.timestamp() + 2.hours();
+    world.ok(Some(planned), &["sync"]);
+    let queue = world.queue(planned);
+    assert_eq!(queue.len(), 12);
+    for id in ids_of(&queue) {
+        world.ok(Some(planned), &["approve", &id.to_string()]);
+    }
+
+    // The daemon sends; it is killed as soon as the first message reaches the server.
+    let before = rig.smtp_log().len();
+    let daemon = Daemon::start(&world, None);
+    eventually("the first message to be sent", || (rig.smtp_log().len() > before).then_some(()));
+    daemon.kill();
+
+    // Started again, it sends the rest and nothing twice.
+    let daemon = Daemon::start(&world, None);
+    daemon.wait_notice("READY=1");
+    let statuses = eventually("every note to be settled", || {
+        let statuses: Vec<(String, String)> = ids_of(&queue)
+            .iter()
+            .map(|id| {
+                let draft = world.draft(None, *id);
+                (draft["status"].as_str().unwrap().to_owned(), draft["message_id"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        statuses.iter().all(|(status, _)| status == "sent" || status == "unknown").then_some(statuses)
+    });
+    let (status, _) = daemon.terminate();
+    assert!(status.success());
+
+    let log: Vec<_> = rig.smtp_log().into_iter().skip(before).collect();
+    let times_sent = |message_id: &str| {
+        log.iter().filter(|entry| entry.message_id.as_deref().map(|id| id.trim_matches(['<', '>'])) == Some(message_id.trim_matches(['<', '>']))).count()
+    };
+    let mut unknown = 0;
+    for (status, message_id) in &statuses {
+        match status.as_str() {
+            "sent" => assert_eq!(times_sent(message_id), 1, "{message_id} is sent: exactly once ({log:?})"),
+            _ => {
+                unknown += 1;
+                assert!(times_sent(message_id) <= 1, "{message_id} went out twice");
+            }
+        }
+    }
+    assert!(unknown <= 1, "only the message in flight at the kill may be unknown: {statuses:?}");
+    for address in &interviewers {
+        assert!(rig.mailbox_messages(address, "INBOX").len() <= 1, "{address} got a note twice");
+    }
+}
+
+#[test]
+fn run_with_a_bad_password_says_so_in_one_line_and_retries_without_spinning() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "bad-password@rig.test";
+    let mut world = World::new(rig, me);
+    let config = rig.config_for(me).password("Not-The-Password-93").build();
+    let text = std::fs::read_to_string(&config.path).unwrap() + "\n[policy]\nsend_days = \"Mon-Sun\"\n";
+    std::fs::write(&config.path, text).unwrap();
+    world.config = config;
+
+    let daemon = Daemon::start(&world, None);
+    let lines = daemon.log_for(Duration::from_secs(6));
+    let refusals: Vec<&String> =
+        lines.iter().filter(|line| line.contains("Watching INBOX") && line.contains("refused the login")).collect();
+    assert!(!refusals.is_empty(), "the failure is said: {lines:#?}");
+    // Backoff: 1 s, 2 s, 4 s... at most four attempts in six seconds, not a spin.
+    assert!(refusals.len() <= 4, "{} attempts in 6 s: {refusals:#?}", refusals.len());
+    for line in &refusals {
+        assert!(line.contains("check the username and the password"), "the line says what to fix: {line}");
+        assert!(!line.contains("Not-The-Password-93"), "the password never shows: {line}");
+    }
+    let (status, took) = daemon.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(5));
+}
