@@ -289,6 +289,8 @@ fn act(
     parts.extend(describe_changes(&before, &after, &report));
     let effect = parts.join("; ");
     store::set_message_outcome(conn, message, Some(application), Outcome::Applied.as_str(), Some(&effect))?;
+    // One line in the application's history that says, in plain words, what this message did.
+    store::insert_history(conn, application, now, None, None, &format!("message read: {effect}"), &cause)?;
     Ok(Ingested {
         message: Some(message),
         application: Some(application),
