@@ -239,7 +239,7 @@ fn act(
             let company = classification
                 .company
                 .clone()
-                .or_else(|| employer_domain_of_row(row))
+                .or_else(|| employer_domain_of_row(row).and_then(|domain| company_of_domain(&domain)))
                 .unwrap_or_else(|| "Unknown employer".to_owned());
             let role = classification.role.clone().unwrap_or_default();
             let event = format!("application started by a message ({kind})");
@@ -454,6 +454,12 @@ fn sender_employer_domain(envelope: &Envelope, own_address: &str) -> Option<Stri
 
 fn employer_domain_of_row(row: &MessageRow) -> Option<String> {
     [row.from_email.as_deref(), row.reply_to.as_deref()].into_iter().flatten().find_map(employer_domain)
+}
+
+/// The employer's name when the message does not say it: its domain's name
+/// ("hooli.example" → "Hooli").
+fn company_of_domain(domain: &str) -> Option<String> {
+    domain.split('.').next().and_then(crate::classify::fields::name_of_label)
 }
 
 /// The user's own message belongs to the thread it answers, else to the application of

@@ -135,7 +135,12 @@ fn sync_over_the_demo_maildir_builds_the_pipeline_and_the_queue() {
     assert_eq!(missing.status.code(), Some(2));
     demo.ok(&["inbox", "confirm", &held, "--as", "interview_invitation"]);
     assert_eq!(demo.json(&["inbox"]), Value::Array(vec![]));
-    assert_eq!(demo.json(&["applications"]).as_array().unwrap().len(), 5);
+    let applications = demo.json(&["applications"]);
+    assert_eq!(applications.as_array().unwrap().len(), 5);
+    assert_eq!(
+        (&applications[4]["company"], &applications[4]["state"]),
+        (&Value::from("Hooli"), &Value::from("invited"))
+    );
 }
 
 #[test]

@@ -381,6 +381,11 @@ fn domain_company(context: &MessageContext<'_>) -> Option<String> {
     if HOSTING_DOMAINS.contains(label) || context.candidate.is_some_and(|c| c.ends_with(&format!("@{domain}"))) {
         return None;
     }
+    name_of_label(label)
+}
+
+/// A domain label as an organisation's name: "zephyr-line" → "Zephyr Line".
+pub fn name_of_label(label: &str) -> Option<String> {
     let name: Vec<String> = label
         .split(['-', '_'])
         .filter(|w| !w.is_empty())
