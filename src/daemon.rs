@@ -19,13 +19,15 @@
 //! Errors inside a pass are logged in one line and retried later; the loop never stops on
 //! them. [`Engine`] is what `run` and `sync` share, so `sync` is one pass of the same code.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::ingest::{self, Origin};
 use crate::mail::imap::{FetchedMessage, ImapSession};
 use crate::mail::smtp::SmtpSender;
 use crate::mail::tls;
 use crate::outbox::{self, Outbox};
 use crate::planner::Planner;
+use crate::sources::SourceReport;
+use crate::sources::maildir::{check_maildir, read_maildir};
 use crate::store::Store;
 use crate::templates::Templates;
 use crate::watcher::{self, Backoff, Position, WatchEvent};
@@ -54,15 +56,12 @@ pub fn apply_fetched(
     planner: &Planner,
     position: Position<'_>,
     message: &FetchedMessage,
-) -> anyhow::Result<()> {
-    let origin = Origin::Imap {
-        mailbox: position.mailbox.to_owned(),
-        uid_validity: position.uid_validity,
-        uid: message.uid,
-    };
+) -> anyhow::Result<ingest::Ingested> {
+    let origin =
+        Origin::Imap { mailbox: position.mailbox.to_owned(), uid_validity: position.uid_validity, uid: message.uid };
     let ingested = ingest::ingest(conn, planner, &message.raw, &origin, crate::clock::now())?;
     tracing::info!("{}", ingested.summary);
-    Ok(())
+    Ok(ingested)
 }
 
 /// Reads every watched mailbox once over a new connection, then logs out: the check
@@ -82,7 +81,7 @@ pub async fn read_inbox_fresh(config: &Config, templates: &Templates, store: &mu
             imap.initial_scan_days,
             &config.identity.time_zone,
             &mut |_, _| {},
-            |conn, position, message| apply_fetched(conn, &planner, position, message),
+            |conn, position, message| apply_fetched(conn, &planner, position, message).map(drop),
         )
         .await;
         match read {
@@ -100,7 +99,6 @@ pub async fn read_inbox_fresh(config: &Config, templates: &Templates, store: &mu
 /// What one pass did, for logs and `sync`'s summary.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PassReport {
-    pub messages_read: usize,
     pub drafts_created: usize,
     pub drafts_cancelled: usize,
     pub transitions: usize,
@@ -194,36 +192,45 @@ impl Engine {
     }
 
     /// Reads the inbox with this engine's own connection (the `sync` way; the daemon's
-    /// watchers do this on their own). `progress` sees long scans.
-    pub async fn read_inbox(&mut self, progress: watcher::ProgressFn<'_>) -> anyhow::Result<usize> {
+    /// watchers do this on their own): the Maildir, or each watched IMAP mailbox.
+    /// `progress` sees long IMAP scans.
+    pub async fn read_inbox(&mut self, progress: watcher::ProgressFn<'_>) -> anyhow::Result<SourceReport> {
         let config = Arc::clone(&self.config);
         let templates = Arc::clone(&self.templates);
         let planner = Planner { config: &config, templates: &templates };
-        let mut processed = 0;
+        let mut report = SourceReport::default();
         if let Some(maildir) = &config.maildir {
-            let report = crate::sources::maildir::read_maildir(&mut self.store, &planner, &maildir.path, crate::clock::now())?;
-            processed += report.processed;
+            check_maildir(&maildir.path).map_err(|err| ConfigError::Invalid {
+                path: config.source.clone(),
+                key: "maildir.path".into(),
+                message: err.to_string(),
+            })?;
+            report = read_maildir(&mut self.store, &planner, &maildir.path, crate::clock::now())?;
         }
         if let Some(imap) = &config.imap {
             let Some(session) = imap_link(&config, &mut self.imap).await else {
-                anyhow::bail!("cannot read the inbox: IMAP is unavailable (see the error above, or run `debrief doctor`)");
+                anyhow::bail!(
+                    "cannot read the inbox: IMAP is unavailable (see the error above, or run `debrief doctor`)"
+                );
             };
             for mailbox in &imap.mailboxes {
-                let report = watcher::read_mailbox(
+                watcher::read_mailbox(
                     session,
                     &mut self.store,
                     mailbox,
                     imap.initial_scan_days,
                     &config.identity.time_zone,
                     progress,
-                    |conn, position, message| apply_fetched(conn, &planner, position, message),
+                    |conn, position, message| {
+                        report.count(&apply_fetched(conn, &planner, position, message)?);
+                        Ok(())
+                    },
                 )
                 .await
                 .with_context(|| format!("Reading {mailbox}"))?;
-                processed += report.processed;
             }
         }
-        Ok(processed)
+        Ok(report)
     }
 
     /// Plans every open application, then sends what is approved and due.
@@ -249,7 +256,7 @@ impl Engine {
                     read_inbox_fresh(&config, &templates, store).await?;
                 } else if let Some(maildir) = &config.maildir {
                     let planner = Planner { config: &config, templates: &templates };
-                    crate::sources::maildir::read_maildir(store, &planner, &maildir.path, crate::clock::now())?;
+                    read_maildir(store, &planner, &maildir.path, crate::clock::now())?;
                 }
                 Ok(())
             };
@@ -362,9 +369,15 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
         watchers.push(tokio::spawn(async move {
             let Some(imap) = &config.imap else { return };
             let planner = Planner { config: &config, templates: &templates };
-            watcher::watch_mailbox(imap, &mut store, &mailbox, &config.identity.time_zone, stop, events, |conn, p, m| {
-                apply_fetched(conn, &planner, p, m)
-            })
+            watcher::watch_mailbox(
+                imap,
+                &mut store,
+                &mailbox,
+                &config.identity.time_zone,
+                stop,
+                events,
+                |conn, p, m| apply_fetched(conn, &planner, p, m).map(drop),
+            )
             .await;
         }));
     }
@@ -440,9 +453,9 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
             }
             _ = maildir_tick.tick(), if engine.config.maildir.is_some() => {
                 match engine.read_inbox(&mut |_, _| {}).await {
-                    Ok(0) => {}
-                    Ok(count) => {
-                        tracing::info!("Read {count} new message(s) from the Maildir.");
+                    Ok(report) if report.read == 0 => {}
+                    Ok(report) => {
+                        tracing::info!("{}", report.sentence("the Maildir"));
                         due_pass = true;
                     }
                     Err(err) => tracing::error!("Reading the Maildir failed: {err:#}."),
@@ -483,7 +496,7 @@ fn next_wake(engine: &Engine, now: Timestamp) -> Instant {
 }
 
 /// `debrief sync`: one pass of what `run` does, with progress on stderr for long scans.
-pub async fn sync_once(config: Config, templates: Templates) -> anyhow::Result<PassReport> {
+pub async fn sync_once(config: Config, templates: Templates) -> anyhow::Result<(SourceReport, PassReport)> {
     let mut engine = Engine::open(config, templates)?;
     let result = async {
         engine.recover(crate::clock::now()).await?;
@@ -498,9 +511,8 @@ pub async fn sync_once(config: Config, templates: Templates) -> anyhow::Result<P
             }
         };
         let read = engine.read_inbox(&mut progress).await?;
-        let mut report = engine.pass(crate::clock::now()).await?;
-        report.messages_read = read;
-        Ok(report)
+        let report = engine.pass(crate::clock::now()).await?;
+        Ok((read, report))
     }
     .await;
     engine.close().await;

@@ -1,33 +1,716 @@
-//! PLACEHOLDER with the agreed signature; replaced by the `ingest` branch at merge.
-use crate::domain::{ApplicationId, MessageId};
-use crate::planner::{PlanReport, Planner};
-use jiff::Timestamp;
+//! Ingest: the one path every incoming message takes, whatever its source (a Maildir
+//! today, the IMAP watcher next).
+//!
+//! A message is classified with the user's own address, de-duplicated by its
+//! Message-ID, associated with an application (SPEC §3: by thread, then by employer
+//! domain and role, then not at all), and, when the classifier is confident enough,
+//! turned into an [`Event`] that the planner applies with the message as its cause.
+//! Everything happens in the caller's transaction, so the caller records its own
+//! progress (an IMAP UID, a Maildir file name) in the same commit (SPEC §6.4).
+//!
+//! What it does not do: read mail from anywhere (sources hand it bytes), decide the
+//! process's rules (the domain core does), or fail on bad mail: a message that cannot
+//! be read is recorded with status `error` and its error, and the next one goes on
+//! (SPEC §6.5). Only database errors are returned as `Err`.
 
+use crate::classify::envelope::is_robot_address;
+use crate::classify::fields::employer_domain;
+use crate::classify::{Classification, ClassifiedMessage, Envelope, InterviewFacts, MessageKind, classify_message_for};
+use crate::domain::process::{Contact, Event, Slot};
+use crate::domain::threading::clean_header_value;
+use crate::domain::{ApplicationId, DraftKind, MessageId};
+use crate::planner::{PlanReport, Planner, not_found};
+use crate::store::{self, ApplicationRow, Cause, MessageRow};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+
+/// Where a message was read from; recorded with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     Imap { mailbox: String, uid_validity: u32, uid: u32 },
     Maildir { dir: String, name: String },
 }
+
+/// What became of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// It changed an application (or confirmed what it already knew).
     Applied,
+    /// It matches no application and starts none, or it is the user's own mail.
     Ignored,
+    /// The classifier was not sure enough: listed in `debrief inbox`.
     NeedsReview,
+    /// Its Message-ID was seen before: nothing changed.
     Duplicate,
+    /// It could not be read: recorded with its error and skipped.
     Error,
 }
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Ignored => "ignored",
+            Outcome::NeedsReview => "needs_review",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// The result of ingesting one message.
+#[derive(Debug, Clone)]
 pub struct Ingested {
+    /// The message's row (for a duplicate, the row recorded the first time).
     pub message: Option<MessageId>,
     pub application: Option<ApplicationId>,
     pub outcome: Outcome,
+    /// One plain sentence for logs.
     pub summary: String,
     pub report: PlanReport,
 }
-pub fn ingest(
-    _conn: &rusqlite::Connection,
-    _planner: &Planner,
-    _raw: &[u8],
-    _origin: &Origin,
-    _now: Timestamp,
-) -> anyhow::Result<Ingested> {
-    unimplemented!("placeholder")
+
+/// How a message was tied to its application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matched {
+    /// In-Reply-To/References name a message the application has seen or sent.
+    Thread,
+    /// The sender's employer domain (or, failing that, the company name) and the role.
+    Employer,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Association {
+    pub application: ApplicationId,
+    pub by: Matched,
+}
+
+/// Reads one raw message into the store and applies what it says. See the module docs.
+pub fn ingest(
+    conn: &Connection,
+    planner: &Planner,
+    raw: &[u8],
+    origin: &Origin,
+    now: Timestamp,
+) -> anyhow::Result<Ingested> {
+    let own_address = planner.config.identity.email.to_ascii_lowercase();
+    let classified = match classify_message_for(raw, Some(&own_address)) {
+        Ok(classified) => classified,
+        Err(err) => return record_unreadable(conn, raw, origin, &err.to_string(), now),
+    };
+    let ClassifiedMessage { envelope, classification } = classified;
+    let message_id = envelope
+        .message_id
+        .as_deref()
+        .map(clean_header_value)
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| synthetic_message_id(raw));
+    if let Some(seen) = store::find_message(conn, &message_id)? {
+        return Ok(duplicate(&seen, &message_id));
+    }
+    let mut row = message_row(&envelope, &classification, message_id, origin, now)?;
+
+    let from_user = envelope.from.as_ref().is_some_and(|from| from.email.eq_ignore_ascii_case(&own_address));
+    if from_user {
+        // The user's own mail changes nothing, but its Message-ID threads the answers to it.
+        let association = associate_outgoing(conn, &envelope, &own_address)?;
+        row.direction = "out".into();
+        row.status = Outcome::Ignored.as_str().into();
+        row.application_id = association;
+        row.effect = Some("your own message: kept so that answers to it are threaded".into());
+        let id = store::insert_message(conn, &row, now)?;
+        return Ok(Ingested {
+            message: Some(id),
+            application: association,
+            outcome: Outcome::Ignored,
+            summary: format!("Message {id} is your own ({}): kept for threading.", subject_of(&row)),
+            report: PlanReport::default(),
+        });
+    }
+
+    let association = associate(conn, &envelope, &classification, &own_address)?;
+    let threshold = planner.config.policy.confidence_threshold;
+    if classification.confidence < threshold {
+        row.status = Outcome::NeedsReview.as_str().into();
+        row.application_id = association.map(|found| found.application);
+        row.effect = Some(format!(
+            "held for review: read as {} with confidence {:.2}, below the threshold {threshold:.2}",
+            classification.kind, classification.confidence
+        ));
+        let id = store::insert_message(conn, &row, now)?;
+        return Ok(Ingested {
+            message: Some(id),
+            application: row.application_id,
+            outcome: Outcome::NeedsReview,
+            summary: format!(
+                "Message {id} from {} ({}, {:.2}) waits for review: see `debrief inbox`.",
+                sender_of(&row),
+                classification.kind,
+                classification.confidence
+            ),
+            report: PlanReport::default(),
+        });
+    }
+    let id = store::insert_message(conn, &row, now)?;
+    row.id = Some(id);
+    act(conn, planner, &row, &classification, association, envelope.is_automated, now)
+}
+
+/// Applies a message held for review as if the classifier had been confident
+/// (`debrief inbox confirm`), as kind `as_kind` and for `application` when given.
+pub fn confirm(
+    conn: &Connection,
+    planner: &Planner,
+    message: MessageId,
+    as_kind: Option<MessageKind>,
+    application: Option<ApplicationId>,
+    now: Timestamp,
+) -> anyhow::Result<Ingested> {
+    let row = store::get_message(conn, message)?.ok_or_else(|| not_found("message", message.0))?;
+    match row.status.as_str() {
+        "needs_review" => {}
+        "error" => {
+            return Err(crate::cli::usage(format!(
+                "message {message} could not be read ({}); there is nothing to confirm: `debrief inbox dismiss {message}`",
+                row.error.as_deref().unwrap_or("no details")
+            )));
+        }
+        other => {
+            return Err(crate::cli::usage(format!(
+                "message {message} is {other}, not waiting for review: see `debrief inbox`"
+            )));
+        }
+    }
+    let mut classification: Classification = row
+        .classification
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()?
+        .ok_or_else(|| anyhow::anyhow!("message {message} has no stored classification"))?;
+    if let Some(kind) = as_kind {
+        classification.kind = kind;
+        store::set_message_kind(conn, message, kind.as_str())?;
+    }
+    let association = match application {
+        Some(id) => {
+            store::get_application(conn, id)?.ok_or_else(|| not_found("application", id.0))?;
+            Some(Association { application: id, by: Matched::Employer })
+        }
+        None => row.application_id.map(|id| Association { application: id, by: Matched::Employer }),
+    };
+    if association.is_none() && !starts_application(classification.kind) {
+        return Err(crate::cli::usage(format!(
+            "message {message} matches no application, and a {} starts none: name one with --application ID",
+            classification.kind
+        )));
+    }
+    if matches!(classification.kind, MessageKind::InterviewConfirmation | MessageKind::InterviewRescheduled)
+        && classification.interview.is_none()
+    {
+        return Err(crate::cli::usage(format!(
+            "message {message} names no interview time, so it cannot be applied as {}: record the interview with `debrief add`",
+            classification.kind
+        )));
+    }
+    // The user confirmed it: a sender they vouch for is a person, whatever the headers say.
+    act(conn, planner, &row, &classification, association, false, now)
+}
+
+/// The confident path, shared by [`ingest`] and [`confirm`]: find or start the
+/// application, apply the event, plan, and record what changed on the message.
+fn act(
+    conn: &Connection,
+    planner: &Planner,
+    row: &MessageRow,
+    classification: &Classification,
+    association: Option<Association>,
+    automated: bool,
+    now: Timestamp,
+) -> anyhow::Result<Ingested> {
+    let message = row.id.ok_or_else(|| anyhow::anyhow!("the message was not recorded before it was applied"))?;
+    let cause = Cause::Message(message);
+    let kind = classification.kind;
+    let mut created = None;
+    let application = match association {
+        Some(found) => found.application,
+        None if starts_application(kind) => {
+            let company = classification
+                .company
+                .clone()
+                .or_else(|| employer_domain_of_row(row).and_then(|domain| company_of_domain(&domain)))
+                .unwrap_or_else(|| "Unknown employer".to_owned());
+            let role = classification.role.clone().unwrap_or_default();
+            let event = format!("application started by a message ({kind})");
+            let domain = employer_domain_of_row(row);
+            let id = crate::planner::new_application(conn, &company, &role, domain.as_deref(), &event, &cause, now)?;
+            created = Some(format!("new application {id} ({company}{})", role_suffix(&role)));
+            id
+        }
+        None => {
+            let effect = "matches no application, and a message of this kind starts none";
+            store::set_message_outcome(conn, message, None, Outcome::Ignored.as_str(), Some(effect))?;
+            return Ok(ignored(message, None, row, kind, effect));
+        }
+    };
+    let via_thread = association.is_some_and(|found| found.by == Matched::Thread);
+    let event = match event_for(classification, via_thread && !automated) {
+        Ok(Some(event)) => event,
+        Ok(None) => {
+            let effect = "in the thread of this application, but says nothing that changes it";
+            store::set_message_outcome(conn, message, Some(application), Outcome::Ignored.as_str(), Some(effect))?;
+            return Ok(ignored(message, Some(application), row, kind, effect));
+        }
+        Err(missing) => {
+            store::set_message_outcome(conn, message, Some(application), Outcome::NeedsReview.as_str(), Some(missing))?;
+            return Ok(Ingested {
+                message: Some(message),
+                application: Some(application),
+                outcome: Outcome::NeedsReview,
+                summary: format!("Message {message} waits for review: {missing}."),
+                report: PlanReport::default(),
+            });
+        }
+    };
+    if !automated && kind != MessageKind::AutoReply {
+        set_contact_from_sender(conn, application, row, &planner.config.identity.email, now)?;
+    }
+    let before = Snapshot::take(conn, application)?;
+    let received_at = row.date.map_or(now, |date| date.min(now));
+    let mut report = planner.apply_event(conn, application, &event, &cause, Some(message), received_at, now)?;
+    let planned = planner.plan_application(conn, application, now)?;
+    report.drafts_created += planned.drafts_created;
+    report.drafts_cancelled += planned.drafts_cancelled;
+    report.transitions += planned.transitions;
+    let after = Snapshot::take(conn, application)?;
+    let mut parts: Vec<String> = created.into_iter().collect();
+    parts.push(describe_event(planner, &event, &before, &after));
+    parts.extend(describe_changes(&before, &after, &report));
+    let effect = parts.join("; ");
+    store::set_message_outcome(conn, message, Some(application), Outcome::Applied.as_str(), Some(&effect))?;
+    // One line in the application's history that says, in plain words, what this message did.
+    store::insert_history(conn, application, now, None, None, &format!("message read: {effect}"), &cause)?;
+    Ok(Ingested {
+        message: Some(message),
+        application: Some(application),
+        outcome: Outcome::Applied,
+        summary: format!(
+            "Message {message} from {} ({kind}) applied to application {application}: {effect}.",
+            sender_of(row)
+        ),
+        report,
+    })
+}
+
+fn ignored(
+    message: MessageId,
+    application: Option<ApplicationId>,
+    row: &MessageRow,
+    kind: MessageKind,
+    effect: &str,
+) -> Ingested {
+    Ingested {
+        message: Some(message),
+        application,
+        outcome: Outcome::Ignored,
+        summary: format!("Message {message} from {} ({kind}) ignored: {effect}.", sender_of(row)),
+        report: PlanReport::default(),
+    }
+}
+
+/// Kinds that start an application when they match none (SPEC §3).
+fn starts_application(kind: MessageKind) -> bool {
+    matches!(
+        kind,
+        MessageKind::InterviewConfirmation | MessageKind::InterviewInvitation | MessageKind::ApplicationReceived
+    )
+}
+
+/// The event a classified message stands for. `Ok(None)`: nothing to apply. `Err`: the
+/// kind needs facts the message does not give.
+fn event_for(classification: &Classification, human_in_thread: bool) -> Result<Option<Event>, &'static str> {
+    let slot = || classification.interview.as_ref().map(slot_of);
+    Ok(Some(match classification.kind {
+        MessageKind::InterviewConfirmation => {
+            Event::InterviewConfirmed(slot().ok_or("a confirmation that names no interview time")?)
+        }
+        MessageKind::InterviewRescheduled => {
+            Event::InterviewRescheduled(slot().ok_or("a reschedule that names no new time")?)
+        }
+        MessageKind::InterviewCancelled => Event::InterviewCancelled(slot()),
+        MessageKind::InterviewInvitation => Event::InvitedToInterview,
+        MessageKind::Offer => Event::OfferReceived,
+        MessageKind::Rejection => Event::RejectionReceived,
+        MessageKind::Timeline => Event::TimelineGiven { reply_after: classification.reply_after },
+        MessageKind::AutoReply => Event::AutoReplyReceived { return_date: classification.return_date },
+        MessageKind::Acknowledgement => Event::HumanReplyReceived,
+        MessageKind::ApplicationReceived => Event::ApplicationReceived,
+        // A person writing in the thread is an answer (SPEC §1: any human reply stops
+        // the follow-ups), even when what they say fits no other kind.
+        MessageKind::Unrelated if human_in_thread => Event::HumanReplyReceived,
+        MessageKind::Unrelated => return Ok(None),
+    }))
+}
+
+/// An interview as the message states it. Without an end, an hour is assumed: the
+/// thank-you notes are timed from the end.
+pub fn slot_of(facts: &InterviewFacts) -> Slot {
+    let end = facts
+        .end
+        .unwrap_or_else(|| facts.start.saturating_add(jiff::SignedDuration::from_hours(1)).unwrap_or(facts.start));
+    Slot {
+        start: facts.start,
+        end: end.max(facts.start),
+        zone: facts.time_zone.as_deref().and_then(|name| TimeZone::get(name).ok()),
+        interviewers: facts
+            .interviewers
+            .iter()
+            .map(|person| Contact {
+                name: person.name.as_deref().map(clean_header_value).filter(|name| !name.is_empty()),
+                email: person.email.as_deref().map(str::to_ascii_lowercase),
+            })
+            .collect(),
+        location: facts.location.as_deref().map(clean_header_value),
+        calendar_uid: facts.calendar_uid.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Association (SPEC §3)
+
+/// Ties a message to an application: by thread first, then by the employer's domain
+/// and the role (the company name when no domain identifies the employer), else none.
+pub fn associate(
+    conn: &Connection,
+    envelope: &Envelope,
+    classification: &Classification,
+    own_address: &str,
+) -> rusqlite::Result<Option<Association>> {
+    if let Some(application) = store::application_of_thread(conn, &thread_ids(envelope))? {
+        return Ok(Some(Association { application, by: Matched::Thread }));
+    }
+    let domain = sender_employer_domain(envelope, own_address);
+    let role = classification.role.as_deref();
+    let mut candidates = Vec::new();
+    if let Some(domain) = domain.as_deref() {
+        candidates = store::find_application_by_employer(conn, Some(domain), None, role)?;
+    }
+    if candidates.is_empty()
+        && let Some(company) = classification.company.as_deref()
+    {
+        candidates = store::find_application_by_employer(conn, None, Some(company), role)?;
+    }
+    Ok(pick_candidate(candidates, role, classification.kind)
+        .map(|application| Association { application, by: Matched::Employer }))
+}
+
+/// Among the employer's applications: the one with the same role; else, when the
+/// message names no role (or could not start an application anyway), the most recently
+/// active open one. A message that names another role and could start an application
+/// is about a new one. Open applications (ghosted counts: an answer revives it) come
+/// before closed ones.
+fn pick_candidate(mut candidates: Vec<ApplicationRow>, role: Option<&str>, kind: MessageKind) -> Option<ApplicationId> {
+    let finished =
+        |app: &ApplicationRow| app.state.is_closed() && app.state != crate::domain::ApplicationState::Ghosted;
+    candidates.sort_by_key(|app| finished(app));
+    let role = role.map(str::trim).filter(|role| !role.is_empty());
+    if let Some(role) = role {
+        if let Some(app) = candidates.iter().find(|app| same_role(&app.role, role)) {
+            return Some(app.id);
+        }
+        if starts_application(kind) {
+            return candidates.iter().find(|app| app.role.trim().is_empty()).map(|app| app.id);
+        }
+    }
+    candidates.first().map(|app| app.id)
+}
+
+fn same_role(known: &str, stated: &str) -> bool {
+    let (known, stated) = (known.trim().to_lowercase(), stated.trim().to_lowercase());
+    !known.is_empty() && (known == stated || known.contains(&stated) || stated.contains(&known))
+}
+
+/// The Message-IDs a message answers, nearest first: In-Reply-To, then References
+/// from the last.
+fn thread_ids(envelope: &Envelope) -> Vec<String> {
+    let mut ids: Vec<String> = envelope.in_reply_to.clone();
+    ids.extend(envelope.references.iter().rev().cloned());
+    ids.dedup();
+    ids
+}
+
+/// The employer domain the sender speaks for: From, else Reply-To (an ATS sends from
+/// its own domain with the recruiter in Reply-To). Mail providers, ATS and schedulers
+/// never count, nor does the user's own domain.
+fn sender_employer_domain(envelope: &Envelope, own_address: &str) -> Option<String> {
+    let own_domain = employer_domain(own_address);
+    [envelope.from.as_ref(), envelope.reply_to.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|mailbox| employer_domain(&mailbox.email))
+        .find(|domain| Some(domain) != own_domain.as_ref())
+}
+
+fn employer_domain_of_row(row: &MessageRow) -> Option<String> {
+    [row.from_email.as_deref(), row.reply_to.as_deref()].into_iter().flatten().find_map(employer_domain)
+}
+
+/// The employer's name when the message does not say it: its domain's name
+/// ("hooli.example" → "Hooli").
+fn company_of_domain(domain: &str) -> Option<String> {
+    domain.split('.').next().and_then(crate::classify::fields::name_of_label)
+}
+
+/// The user's own message belongs to the thread it answers, else to the application of
+/// the employer it is addressed to.
+fn associate_outgoing(
+    conn: &Connection,
+    envelope: &Envelope,
+    own_address: &str,
+) -> rusqlite::Result<Option<ApplicationId>> {
+    if let Some(application) = store::application_of_thread(conn, &thread_ids(envelope))? {
+        return Ok(Some(application));
+    }
+    let own_domain = employer_domain(own_address);
+    for recipient in envelope.to.iter().chain(&envelope.cc) {
+        if let Some(domain) = employer_domain(&recipient.email).filter(|domain| Some(domain) != own_domain.as_ref())
+            && let Some(app) = store::find_application_by_employer(conn, Some(&domain), None, None)?.first()
+        {
+            return Ok(Some(app.id));
+        }
+    }
+    Ok(None)
+}
+
+/// The application's contact becomes the person who wrote (their Reply-To first), when
+/// it has none and they are a person, not a robot address.
+fn set_contact_from_sender(
+    conn: &Connection,
+    application: ApplicationId,
+    row: &MessageRow,
+    own_address: &str,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let Some(app) = store::get_application(conn, application)? else { return Ok(()) };
+    if app.contact_person_id.is_some() {
+        return Ok(());
+    }
+    let human = [row.reply_to.as_deref(), row.from_email.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|address| !is_robot_address(address) && !address.eq_ignore_ascii_case(own_address));
+    if let Some(address) = human {
+        let name = row.from_name.as_deref().filter(|_| row.from_email.as_deref() == Some(address));
+        let person = store::upsert_person(conn, name, Some(address), now)?;
+        store::set_contact(conn, application, person, now)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Recording
+
+fn message_row(
+    envelope: &Envelope,
+    classification: &Classification,
+    message_id: String,
+    origin: &Origin,
+    now: Timestamp,
+) -> anyhow::Result<MessageRow> {
+    let address = |email: &str| Some(email.to_ascii_lowercase()).filter(|email| crate::config::is_plain_address(email));
+    let mut row = MessageRow {
+        direction: "in".into(),
+        message_id: Some(message_id),
+        in_reply_to: envelope.in_reply_to.first().map(|id| clean_header_value(id)),
+        references: envelope.references.iter().map(|id| clean_header_value(id)).collect(),
+        from_email: envelope.from.as_ref().and_then(|from| address(&from.email)),
+        from_name: envelope.from.as_ref().and_then(|from| from.name.as_deref()).map(clean_header_value),
+        reply_to: envelope.reply_to.as_ref().and_then(|reply_to| address(&reply_to.email)),
+        to_emails: envelope.to.iter().filter_map(|to| address(&to.email)).collect(),
+        subject: envelope.subject.as_deref().map(clean_header_value),
+        date: envelope.date,
+        kind: Some(classification.kind.as_str().to_owned()),
+        confidence: Some(classification.confidence),
+        classification: Some(serde_json::to_string(classification)?),
+        status: Outcome::Applied.as_str().into(),
+        received_at: Some(now),
+        ..MessageRow::default()
+    };
+    set_origin(&mut row, origin);
+    Ok(row)
+}
+
+fn set_origin(row: &mut MessageRow, origin: &Origin) {
+    match origin {
+        Origin::Imap { mailbox, uid_validity, uid } => {
+            row.mailbox = Some(mailbox.clone());
+            row.uid_validity = Some(*uid_validity);
+            row.uid = Some(*uid);
+        }
+        Origin::Maildir { dir, .. } => row.mailbox = Some(dir.clone()),
+    }
+}
+
+/// A message that cannot be parsed: recorded with its error under a Message-ID made
+/// from its bytes, so reading it again is a duplicate, not a second error.
+fn record_unreadable(
+    conn: &Connection,
+    raw: &[u8],
+    origin: &Origin,
+    error: &str,
+    now: Timestamp,
+) -> anyhow::Result<Ingested> {
+    let message_id = synthetic_message_id(raw);
+    if let Some(seen) = store::find_message(conn, &message_id)? {
+        return Ok(duplicate(&seen, &message_id));
+    }
+    let mut row = MessageRow {
+        direction: "in".into(),
+        message_id: Some(message_id),
+        status: Outcome::Error.as_str().into(),
+        error: Some(error.to_owned()),
+        received_at: Some(now),
+        ..MessageRow::default()
+    };
+    set_origin(&mut row, origin);
+    let id = store::insert_message(conn, &row, now)?;
+    let place = match origin {
+        Origin::Imap { mailbox, uid, .. } => format!("{mailbox} UID {uid}"),
+        Origin::Maildir { dir, name } => format!("{dir}/{name}"),
+    };
+    Ok(Ingested {
+        message: Some(id),
+        application: None,
+        outcome: Outcome::Error,
+        summary: format!("Message {id} ({place}) could not be read and was skipped: {error}."),
+        report: PlanReport::default(),
+    })
+}
+
+fn duplicate(seen: &MessageRow, message_id: &str) -> Ingested {
+    Ingested {
+        message: seen.id,
+        application: seen.application_id,
+        outcome: Outcome::Duplicate,
+        summary: format!("Message <{message_id}> was already read; nothing changed."),
+        report: PlanReport::default(),
+    }
+}
+
+/// A stable Message-ID for a message that has none: a 128-bit FNV-1a hash of its bytes
+/// (two 64-bit passes with different offsets), the same on every run and machine.
+pub fn synthetic_message_id(raw: &[u8]) -> String {
+    let fnv = |offset: u64| {
+        raw.iter().fold(offset, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3))
+    };
+    format!("{:016x}{:016x}@debrief.synthetic.invalid", fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142))
+}
+
+fn sender_of(row: &MessageRow) -> &str {
+    row.from_email.as_deref().unwrap_or("an unknown sender")
+}
+
+fn subject_of(row: &MessageRow) -> String {
+    row.subject.as_deref().map_or_else(|| "no subject".to_owned(), |subject| format!("{subject:?}"))
+}
+
+fn role_suffix(role: &str) -> String {
+    if role.is_empty() { String::new() } else { format!(", {role}") }
+}
+
+// ---------------------------------------------------------------------------
+// Saying what changed, in plain words, for `debrief history` and the logs
+
+struct Snapshot {
+    state: crate::domain::ApplicationState,
+    rounds: usize,
+    drafts: Vec<(crate::domain::DraftId, DraftKind)>,
+}
+
+impl Snapshot {
+    fn take(conn: &Connection, application: ApplicationId) -> anyhow::Result<Snapshot> {
+        let app = store::get_application(conn, application)?.ok_or_else(|| not_found("application", application.0))?;
+        Ok(Snapshot {
+            state: app.state,
+            rounds: store::rounds_of(conn, application)?.len(),
+            drafts: store::drafts_of(conn, application)?.into_iter().map(|draft| (draft.id, draft.kind)).collect(),
+        })
+    }
+}
+
+fn describe_event(planner: &Planner, event: &Event, before: &Snapshot, after: &Snapshot) -> String {
+    let when = |slot: &Slot| planner.local_time(slot.start, slot.zone.as_ref());
+    match event {
+        Event::InterviewConfirmed(slot) | Event::InterviewRescheduled(slot) if after.rounds > before.rounds => {
+            format!("interview round {} on {} added", after.rounds, when(slot))
+        }
+        Event::InterviewConfirmed(slot) => format!("interview on {} confirmed", when(slot)),
+        Event::InterviewRescheduled(slot) => format!("interview moved to {}", when(slot)),
+        Event::InterviewCancelled(_) => "interview cancelled".to_owned(),
+        Event::InvitedToInterview => "invited to interview".to_owned(),
+        Event::OfferReceived => "offer received".to_owned(),
+        Event::RejectionReceived => "rejection received".to_owned(),
+        Event::TimelineGiven { reply_after: Some(date) } => {
+            format!("the employer will answer by {date}: no follow-up before")
+        }
+        Event::TimelineGiven { reply_after: None } => {
+            "the employer asked to wait for further notice: follow-ups paused".to_owned()
+        }
+        Event::AutoReplyReceived { return_date: Some(date) } => {
+            format!("out of office until {date}: no follow-up before")
+        }
+        Event::AutoReplyReceived { return_date: None } => {
+            "out-of-office reply without a return date: nothing changes".to_owned()
+        }
+        Event::HumanReplyReceived => "the employer answered".to_owned(),
+        Event::ApplicationReceived if after.state == crate::domain::ApplicationState::Applied => {
+            "application received".to_owned()
+        }
+        Event::ApplicationReceived => "application receipt (already known)".to_owned(),
+    }
+}
+
+fn describe_changes(before: &Snapshot, after: &Snapshot, report: &PlanReport) -> Vec<String> {
+    let mut parts = Vec::new();
+    if after.state != before.state {
+        parts.push(format!("now {}", after.state));
+    }
+    parts.extend(describe_new_drafts(before, after));
+    if report.drafts_cancelled > 0 {
+        parts.push(format!("{} draft{} cancelled", report.drafts_cancelled, plural(report.drafts_cancelled)));
+    }
+    parts
+}
+
+/// "2 thank-you drafts", "1 rejection reply draft".
+fn describe_new_drafts(before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    let new = after.drafts.iter().filter(|draft| !before.drafts.contains(draft)).map(|(_, kind)| *kind);
+    count_by_kind(new).into_iter().map(|(words, count)| format!("{count} {words} draft{}", plural(count))).collect()
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// A draft kind in words: "thank-you", "rejection reply".
+fn kind_words(kind: DraftKind) -> &'static str {
+    match kind {
+        DraftKind::ThankYou => "thank-you",
+        DraftKind::FollowUp => "follow-up",
+        DraftKind::RejectionReply => "rejection reply",
+        DraftKind::OfferReply => "offer reply",
+        DraftKind::Withdrawal => "withdrawal",
+    }
+}
+
+fn count_by_kind(kinds: impl Iterator<Item = DraftKind>) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for kind in kinds {
+        *counts.entry(kind_words(kind)).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -27,7 +27,8 @@ pub struct PlanReport {
 }
 
 impl PlanReport {
-    fn add(&mut self, other: &PlanReport) {
+    /// Adds another pass's counts to these.
+    pub fn add(&mut self, other: &PlanReport) {
         self.drafts_created += other.drafts_created;
         self.drafts_cancelled += other.drafts_cancelled;
         self.transitions += other.transitions;
@@ -526,6 +527,22 @@ impl Planner<'_> {
     }
 }
 
+/// Records a new application in state `applied`, with the history entry that says where
+/// it came from (`debrief add`, or the message that started it).
+pub fn new_application(
+    conn: &Connection,
+    company: &str,
+    role: &str,
+    employer_domain: Option<&str>,
+    event: &str,
+    cause: &Cause,
+    now: Timestamp,
+) -> anyhow::Result<ApplicationId> {
+    let id = store::insert_application(conn, company, role, employer_domain, ApplicationState::Applied, now)?;
+    store::insert_history(conn, id, now, None, Some(ApplicationState::Applied.as_str()), event, cause)?;
+    Ok(id)
+}
+
 /// How to address a person: their preferred form, else their first name.
 pub fn address_form(person: &PersonRow) -> String {
     if let Some(form) = &person.address_as {
@@ -592,6 +609,7 @@ pub fn not_found(what: &str, id: i64) -> anyhow::Error {
     let hint = match what {
         "draft" => "see `debrief queue`",
         "application" => "see `debrief applications`",
+        "message" => "see `debrief inbox`",
         _ => "check the id",
     };
     crate::cli::usage(format!("there is no {what} {id}: {hint}"))

@@ -373,10 +373,10 @@ fn sigkill_while_sending_never_sends_twice_and_never_loses_an_approved_message()
     #[allow(clippy::disallowed_methods)]
     let real_now = Timestamp::now();
     let past = real_now - 10.days();
-    let start = (past.to_zoned(jiff::tz::TimeZone::UTC).date()).at(9, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap();
-    let mut args: Vec<String> = ["add", "--company", "Initech", "--role", "Engineer", "--start"]
-        .map(String::from)
-        .to_vec();
+    let start =
+        (past.to_zoned(jiff::tz::TimeZone::UTC).date()).at(9, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap();
+    let mut args: Vec<String> =
+        ["add", "--company", "Initech", "--role", "Engineer", "--start"].map(String::from).to_vec();
     args.push(start.timestamp().to_string());
     let interviewers: Vec<String> = (1..=12).map(|n| format!("kill-interviewer-{n}@initech.example")).collect();
     for address in &interviewers {
@@ -417,7 +417,12 @@ fn sigkill_while_sending_never_sends_twice_and_never_loses_an_approved_message()
 
     let log: Vec<_> = rig.smtp_log().into_iter().skip(before).collect();
     let times_sent = |message_id: &str| {
-        log.iter().filter(|entry| entry.message_id.as_deref().map(|id| id.trim_matches(['<', '>'])) == Some(message_id.trim_matches(['<', '>']))).count()
+        log.iter()
+            .filter(|entry| {
+                entry.message_id.as_deref().map(|id| id.trim_matches(['<', '>']))
+                    == Some(message_id.trim_matches(['<', '>']))
+            })
+            .count()
     };
     let mut unknown = 0;
     for (status, message_id) in &statuses {

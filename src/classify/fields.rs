@@ -131,6 +131,34 @@ const HOSTING_DOMAINS: &[&str] = &[
     "amazonses",
 ];
 
+/// The index of the label that names the organisation in a domain: the one before the
+/// public suffix ("acme" in mail.acme.co.uk). `None` for a name with a single label.
+fn registrable_index(domain: &str) -> Option<usize> {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let mut index = labels.len().checked_sub(2)?;
+    // co.uk, com.au and friends.
+    if index > 0
+        && matches!(labels[index], "co" | "com" | "org" | "net" | "ac" | "gov")
+        && labels[labels.len() - 1].len() == 2
+    {
+        index -= 1;
+    }
+    Some(index)
+}
+
+/// The employer's domain an address speaks for ("acme.co.uk" for jane@mail.acme.co.uk),
+/// or `None` when it belongs to a mail provider, an applicant tracking system or a
+/// scheduler, which host many employers' mail and so never identify one.
+pub fn employer_domain(email: &str) -> Option<String> {
+    let domain = email.rsplit_once('@')?.1.trim().trim_end_matches('.').to_ascii_lowercase();
+    let index = registrable_index(&domain)?;
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.iter().any(|label| label.is_empty()) || HOSTING_DOMAINS.contains(&labels[index]) {
+        return None;
+    }
+    Some(labels[index..].join("."))
+}
+
 /// Words that end an organisation's name in a sender line but are not part of it.
 const GENERIC_TRAILING: &[&str] = &[
     "careers",
@@ -212,17 +240,8 @@ fn domain_keys(context: &MessageContext<'_>) -> Vec<String> {
         if candidate_domain.as_deref() == Some(domain.as_str()) {
             continue;
         }
-        let labels: Vec<&str> = domain.split('.').collect();
-        if labels.len() >= 2 {
-            let mut index = labels.len() - 2;
-            // co.uk, com.au and friends.
-            if index > 0
-                && matches!(labels[index], "co" | "com" | "org" | "net" | "ac" | "gov")
-                && labels[labels.len() - 1].len() == 2
-            {
-                index -= 1;
-            }
-            let label = labels[index];
+        if let Some(index) = registrable_index(&domain) {
+            let label = domain.split('.').nth(index).unwrap_or_default();
             if !HOSTING_DOMAINS.contains(&label) {
                 let key = norm_key(label);
                 if key.len() >= 3 && !keys.contains(&key) {
@@ -362,6 +381,11 @@ fn domain_company(context: &MessageContext<'_>) -> Option<String> {
     if HOSTING_DOMAINS.contains(label) || context.candidate.is_some_and(|c| c.ends_with(&format!("@{domain}"))) {
         return None;
     }
+    name_of_label(label)
+}
+
+/// A domain label as an organisation's name: "zephyr-line" → "Zephyr Line".
+pub fn name_of_label(label: &str) -> Option<String> {
     let name: Vec<String> = label
         .split(['-', '_'])
         .filter(|w| !w.is_empty())

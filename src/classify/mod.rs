@@ -133,8 +133,9 @@ impl FromStr for MessageKind {
     }
 }
 
-/// What the message says, as far as the follow-up process is concerned.
-#[derive(Debug, Clone, PartialEq)]
+/// What the message says, as far as the follow-up process is concerned. Serialisable so
+/// that a message held for review (`debrief inbox`) can be acted on later as it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classification {
     pub kind: MessageKind,
     pub company: Option<String>,
@@ -153,7 +154,7 @@ pub struct Classification {
 }
 
 /// When and with whom an interview takes place.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InterviewFacts {
     pub start: jiff::Timestamp,
     pub end: Option<jiff::Timestamp>,

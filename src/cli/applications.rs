@@ -72,11 +72,7 @@ pub fn add(config: Option<&Path>, args: &AddArgs, now: Timestamp) -> anyhow::Res
     let command = Cause::Command(format!("debrief add --company {company:?} --role {role:?}"));
     let id = match existing {
         Some(app) => app.id,
-        None => {
-            let id = store::insert_application(&tx, company, role, None, ApplicationState::Applied, now)?;
-            store::insert_history(&tx, id, now, None, Some("applied"), "application added by hand", &command)?;
-            id
-        }
+        None => crate::planner::new_application(&tx, company, role, None, "application added by hand", &command, now)?,
     };
     planner.apply_event(&tx, id, &Event::InterviewConfirmed(slot), &command, None, now, now)?;
     planner.plan_application(&tx, id, now)?;

@@ -9,6 +9,7 @@ pub mod classify;
 pub mod common;
 pub mod drafts;
 pub mod eval;
+pub mod inbox;
 pub mod setup;
 pub mod sync;
 
@@ -92,6 +93,9 @@ pub enum Command {
     Person(applications::PersonArgs),
     /// Correct an application's state by hand (withdrawn stops everything).
     Mark(applications::MarkArgs),
+    /// Messages held for review (classified below the threshold) and unreadable ones;
+    /// `inbox confirm ID` applies one, `inbox dismiss ID` sets it aside.
+    Inbox(inbox::InboxArgs),
     /// Write a commented starter config.
     Init(setup::InitArgs),
     /// Classify one message offline (a file, or - for standard input); needs no config.
@@ -140,6 +144,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note(args) => applications::note(config, args, now)?,
         Command::Person(args) => applications::person(config, args, now)?,
         Command::Mark(args) => applications::mark(config, args, now)?,
+        Command::Inbox(args) => inbox::inbox(config, json, args, now)?,
         Command::Init(args) => setup::init(config, args)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -15,16 +15,22 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
     let config = load_config(config)?;
     let templates = Templates::load(config.templates_dir.as_deref())?;
-    let report = runtime()?.block_on(daemon::sync_once(config, templates))?;
-    println!(
-        "Read {} message(s). Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {}.{}",
-        report.messages_read,
-        report.drafts_created,
-        report.drafts_cancelled,
-        report.transitions,
+    let source = match (&config.maildir, &config.imap) {
+        (Some(_), _) => Some("the Maildir".to_owned()),
+        (None, Some(imap)) => Some(imap.mailboxes.join(", ")),
+        (None, None) => None,
+    };
+    let (read, report) = runtime()?.block_on(daemon::sync_once(config, templates))?;
+    let mut line = source.map(|source| format!("{} ", read.sentence(&source))).unwrap_or_default();
+    line.push_str(&format!(
+        "Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {}.{}",
+        report.drafts_created + read.plan.drafts_created,
+        report.drafts_cancelled + read.plan.drafts_cancelled,
+        report.transitions + read.plan.transitions,
         report.sent,
-        if report.drafts_created > 0 { " See `debrief queue`." } else { "" }
-    );
+        if report.drafts_created + read.plan.drafts_created > 0 { " See `debrief queue`." } else { "" }
+    ));
+    println!("{line}");
     Ok(())
 }
 

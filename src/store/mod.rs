@@ -23,8 +23,12 @@ use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("migrations/001_initial.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::new(migration_steps()));
+
+/// The schema's steps, oldest first. Append only: a database records how many it ran.
+fn migration_steps() -> Vec<M<'static>> {
+    vec![M::up(include_str!("migrations/001_initial.sql")), M::up(include_str!("migrations/002_maildir_seen.sql"))]
+}
 
 /// An open database.
 pub struct Store {

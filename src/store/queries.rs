@@ -537,6 +537,22 @@ pub fn get_message(conn: &Connection, id: MessageId) -> rusqlite::Result<Option<
         .optional()
 }
 
+/// The message recorded with this Message-ID, in either direction.
+pub fn find_message(conn: &Connection, message_id: &str) -> rusqlite::Result<Option<MessageRow>> {
+    conn.query_row(
+        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1"),
+        [message_id],
+        message_from_row,
+    )
+    .optional()
+}
+
+/// Records what a message was taken for when the user confirms it as another kind.
+pub fn set_message_kind(conn: &Connection, id: MessageId, kind: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE messages SET kind = ?2 WHERE id = ?1", params![id.0, kind])?;
+    Ok(())
+}
+
 /// True when an incoming message with this Message-ID was already recorded.
 pub fn has_incoming_message(conn: &Connection, message_id: &str) -> rusqlite::Result<bool> {
     conn.query_row("SELECT 1 FROM messages WHERE direction = 'in' AND message_id = ?1", [message_id], |_| Ok(()))
@@ -557,14 +573,17 @@ pub fn messages_with_status(conn: &Connection, status: &str) -> rusqlite::Result
     statement.query_map([status], message_from_row)?.collect()
 }
 
-/// The application that has seen or sent any of these Message-IDs.
+/// The application that has seen or sent any of these Message-IDs, trying them in order.
+/// Drafts count whatever their status: their Message-ID is fixed when drafted and
+/// belongs to no one else, so a reply to it can only be about their application (it may
+/// have gone out from the Drafts mailbox, outside debrief's own sending).
 pub fn application_of_thread(conn: &Connection, ids: &[String]) -> rusqlite::Result<Option<ApplicationId>> {
     for id in ids {
         let found: Option<i64> = conn
             .query_row(
                 "SELECT application_id FROM messages WHERE message_id = ?1 AND application_id IS NOT NULL
                  UNION ALL
-                 SELECT application_id FROM drafts WHERE message_id = ?1 AND status IN ('sent', 'unknown', 'sending')
+                 SELECT application_id FROM drafts WHERE message_id = ?1
                  LIMIT 1",
                 [id],
                 |row| row.get(0),
@@ -835,4 +854,28 @@ pub fn load_view(conn: &Connection, id: ApplicationId) -> rusqlite::Result<Optio
         .collect();
     let view = ApplicationView { id, state: application.state, rounds, drafts, cadence: application.cadence.clone() };
     Ok(Some((application, view)))
+}
+
+// ---------------------------------------------------------------------------
+// Maildir progress
+
+/// The unique names of the files of `folder` already read.
+pub fn maildir_seen_names(conn: &Connection, folder: &str) -> rusqlite::Result<std::collections::HashSet<String>> {
+    let mut statement = conn.prepare("SELECT name FROM maildir_seen WHERE folder = ?1")?;
+    statement.query_map([folder], |row| row.get(0))?.collect()
+}
+
+/// Records that the file `name` of `folder` was read (as `message`, when recorded).
+pub fn insert_maildir_seen(
+    conn: &Connection,
+    folder: &str,
+    name: &str,
+    message: Option<MessageId>,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO maildir_seen (folder, name, message, seen_at) VALUES (?1, ?2, ?3, ?4)",
+        params![folder, name, message.map(|id| id.0), ts_to_sql(now)],
+    )?;
+    Ok(())
 }

@@ -83,3 +83,30 @@ fn a_message_id_is_recorded_once() {
     assert!(insert_message(store.conn(), &message, now).is_err());
     assert!(has_incoming_message(store.conn(), "a@b").unwrap());
 }
+
+#[test]
+fn a_database_created_at_version_001_is_upgraded_without_losing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("debrief.db");
+    let now = ts("2026-12-01T00:00:00Z");
+    {
+        // The schema as the first release left it, with a message in it.
+        let mut conn = Connection::open(&path).unwrap();
+        Migrations::new(migration_steps().into_iter().take(1).collect()).to_latest(&mut conn).unwrap();
+        let message = MessageRow {
+            direction: "in".into(),
+            message_id: Some("old@acme.example".into()),
+            status: "applied".into(),
+            ..MessageRow::default()
+        };
+        insert_message(&conn, &message, now).unwrap();
+        let missing = conn.prepare("SELECT name FROM maildir_seen").is_err();
+        assert!(missing, "version 001 has no maildir_seen table");
+    }
+    let store = Store::open(&path).unwrap();
+    let old = find_message(store.conn(), "old@acme.example").unwrap().expect("the message survives the upgrade");
+    insert_maildir_seen(store.conn(), "/mail", "1.A.host", old.id, now).unwrap();
+    assert!(maildir_seen_names(store.conn(), "/mail").unwrap().contains("1.A.host"));
+    let version: i64 = store.conn().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+    assert_eq!(version, 2);
+}

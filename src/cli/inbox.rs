@@ -1,0 +1,146 @@
+//! `debrief inbox`: the messages debrief did not act on by itself.
+//!
+//! Messages classified below `policy.confidence_threshold` wait here for the user to
+//! `confirm` (applied exactly as a confident message would be, by `ingest::confirm`)
+//! or `dismiss`; messages that could not be read are listed too, so nothing is lost
+//! silently.
+
+use crate::classify::MessageKind;
+use crate::cli::common::{Session, local, print_json};
+use crate::cli::usage;
+use crate::domain::{ApplicationId, MessageId};
+use crate::ingest::confirm;
+use crate::planner::not_found;
+use crate::store::{self, MessageRow};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct InboxArgs {
+    #[command(subcommand)]
+    pub action: Option<InboxAction>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum InboxAction {
+    /// Apply a message as if the classifier had been sure of it.
+    Confirm {
+        /// The message's id (see `debrief inbox`).
+        id: i64,
+        /// What it is, when the guess was wrong: interview_confirmation, rejection, timeline, …
+        #[arg(long = "as", value_name = "KIND")]
+        kind: Option<String>,
+        /// The application it belongs to, when the guess was wrong or missing.
+        #[arg(long, value_name = "ID")]
+        application: Option<i64>,
+    },
+    /// Set a message aside: it changes nothing and leaves the list.
+    Dismiss {
+        /// The message's id.
+        id: i64,
+    },
+}
+
+#[derive(Serialize)]
+struct InboxEntry {
+    id: i64,
+    status: String,
+    date: Option<String>,
+    from: Option<String>,
+    subject: Option<String>,
+    kind: Option<String>,
+    confidence: Option<f64>,
+    application_id: Option<i64>,
+    error: Option<String>,
+}
+
+pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp) -> anyhow::Result<()> {
+    match &args.action {
+        None => list(config, json),
+        Some(InboxAction::Confirm { id, kind, application }) => {
+            let kind = kind
+                .as_deref()
+                .map(|text| {
+                    text.parse::<MessageKind>().map_err(|_| {
+                        let kinds: Vec<&str> = MessageKind::ALL.iter().map(|kind| kind.as_str()).collect();
+                        usage(format!("--as {text:?} is not a kind: use one of {}", kinds.join(", ")))
+                    })
+                })
+                .transpose()?;
+            let mut session = Session::open(config)?;
+            let (planner, store) = session.parts();
+            let tx = store.transaction()?;
+            let ingested = confirm(&tx, &planner, MessageId(*id), kind, application.map(ApplicationId), now)?;
+            tx.commit()?;
+            println!("{}", ingested.summary);
+            Ok(())
+        }
+        Some(InboxAction::Dismiss { id }) => {
+            let mut session = Session::open(config)?;
+            let tx = session.store.transaction()?;
+            let message = store::get_message(&tx, MessageId(*id))?.ok_or_else(|| not_found("message", *id))?;
+            if !matches!(message.status.as_str(), "needs_review" | "error") {
+                return Err(usage(format!(
+                    "message {id} is {}, not in the inbox: see `debrief inbox`",
+                    message.status
+                )));
+            }
+            store::set_message_outcome(&tx, MessageId(*id), None, "dismissed", Some("dismissed by you"))?;
+            tx.commit()?;
+            println!("Message {id} dismissed: it changes nothing.");
+            Ok(())
+        }
+    }
+}
+
+fn list(config: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let session = Session::open(config)?;
+    let conn = session.store.conn();
+    let mut messages: Vec<MessageRow> = store::messages_with_status(conn, "needs_review")?;
+    messages.extend(store::messages_with_status(conn, "error")?);
+    if json {
+        let entries: Vec<InboxEntry> = messages
+            .into_iter()
+            .map(|message| InboxEntry {
+                id: message.id.map_or(0, |id| id.0),
+                status: message.status,
+                date: message.date.map(store::ts_to_sql),
+                from: message.from_email,
+                subject: message.subject,
+                kind: message.kind,
+                confidence: message.confidence.map(|value| (value * 100.0).round() / 100.0),
+                application_id: message.application_id.map(|id| id.0),
+                error: message.error,
+            })
+            .collect();
+        return print_json(&entries);
+    }
+    if messages.is_empty() {
+        println!("The inbox is empty: every message was either acted on or set aside.");
+        return Ok(());
+    }
+    let zone = &session.config.identity.time_zone;
+    println!("{:>4}  {:<24} {:<30} {:<22} {:>4} {:>4}  SUBJECT", "ID", "DATE", "FROM", "GUESS", "CONF", "APP");
+    for message in &messages {
+        let id = message.id.map_or(0, |id| id.0);
+        let date = message.date.or(message.received_at).map(|at| local(at, zone)).unwrap_or_default();
+        if message.status == "error" {
+            println!("{id:>4}  {date:<24} could not be read: {}", message.error.as_deref().unwrap_or("no details"));
+            continue;
+        }
+        let application = message.application_id.map_or_else(|| "-".to_owned(), |id| id.to_string());
+        println!(
+            "{id:>4}  {date:<24} {:<30} {:<22} {:>4.2} {application:>4}  {}",
+            message.from_email.as_deref().unwrap_or("-"),
+            message.kind.as_deref().unwrap_or("-"),
+            message.confidence.unwrap_or(0.0),
+            message.subject.as_deref().unwrap_or("")
+        );
+    }
+    println!(
+        "\nApply one with `debrief inbox confirm ID` (add --as KIND or --application ID when the guess is wrong), \
+         or set it aside with `debrief inbox dismiss ID`."
+    );
+    Ok(())
+}

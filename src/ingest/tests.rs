@@ -1,0 +1,341 @@
+//! Ingest against a real SQLite file at fixed instants: association, de-duplication,
+//! unreadable mail, review, and what messages do to applications.
+
+use super::*;
+use crate::classify::{Mailbox, MessageKind};
+use crate::config::Config;
+use crate::domain::{ApplicationState, DraftKind, DraftStatus};
+use crate::store::Store;
+use crate::templates::Templates;
+use std::path::Path;
+
+pub(crate) fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap_or_else(|err| panic!("{text}: {err}"))
+}
+
+pub(crate) const CONFIRMATION: &[u8] = include_bytes!("../../tests/fixtures/ingest/confirmation-with-calendar.eml");
+pub(crate) const REJECTION: &[u8] = include_bytes!("../../tests/fixtures/ingest/rejection.eml");
+const TIMELINE_IN_THREAD: &[u8] = include_bytes!("../../tests/fixtures/ingest/timeline-in-thread.eml");
+const UNPARSEABLE: &[u8] = include_bytes!("../../tests/fixtures/ingest/unparseable.eml");
+
+/// A user's config, templates and database file in a temporary folder.
+pub(crate) struct Desk {
+    _dir: tempfile::TempDir,
+    pub config: Config,
+    pub templates: Templates,
+    pub store: Store,
+}
+
+impl Desk {
+    pub fn new() -> Desk {
+        Desk::with_policy("")
+    }
+
+    /// A desk whose `[policy]` section holds `policy` (TOML lines).
+    pub fn with_policy(policy: &str) -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[identity]\nname = \"Priya Raman\"\nemail = \"priya@example.net\"\ntime_zone = \"America/Los_Angeles\"\n\
+             [storage]\npath = \"debrief.db\"\n[policy]\n{policy}\n"
+        );
+        let config = Config::from_toml(&text, &dir.path().join("config.toml"), Some(0o600)).unwrap();
+        let store = Store::open(&config.storage_path).unwrap();
+        Desk { _dir: dir, config, templates: Templates::load(None).unwrap(), store }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    pub fn planner(&self) -> Planner<'_> {
+        Planner { config: &self.config, templates: &self.templates }
+    }
+
+    /// Ingests one message in its own transaction, as a source does.
+    pub fn ingest(&mut self, raw: &[u8], now: Timestamp) -> Ingested {
+        let planner = Planner { config: &self.config, templates: &self.templates };
+        let tx = self.store.transaction().unwrap();
+        let origin = Origin::Maildir { dir: "/test".into(), name: "message".into() };
+        let ingested = ingest(&tx, &planner, raw, &origin, now).unwrap();
+        tx.commit().unwrap();
+        ingested
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        self.store.conn().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| row.get(0)).unwrap()
+    }
+
+    fn application(&self, id: ApplicationId) -> ApplicationRow {
+        store::get_application(self.store.conn(), id).unwrap().unwrap()
+    }
+
+    fn new_application(&mut self, company: &str, role: &str, domain: Option<&str>, now: Timestamp) -> ApplicationId {
+        let cause = Cause::Command("test".into());
+        crate::planner::new_application(self.store.conn(), company, role, domain, "added", &cause, now).unwrap()
+    }
+}
+
+fn envelope(from: &str) -> Envelope {
+    Envelope {
+        from: Some(Mailbox { name: None, email: from.into() }),
+        to: vec![Mailbox { name: None, email: "priya@example.net".into() }],
+        ..Envelope::default()
+    }
+}
+
+fn classification(kind: MessageKind, company: Option<&str>, role: Option<&str>) -> Classification {
+    Classification {
+        kind,
+        company: company.map(str::to_owned),
+        role: role.map(str::to_owned),
+        interview: None,
+        reply_after: None,
+        return_date: None,
+        confidence: 0.95,
+        reasons: Vec::new(),
+    }
+}
+
+fn associated(desk: &Desk, envelope: &Envelope, classification: &Classification) -> Option<Association> {
+    associate(desk.store.conn(), envelope, classification, "priya@example.net").unwrap()
+}
+
+#[test]
+fn the_thread_beats_the_employer_domain() {
+    let mut desk = Desk::new();
+    let now = ts("2026-11-20T00:00:00Z");
+    let acme = desk.new_application("Acme Robotics", "Backend Engineer", Some("acmerobotics.example"), now);
+    let globex = desk.new_application("Globex", "Site Reliability Engineer", Some("globex.example"), now);
+    let root = MessageRow {
+        application_id: Some(globex),
+        direction: "in".into(),
+        message_id: Some("root@globex.example".into()),
+        status: "applied".into(),
+        ..MessageRow::default()
+    };
+    store::insert_message(desk.store.conn(), &root, now).unwrap();
+
+    let mut reply = envelope("maya.chen@acmerobotics.example");
+    let timeline = classification(MessageKind::Timeline, Some("Acme Robotics"), None);
+    assert_eq!(associated(&desk, &reply, &timeline), Some(Association { application: acme, by: Matched::Employer }));
+    reply.references = vec!["unknown@elsewhere.example".into(), "root@globex.example".into()];
+    assert_eq!(associated(&desk, &reply, &timeline), Some(Association { application: globex, by: Matched::Thread }));
+}
+
+#[test]
+fn the_employer_domain_and_the_role_pick_the_application() {
+    let mut desk = Desk::new();
+    let sre =
+        desk.new_application("Globex", "Site Reliability Engineer", Some("globex.example"), ts("2026-11-01T00:00:00Z"));
+    let data = desk.new_application("Globex", "Data Engineer", Some("globex.example"), ts("2026-11-02T00:00:00Z"));
+    let from = envelope("dana@mail.globex.example");
+    let pick = |kind, role| associated(&desk, &from, &classification(kind, None, role)).map(|found| found.application);
+
+    assert_eq!(pick(MessageKind::Timeline, Some("Site Reliability Engineer")), Some(sre));
+    assert_eq!(pick(MessageKind::Timeline, Some("data engineer")), Some(data), "roles match without case");
+    assert_eq!(pick(MessageKind::Timeline, None), Some(data), "no role: the most recently active one");
+    // Another role: an invitation starts a new application; a timeline still belongs here.
+    assert_eq!(pick(MessageKind::InterviewInvitation, Some("Product Manager")), None);
+    assert_eq!(pick(MessageKind::Timeline, Some("Product Manager")), Some(data));
+}
+
+#[test]
+fn free_mail_and_ats_domains_never_identify_an_employer() {
+    assert_eq!(employer_domain("recruiter@gmail.com"), None);
+    assert_eq!(employer_domain("no-reply@jobs.lever.co"), None);
+    assert_eq!(employer_domain("notifications@acme.myworkday.com"), None);
+    assert_eq!(employer_domain("team@calendly.com"), None);
+    assert_eq!(employer_domain("jane@mail.acme.co.uk").as_deref(), Some("acme.co.uk"));
+
+    let mut desk = Desk::new();
+    let zephyr = desk.new_application("Zephyr Labs", "Engineer", None, ts("2026-11-01T00:00:00Z"));
+    let stranger = envelope("someone.else@gmail.com");
+    assert_eq!(associated(&desk, &stranger, &classification(MessageKind::Timeline, None, None)), None);
+    // The company name is the fallback when no domain identifies the employer.
+    let named = classification(MessageKind::Timeline, Some("Zephyr Labs"), None);
+    assert_eq!(associated(&desk, &stranger, &named).map(|found| found.application), Some(zephyr));
+}
+
+#[test]
+fn a_message_that_matches_nothing_and_starts_nothing_is_ignored() {
+    let mut desk = Desk::new();
+    let ingested = desk.ingest(TIMELINE_IN_THREAD, ts("2026-12-02T00:00:00Z"));
+    assert_eq!(ingested.outcome, Outcome::Ignored, "{}", ingested.summary);
+    assert_eq!((ingested.application, desk.count("applications")), (None, 0));
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert_eq!((row.status.as_str(), row.kind.as_deref()), ("ignored", Some("timeline")));
+}
+
+#[test]
+fn a_confirmation_starts_an_application_with_its_interviewers_and_contact() {
+    let mut desk = Desk::new();
+    let ingested = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z"));
+    assert_eq!(ingested.outcome, Outcome::Applied, "{}", ingested.summary);
+    let app = desk.application(ingested.application.unwrap());
+    assert_eq!((app.company.as_str(), app.role.as_str()), ("Acme Robotics", "Backend Engineer"));
+    assert_eq!(
+        (app.state, app.employer_domain.as_deref()),
+        (ApplicationState::Scheduled, Some("acmerobotics.example"))
+    );
+    let rounds = store::rounds_of(desk.store.conn(), app.id).unwrap();
+    let interviewers: Vec<_> =
+        rounds[0].interviewers.iter().map(|p| (p.name.clone().unwrap(), p.email.clone().unwrap())).collect();
+    assert_eq!(
+        interviewers,
+        [
+            ("Jane Doe".to_owned(), "jane.doe@acmerobotics.example".to_owned()),
+            ("Bob Lee".to_owned(), "bob.lee@acmerobotics.example".to_owned())
+        ]
+    );
+    assert_eq!(rounds[0].time_zone.as_deref(), Some("America/Los_Angeles"));
+    let contact = store::get_person(desk.store.conn(), app.contact_person_id.unwrap()).unwrap().unwrap();
+    assert_eq!(contact.email.as_deref(), Some("maya.chen@acmerobotics.example"));
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert_eq!(
+        row.effect.as_deref(),
+        Some(
+            "new application 1 (Acme Robotics, Backend Engineer); interview round 1 on Wed 2026-12-02 10:00 PST added; now scheduled"
+        )
+    );
+    // Every change names the message as its cause (`debrief history`).
+    let history = store::history_of(desk.store.conn(), app.id).unwrap();
+    assert!(history.iter().all(|entry| entry.cause_message == ingested.message), "{history:?}");
+}
+
+#[test]
+fn a_message_ingested_twice_changes_nothing_the_second_time() {
+    let mut desk = Desk::new();
+    let first = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z"));
+    let tables = ["messages", "applications", "rounds", "drafts", "history", "people"];
+    let before: Vec<i64> = tables.iter().map(|table| desk.count(table)).collect();
+    // Later, after the interview ended: a second reading must not act again.
+    let second = desk.ingest(CONFIRMATION, ts("2026-12-03T01:00:00Z"));
+    assert_eq!(second.outcome, Outcome::Duplicate);
+    assert_eq!(second.message, first.message);
+    let after: Vec<i64> = tables.iter().map(|table| desk.count(table)).collect();
+    assert_eq!(before, after);
+
+    // Without a Message-ID, the same bytes get the same synthetic one.
+    let bare = b"From: Someone <someone@nowhere.example>\r\nTo: priya@example.net\r\nSubject: Hello\r\nDate: Tue, 01 Dec 2026 10:00:00 -0800\r\n\r\nHello there, just saying hi.\r\n";
+    let once = desk.ingest(bare, ts("2026-12-02T00:00:00Z"));
+    assert_ne!(once.outcome, Outcome::Duplicate);
+    assert_eq!(desk.ingest(bare, ts("2026-12-02T00:00:00Z")).outcome, Outcome::Duplicate);
+    assert_eq!(synthetic_message_id(bare), synthetic_message_id(bare));
+    assert_ne!(synthetic_message_id(bare), synthetic_message_id(b"other"));
+}
+
+#[test]
+fn an_unparseable_message_is_recorded_as_an_error_and_the_next_one_is_processed() {
+    let mut desk = Desk::new();
+    let now = ts("2026-11-25T00:00:00Z");
+    let bad = desk.ingest(UNPARSEABLE, now);
+    assert_eq!(bad.outcome, Outcome::Error);
+    let row = store::get_message(desk.store.conn(), bad.message.unwrap()).unwrap().unwrap();
+    assert_eq!(row.status, "error");
+    assert!(row.error.as_deref().is_some_and(|error| error.contains("could not be parsed")), "{row:?}");
+    assert_eq!(desk.ingest(UNPARSEABLE, now).outcome, Outcome::Duplicate, "the same bad bytes are one error");
+    assert_eq!(desk.ingest(CONFIRMATION, now).outcome, Outcome::Applied);
+    assert_eq!(desk.count("applications"), 1);
+}
+
+#[test]
+fn below_the_threshold_a_message_waits_for_review_and_confirm_applies_it() {
+    let mut desk = Desk::with_policy("confidence_threshold = 0.99");
+    let now = ts("2026-11-25T00:00:00Z");
+    let held = desk.ingest(CONFIRMATION, now);
+    assert_eq!(held.outcome, Outcome::NeedsReview);
+    assert_eq!((desk.count("applications"), desk.count("drafts")), (0, 0));
+    let waiting = store::messages_with_status(desk.store.conn(), "needs_review").unwrap();
+    assert_eq!(waiting.len(), 1);
+
+    let message = held.message.unwrap();
+    let planner = Planner { config: &desk.config, templates: &desk.templates };
+    let tx = desk.store.transaction().unwrap();
+    let confirmed = confirm(&tx, &planner, message, None, None, now).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(confirmed.outcome, Outcome::Applied, "{}", confirmed.summary);
+    let app = desk.application(confirmed.application.unwrap());
+    assert_eq!((app.company.as_str(), app.state), ("Acme Robotics", ApplicationState::Scheduled));
+    assert_eq!(store::rounds_of(desk.store.conn(), app.id).unwrap().len(), 1);
+
+    // Once applied, it is no longer waiting; unknown ids say where to look.
+    let planner = Planner { config: &desk.config, templates: &desk.templates };
+    let again = confirm(desk.store.conn(), &planner, message, None, None, now).unwrap_err().to_string();
+    assert!(again.contains("is applied, not waiting for review"), "{again}");
+    let unknown = confirm(desk.store.conn(), &planner, MessageId(99), None, None, now).unwrap_err().to_string();
+    assert!(unknown.contains("there is no message 99"), "{unknown}");
+}
+
+#[test]
+fn a_rejection_drafts_a_rejection_reply_in_its_thread() {
+    let mut desk = Desk::new();
+    let now = ts("2026-11-28T00:00:00Z");
+    let initech = desk.new_application("Initech", "Data Engineer", Some("initech.example"), ts("2026-11-05T00:00:00Z"));
+    let ingested = desk.ingest(REJECTION, now);
+    assert_eq!((ingested.outcome, ingested.application), (Outcome::Applied, Some(initech)), "{}", ingested.summary);
+    assert_eq!(desk.application(initech).state, ApplicationState::Rejected);
+    let drafts = store::drafts_of(desk.store.conn(), initech).unwrap();
+    assert_eq!(drafts.len(), 1);
+    let draft = &drafts[0];
+    assert_eq!((draft.kind, draft.status), (DraftKind::RejectionReply, DraftStatus::Pending));
+    assert_eq!(draft.to, ["tom.becker@initech.example"]);
+    assert_eq!(draft.in_reply_to.as_deref(), Some("tb-20261127-data-eng@initech.example"));
+    assert_eq!(draft.reply_to_message, ingested.message);
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert_eq!(row.effect.as_deref(), Some("rejection received; now rejected; 1 rejection reply draft"));
+}
+
+#[test]
+fn a_reply_in_the_thread_cancels_pending_follow_ups() {
+    let mut desk = Desk::new();
+    let app = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
+    // The interview (Wed 2 Dec, 10:00-11:00 PST) ends; the user decides against the notes.
+    let planner = desk.planner();
+    planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
+    for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
+        assert_eq!(draft.kind, DraftKind::ThankYou);
+        store::set_draft_status(desk.store.conn(), draft.id, DraftStatus::Rejected, None, ts("2026-12-02T21:00:00Z"))
+            .unwrap();
+    }
+    // A week later the first follow-up is drafted, to the recruiter.
+    planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
+    let follow_up = store::drafts_of(desk.store.conn(), app)
+        .unwrap()
+        .into_iter()
+        .find(|draft| draft.kind == DraftKind::FollowUp && draft.status == DraftStatus::Pending)
+        .expect("a follow-up is drafted a week after the interview");
+
+    // The recruiter answers the follow-up from a personal address: only the thread ties
+    // it to the application.
+    let reply = format!(
+        "From: Maya Chen <maya.chen.recruits@gmail.com>\r\nTo: Priya Raman <priya@example.net>\r\n\
+         Subject: Re: {}\r\nDate: Wed, 09 Dec 2026 09:00:00 -0800\r\nMessage-ID: <maya-answer@mail.gmail.com>\r\n\
+         In-Reply-To: <{}>\r\nReferences: <{}>\r\n\r\n\
+         Hi Priya,\r\n\r\nThanks for checking in! No news yet, I will let you know as soon as I hear from the team.\r\n\r\nMaya\r\n",
+        follow_up.subject, follow_up.message_id, follow_up.message_id
+    );
+    let ingested = desk.ingest(reply.as_bytes(), ts("2026-12-09T17:30:00Z"));
+    assert_eq!((ingested.outcome, ingested.application), (Outcome::Applied, Some(app)), "{}", ingested.summary);
+    let after = store::get_draft(desk.store.conn(), follow_up.id).unwrap().unwrap();
+    assert_eq!(after.status, DraftStatus::Cancelled, "{}", ingested.summary);
+}
+
+#[test]
+fn the_users_own_message_changes_nothing_but_threads_the_answers() {
+    let mut desk = Desk::new();
+    let globex =
+        desk.new_application("Globex", "Site Reliability Engineer", Some("globex.example"), ts("2026-11-23T00:00:00Z"));
+    let own = b"From: Priya Raman <priya@example.net>\r\nTo: Dana Whitfield <dana.whitfield@globex.example>\r\n\
+Subject: Re: Interview invitation\r\nDate: Tue, 24 Nov 2026 08:02:00 -0800\r\n\
+Message-ID: <reply-to-dana.1764010000@example.net>\r\n\r\nHi Dana, I am free Monday to Thursday afternoons next week.\r\n";
+    let ingested = desk.ingest(own, ts("2026-11-24T17:00:00Z"));
+    assert_eq!((ingested.outcome, ingested.application), (Outcome::Ignored, Some(globex)));
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert_eq!(row.direction, "out");
+    assert_eq!(desk.count("history"), 1, "only the application's creation");
+    // The answer to it comes from another address, and is found by the thread.
+    assert_eq!(
+        store::application_of_thread(desk.store.conn(), &["reply-to-dana.1764010000@example.net".to_owned()]).unwrap(),
+        Some(globex)
+    );
+}
