@@ -162,7 +162,13 @@ pub fn build_message(config: &Config, draft: &DraftRow, date: Timestamp) -> anyh
     let message = builder
         .singlepart(SinglePart::plain(draft.body.clone()))
         .with_context(|| format!("Building the message of draft {}", draft.id))?;
-    Ok(message.formatted())
+    let mut raw = message.formatted();
+    // lettre ends a part with CRLF after a body that already ends with one: the copy filed
+    // in Sent would gain an empty line (SMTP does not, see `SmtpSender::send_raw`).
+    if raw.ends_with(b"\r\n\r\n") {
+        raw.truncate(raw.len() - 2);
+    }
+    Ok(raw)
 }
 
 /// What became of one claimed draft.
