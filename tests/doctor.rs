@@ -129,6 +129,24 @@ async fn an_unreachable_host_costs_one_line_within_the_timeout() {
     }
     assert!(took < Duration::from_secs(8), "two 1 s timeouts took {took:?}");
     eprintln!("doctor with an unreachable host took {took:?}");
+
+    // A port that accepts connections (the kernel's backlog) but never says a word: only the
+    // doctor's timeout ends the wait.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let config = rig.config_for("doctor-silent@rig.test").imap_port(port).smtp_port(port).build();
+    let started = Instant::now();
+    let (code, stdout, _) = doctor(&config.path, &[("DEBRIEF_DOCTOR_TIMEOUT", "1")]);
+    let took = started.elapsed();
+    assert_eq!(code, Some(1), "{stdout}");
+    let failed = failures(&stdout);
+    assert_eq!(failed.len(), 2, "{stdout}");
+    for line in failed {
+        assert!(line.contains(&format!("no answer from localhost:{port} within 1 s")), "{line}");
+    }
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(8), "two 1 s timeouts took {took:?}");
+    eprintln!("doctor with a silent server took {took:?}");
+    drop(silent);
 }
 
 #[tokio::test]
