@@ -573,7 +573,8 @@ mod tests {
     fn only_approved_due_drafts_with_the_approved_recipients_may_leave() {
         let now = ts("2026-12-01T10:00:00Z");
         assert_eq!(refusal(&draft(), now), None, "case and order of addresses do not matter");
-        let cases: [(&str, fn(&mut DraftRow)); 5] = [
+        type Change = fn(&mut DraftRow);
+        let cases: [(&str, Change); 5] = [
             ("pending", |d| d.status = DraftStatus::Pending),
             ("no approval", |d| d.approved_at = None),
             ("recipients changed", |d| d.to.push("bob@acme.example".into())),
