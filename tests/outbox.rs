@@ -284,6 +284,33 @@ async fn a_connection_lost_after_the_final_dot_is_unknown_and_not_resent() {
     assert_eq!(report, OutboxReport::default());
     assert_eq!(accepted(rig, &draft.message_id), 1, "sent once, never again");
     assert_eq!(rig.mailbox_messages(to, "INBOX").len(), 1);
+
+    // The user checks with the recipient and settles it: `debrief resolve ID sent`.
+    let config_path = desk.config.path.clone();
+    let resolve = |id: DraftId, outcome: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_debrief"))
+            .args(["resolve", &id.to_string(), outcome])
+            .env("DEBRIEF_CONFIG", &config_path)
+            .output()
+            .unwrap()
+    };
+    let output = resolve(draft.id, "sent");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(desk.get(draft.id).status, DraftStatus::Sent);
+    let outgoing = store::messages_of(desk.store.conn(), desk.application).unwrap();
+    assert_eq!(outgoing.iter().filter(|m| m.direction == "out").count(), 1, "recorded for threading");
+    let output = resolve(draft.id, "retry");
+    assert_eq!(output.status.code(), Some(2), "only unknown drafts are resolved");
+
+    // `retry` approves it again: the next pass sends it (to a recipient that answers).
+    let retried = desk.draft(DraftKind::ThankYou, &["retried-outbox@acme.example"], true);
+    desk.execute("UPDATE drafts SET status = 'unknown' WHERE id = ?1", retried.id);
+    assert_eq!(desk.send(None, ts(NOW)).await, OutboxReport::default());
+    assert!(resolve(retried.id, "retry").status.success());
+    assert_eq!(desk.get(retried.id).status, DraftStatus::Approved);
+    let report = desk.send(None, ts("2026-12-02T17:00:00Z")).await;
+    assert_eq!(report.sent, vec![retried.id], "{report:?}");
+    assert_eq!(accepted(rig, &retried.message_id), 1);
 }
 
 #[tokio::test]
