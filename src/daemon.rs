@@ -24,7 +24,7 @@ use crate::ingest::{self, Origin};
 use crate::mail::imap::{FetchedMessage, ImapSession};
 use crate::mail::smtp::SmtpSender;
 use crate::mail::tls;
-use crate::outbox::{self, Outbox};
+use crate::outbox::Outbox;
 use crate::planner::Planner;
 use crate::sources::SourceReport;
 use crate::sources::maildir::{check_maildir, read_maildir};
@@ -187,7 +187,25 @@ impl Engine {
         let imap = imap_link(&config, &mut self.imap).await;
         let outbox = Outbox { config: &config };
         let report = outbox.recover(&mut self.store, imap, now).await?;
-        tracing::debug!("Outbox recovery: {report:?}");
+        for id in &report.interrupted {
+            tracing::warn!(
+                "Draft {id} was being sent when debrief stopped: it is `unknown` until found in Sent (or `debrief resolve {id} sent|retry`)."
+            );
+        }
+        if !report.found_sent.is_empty() {
+            tracing::info!("Found {} interrupted message(s) in Sent: marked sent.", report.found_sent.len());
+        }
+        Ok(())
+    }
+
+    /// The recurring job: `unknown` messages found in Sent become `sent`.
+    pub async fn reconcile(&mut self, now: Timestamp) -> anyhow::Result<()> {
+        let config = Arc::clone(&self.config);
+        let imap = imap_link(&config, &mut self.imap).await;
+        let report = Outbox { config: &config }.reconcile(&mut self.store, imap, now).await?;
+        if !report.found_sent.is_empty() {
+            tracing::info!("Found {} interrupted message(s) in Sent: marked sent.", report.found_sent.len());
+        }
         Ok(())
     }
 
@@ -261,14 +279,14 @@ impl Engine {
                 Ok(())
             };
             let sent = outbox.send_due(&mut self.store, smtp, imap, refresh, now).await?;
-            report.sent = sent.sent;
+            report.sent = sent.sent.len() + sent.filed_in_drafts.len();
         }
         Ok(report)
     }
 
     /// When the loop must wake next for a due message (None: nothing approved).
     pub fn next_due(&self) -> anyhow::Result<Option<Timestamp>> {
-        outbox::next_due(self.store.conn())
+        Outbox::next_due(self.store.conn())
     }
 
     /// SQLite's count of commits by other connections: it changes when the CLI (or a
@@ -438,7 +456,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
             },
             job = jobs.recv() => match job {
                 Some(Job::Reconcile) => {
-                    if let Err(err) = engine.recover(crate::clock::now()).await {
+                    if let Err(err) = engine.reconcile(crate::clock::now()).await {
                         tracing::error!("Reconciling the outbox failed: {err:#}.");
                     }
                 }

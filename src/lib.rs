@@ -6,7 +6,7 @@
 //! - core, no I/O and no clock: [`domain`] (states, the rules of the process, send
 //!   windows, threading) and [`classify`] (reading a raw message into facts);
 //! - shell: [`config`], [`store`], [`templates`], [`planner`] (loads, asks the core,
-//!   applies), [`mail`], [`cli`] and [`clock`], the one module that reads the time.
+//!   applies), [`mail`], [`outbox`] (sends approved drafts, once), [`cli`] and [`clock`], the one module that reads the time.
 
 pub mod classify;
 pub mod cli;

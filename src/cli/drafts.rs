@@ -99,9 +99,15 @@ fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
     }
     if draft.status == DraftStatus::Unknown {
         flags.push(format!(
-            "unknown: sending was interrupted; debrief looks for it in Sent. If it did not go out, `debrief approve {}` sends it again",
-            draft.id
+            "unknown: sending was interrupted, so it may have gone out ({}). debrief looks for it in Sent at start-up and never resends it by itself: `debrief resolve {id} sent` if it went, `debrief resolve {id} retry` to send it again",
+            draft.last_error.as_deref().unwrap_or("no details"),
+            id = draft.id
         ));
+    }
+    if draft.status == DraftStatus::Approved
+        && let Some(error) = &draft.last_error
+    {
+        flags.push(format!("retrying: the last attempt failed: {error}"));
     }
     flags
 }
@@ -367,4 +373,46 @@ mod tests {
         assert!(parse_edited("To: not-an-address\nSubject: Hi\n\nx").is_err());
         assert!(parse_edited("Subject: Hi\n\nx").is_err());
     }
+}
+
+/// What the user found out about a draft whose sending was interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Resolution {
+    /// It went out: mark it sent.
+    Sent,
+    /// It did not go out: send it again at the next pass.
+    Retry,
+}
+
+/// `debrief resolve ID sent|retry`: the user settles an `unknown` draft (SPEC §6.2).
+pub fn resolve(config: Option<&Path>, id: i64, outcome: Resolution, now: Timestamp) -> anyhow::Result<()> {
+    let mut session = Session::open(config)?;
+    let from = session.config.identity.email.clone();
+    let tx = session.store.transaction()?;
+    let draft = draft_or_not_found(&tx, DraftId(id))?;
+    if draft.status != DraftStatus::Unknown {
+        return Err(usage(format!(
+            "draft {id} is {}, not unknown: only a draft whose sending was interrupted needs resolving",
+            draft.status
+        )));
+    }
+    let event = match outcome {
+        Resolution::Sent => {
+            store::mark_draft_sent(&tx, draft.id, Some("marked sent by you"), now)?;
+            store::record_outgoing(&tx, &draft, &from, now)?;
+            format!("draft {id} ({}) marked sent by you", draft.kind)
+        }
+        Resolution::Retry => {
+            store::approve_draft(&tx, draft.id, now)?;
+            format!("draft {id} ({}) to be sent again, by you", draft.kind)
+        }
+    };
+    let command = format!("debrief resolve {id} {}", if outcome == Resolution::Sent { "sent" } else { "retry" });
+    store::insert_history(&tx, draft.application_id, now, None, None, &event, &store::Cause::Command(command))?;
+    tx.commit()?;
+    match outcome {
+        Resolution::Sent => println!("Draft {id} is marked sent."),
+        Resolution::Retry => println!("Draft {id} is approved again; it goes out at the next pass when it is due."),
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod classify;
 pub mod common;
+pub mod doctor;
 pub mod drafts;
 pub mod eval;
 pub mod inbox;
@@ -96,6 +97,15 @@ pub enum Command {
     /// Messages held for review (classified below the threshold) and unreadable ones;
     /// `inbox confirm ID` applies one, `inbox dismiss ID` sets it aside.
     Inbox(inbox::InboxArgs),
+    /// Check the config, database, templates, IMAP and SMTP (TLS, login, mailboxes); say what is wrong.
+    Doctor,
+    /// Settle a draft whose sending was interrupted (status unknown): it was `sent`, or `retry` it.
+    Resolve {
+        /// The draft's id (see `debrief queue`).
+        id: i64,
+        /// `sent` when you found it in your Sent mail or the recipient has it; `retry` to send it again.
+        outcome: drafts::Resolution,
+    },
     /// Write a commented starter config.
     Init(setup::InitArgs),
     /// Classify one message offline (a file, or - for standard input); needs no config.
@@ -131,6 +141,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Classify(args) => return classify::run(args, json),
         Command::Eval(args) => return eval::run(args),
+        Command::Doctor => return doctor::run(config),
+        Command::Resolve { id, outcome } => drafts::resolve(config, *id, *outcome, now)?,
         Command::Run => sync::run(config)?,
         Command::Sync => sync::sync(config)?,
         Command::Queue => drafts::queue(config, json, now)?,

@@ -29,9 +29,14 @@ pub enum SendError {
     /// The server refused for good (5xx): a bad recipient, a policy, a message too large.
     #[error("the server refused the message ({code}): {text}")]
     Rejected { code: u16, text: String },
-    /// Try again later: a 4xx answer, a timeout, a dropped connection.
+    /// Try again later: a 4xx answer, or no connection could be made (refused, timed out).
     #[error("sending failed for now{}: {text}; it will be retried", code.map(|code| format!(" ({code})")).unwrap_or_default())]
     Deferred { code: Option<u16>, text: String },
+    /// The connection failed after the SMTP conversation began (a read or write error, a
+    /// timeout, no final answer). lettre does not say whether the final dot had gone out,
+    /// so the message may have been delivered: sending it again could send it twice.
+    #[error("the connection was lost during the SMTP conversation: {text}; the message may have been delivered")]
+    Interrupted { text: String },
     /// The connection could not be made usable: unreachable, TLS, login, secret.
     #[error(transparent)]
     Mail(#[from] MailError),
@@ -43,8 +48,15 @@ impl SendError {
         match self {
             SendError::Rejected { .. } => false,
             SendError::Deferred { .. } => true,
+            SendError::Interrupted { .. } => false,
             SendError::Mail(err) => err.is_transient(),
         }
+    }
+
+    /// True when the message may have reached the server although no success was seen: it
+    /// must not be sent again without checking (SPEC §6, invariant 2).
+    pub fn may_have_been_delivered(&self) -> bool {
+        matches!(self, SendError::Interrupted { .. })
     }
 
     /// True when the server refused the message itself (5xx): sending it again will fail.
@@ -57,7 +69,7 @@ impl SendError {
         match self {
             SendError::Rejected { code, .. } => Some(*code),
             SendError::Deferred { code, .. } => *code,
-            SendError::Mail(_) => None,
+            SendError::Interrupted { .. } | SendError::Mail(_) => None,
         }
     }
 }
@@ -174,7 +186,7 @@ impl SmtpSender {
                 SendError::Rejected { code, text } => {
                     Err(MailError::Protocol { host: self.host.clone(), reason: format!("it answered {code}: {text}") })
                 }
-                SendError::Deferred { text, .. } => {
+                SendError::Deferred { text, .. } | SendError::Interrupted { text } => {
                     Err(MailError::ConnectionLost { host: self.host.clone(), port: self.port, reason: text })
                 }
             },
@@ -221,7 +233,12 @@ impl SmtpSender {
                 });
             }
         }
-        SendError::Deferred { code: None, text }
+        // lettre says "Connection error" for failures to connect (TCP, TLS handshake) and
+        // "network error" or "response error" once the conversation is under way.
+        if err.to_string().starts_with("Connection error") || err.is_transport_shutdown() {
+            return SendError::Deferred { code: None, text };
+        }
+        SendError::Interrupted { text }
     }
 }
 

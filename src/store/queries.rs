@@ -879,3 +879,139 @@ pub fn insert_maildir_seen(
     )?;
     Ok(())
 }
+// The outbox: sending approved drafts (src/outbox.rs). Kept together, at the end, so that
+// it merges cleanly with other work on this file.
+
+/// Approved drafts whose send time has come, soonest first. Only drafts with an approval
+/// recorded are listed (invariant 1); the sender checks again when it claims each one.
+pub fn due_drafts(conn: &Connection, now: Timestamp) -> rusqlite::Result<Vec<DraftRow>> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT {DRAFT_COLUMNS} FROM drafts
+         WHERE status = 'approved' AND approved_at IS NOT NULL AND send_at <= ?1
+         ORDER BY send_at, id"
+    ))?;
+    statement.query_map([ts_to_sql(now)], draft_from_row)?.collect()
+}
+
+/// The earliest send time among approved drafts: when the sender next has work.
+pub fn next_send_at(conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
+    let earliest: Option<String> = conn.query_row(
+        "SELECT MIN(send_at) FROM drafts WHERE status = 'approved' AND approved_at IS NOT NULL",
+        [],
+        |row| row.get(0),
+    )?;
+    opt_ts(earliest)
+}
+
+pub fn drafts_with_status(conn: &Connection, status: DraftStatus) -> rusqlite::Result<Vec<DraftRow>> {
+    let mut statement =
+        conn.prepare(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE status = ?1 ORDER BY send_at, id"))?;
+    statement.query_map([status.as_str()], draft_from_row)?.collect()
+}
+
+/// Marks a draft `sending` and counts the attempt, before the SMTP conversation. The caller
+/// has checked, in the same transaction, that the draft may go.
+pub fn mark_draft_sending(conn: &Connection, id: DraftId, now: Timestamp) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE drafts
+         SET status = 'sending', attempts = attempts + 1, status_reason = NULL, updated_at = ?2
+         WHERE id = ?1 AND status = 'approved'",
+        params![id.0, ts_to_sql(now)],
+    )?;
+    Ok(())
+}
+
+/// The message went out (or, in drafts_only mode, was filed in Drafts: `reason` says so).
+pub fn mark_draft_sent(conn: &Connection, id: DraftId, reason: Option<&str>, now: Timestamp) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE drafts
+         SET status = 'sent', status_reason = ?2, sent_at = ?3, last_error = NULL, updated_at = ?3
+         WHERE id = ?1",
+        params![id.0, reason, ts_to_sql(now)],
+    )?;
+    Ok(())
+}
+
+/// A transient failure: approved again, due at `retry_at`, with the error kept for `queue`.
+pub fn defer_draft(
+    conn: &Connection,
+    id: DraftId,
+    retry_at: Timestamp,
+    error: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE drafts
+         SET status = 'approved', send_at = ?2, last_error = ?3, updated_at = ?4
+         WHERE id = ?1 AND status = 'sending'",
+        params![id.0, ts_to_sql(retry_at), error, ts_to_sql(now)],
+    )?;
+    Ok(())
+}
+
+/// A draft that will not go without the user: `failed` (refused, or too many attempts) or
+/// `unknown` (it may have gone). `error` is shown by `queue` and `show`.
+pub fn set_draft_outcome(
+    conn: &Connection,
+    id: DraftId,
+    status: DraftStatus,
+    error: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE drafts SET status = ?2, last_error = ?3, status_reason = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id.0, status.as_str(), error, ts_to_sql(now)],
+    )?;
+    Ok(())
+}
+
+/// Records a sent draft in `messages` (direction `out`), so that replies to it are found
+/// by thread. Recording the same Message-ID twice is a no-op.
+pub fn record_outgoing(conn: &Connection, draft: &DraftRow, from: &str, date: Timestamp) -> rusqlite::Result<()> {
+    let known: Option<i64> = conn
+        .query_row("SELECT id FROM messages WHERE direction = 'out' AND message_id = ?1", [&draft.message_id], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    if known.is_some() {
+        return Ok(());
+    }
+    let message = MessageRow {
+        application_id: Some(draft.application_id),
+        direction: "out".into(),
+        message_id: Some(draft.message_id.clone()),
+        in_reply_to: draft.in_reply_to.clone(),
+        references: draft.references.clone(),
+        from_email: Some(from.to_owned()),
+        to_emails: draft.to.clone(),
+        subject: Some(draft.subject.clone()),
+        date: Some(date),
+        kind: Some(draft.kind.as_str().to_owned()),
+        status: "sent".into(),
+        received_at: Some(date),
+        ..MessageRow::default()
+    };
+    insert_message(conn, &message, date)?;
+    Ok(())
+}
+
+/// A due draft that must wait (an approved follow-up whose inbox could not be read first).
+pub fn postpone_draft(
+    conn: &Connection,
+    id: DraftId,
+    send_at: Timestamp,
+    error: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE drafts SET send_at = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1 AND status = 'approved'",
+        params![id.0, ts_to_sql(send_at), error, ts_to_sql(now)],
+    )?;
+    Ok(())
+}
+
+/// Forgets an approval (the draft needs a new one).
+pub fn clear_approval(conn: &Connection, id: DraftId) -> rusqlite::Result<()> {
+    conn.execute("UPDATE drafts SET approved_at = NULL, approved_to = NULL WHERE id = ?1", [id.0])?;
+    Ok(())
+}

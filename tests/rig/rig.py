@@ -21,7 +21,9 @@ The SMTP server offers implicit TLS on one port and STARTTLS on another, checks 
 and LOGIN against the same users as Dovecot (and XOAUTH2, whose bearer token is the user's password, as in Dovecot here), delivers
 each recipient at one of the rig's domains to Dovecot over LMTP (one transaction per
 recipient), refuses other recipients with 550, and appends every accepted message to
-smtp-log.jsonl ({"mail_from", "rcpt_tos", "message_id", "port", "auth_user"}).
+smtp-log.jsonl ({"mail_from", "rcpt_tos", "message_id", "port", "auth_user"}). A message to
+an address whose local part starts with "drop-after-dot" is delivered and logged, then the
+connection is cut without an answer (a link lost right after the final dot).
 
 Must run with Debian's /usr/bin/python3 (python3-aiosmtpd); see tests/rig/install.sh.
 """
@@ -321,6 +323,10 @@ class Handler:
         }
         with self.lock, open(self.log_path, "a") as f:
             f.write(json.dumps(entry) + "\n")
+        if any(rcpt.lower().startswith("drop-after-dot") for rcpt in envelope.rcpt_tos):
+            # Delivered, then the connection dies before the answer: what a client sees
+            # when a link fails right after the final dot.
+            server.transport.abort()
         return "250 2.0.0 OK: queued"
 
     def deliver(self, mail_from, rcpt, content):
