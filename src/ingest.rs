@@ -140,6 +140,39 @@ pub fn ingest(
             classification.kind, classification.confidence
         ));
         let id = store::insert_message(conn, &row, now)?;
+        // What it says is uncertain, but that the employer answered is not: a person
+        // writing in an application's thread (or from its employer) stops the follow-ups
+        // at once (SPEC §1, §6.3), as any human answer does. Confirming it later applies
+        // what it says.
+        let mut report = PlanReport::default();
+        if let Some(found) = association
+            && !envelope.is_automated
+            && classification.kind != MessageKind::AutoReply
+        {
+            let application = found.application;
+            let cause = Cause::Message(id);
+            let received_at = row.date.map_or(now, |date| date.min(now));
+            report = planner.apply_event(
+                conn,
+                application,
+                &Event::HumanReplyReceived,
+                &cause,
+                Some(id),
+                received_at,
+                now,
+            )?;
+            let planned = planner.plan_application(conn, application, now)?;
+            report.drafts_created += planned.drafts_created;
+            report.drafts_cancelled += planned.drafts_cancelled;
+            report.transitions += planned.transitions;
+            let mut effect = row.effect.clone().unwrap_or_default();
+            effect.push_str("; an answer from the employer all the same: follow-ups start again from it");
+            if report.drafts_cancelled > 0 {
+                effect.push_str(&format!(" ({} unsent follow-up(s) cancelled)", report.drafts_cancelled));
+            }
+            store::set_message_outcome(conn, id, Some(application), Outcome::NeedsReview.as_str(), Some(&effect))?;
+            store::insert_history(conn, application, now, None, None, &format!("message read: {effect}"), &cause)?;
+        }
         return Ok(Ingested {
             message: Some(id),
             application: row.application_id,
@@ -150,7 +183,7 @@ pub fn ingest(
                 classification.kind,
                 classification.confidence
             ),
-            report: PlanReport::default(),
+            report,
         });
     }
     let id = store::insert_message(conn, &row, now)?;

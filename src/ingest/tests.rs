@@ -320,6 +320,43 @@ fn a_reply_in_the_thread_cancels_pending_follow_ups() {
     assert_eq!(after.status, DraftStatus::Cancelled, "{}", ingested.summary);
 }
 
+/// Regression: an employer's answer the classifier was unsure of waited in `debrief inbox`
+/// and the approved follow-up went out anyway (found by tests/daemon.rs). An uncertain
+/// human answer in the thread is still an answer: it stops the follow-ups at once.
+#[test]
+fn an_uncertain_answer_in_the_thread_is_held_for_review_but_still_stops_the_follow_ups() {
+    let mut desk = Desk::new();
+    let app = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
+    let planner = desk.planner();
+    planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
+    for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
+        store::set_draft_status(desk.store.conn(), draft.id, DraftStatus::Rejected, None, ts("2026-12-02T21:00:00Z"))
+            .unwrap();
+    }
+    planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
+    let follow_up = store::drafts_of(desk.store.conn(), app)
+        .unwrap()
+        .into_iter()
+        .find(|draft| draft.kind == DraftKind::FollowUp && draft.status == DraftStatus::Pending)
+        .expect("a follow-up is drafted a week after the interview");
+    store::approve_draft(desk.store.conn(), follow_up.id, ts("2026-12-08T21:00:00Z")).unwrap();
+
+    let reply = format!(
+        "From: Maya Chen <maya.chen.recruits@gmail.com>\r\nTo: Priya Raman <priya@example.net>\r\n\
+         Subject: Re: {}\r\nDate: Wed, 09 Dec 2026 09:00:00 -0800\r\nMessage-ID: <maya-unsure@mail.gmail.com>\r\n\
+         In-Reply-To: <{}>\r\nReferences: <{}>\r\n\r\n\
+         Hi, thanks for your patience. The team is still talking to candidates.\r\n",
+        follow_up.subject, follow_up.message_id, follow_up.message_id
+    );
+    let ingested = desk.ingest(reply.as_bytes(), ts("2026-12-09T17:30:00Z"));
+    assert_eq!((ingested.outcome, ingested.application), (Outcome::NeedsReview, Some(app)), "{}", ingested.summary);
+    let after = store::get_draft(desk.store.conn(), follow_up.id).unwrap().unwrap();
+    assert_eq!(after.status, DraftStatus::Cancelled, "the approved follow-up must not go: {}", ingested.summary);
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert_eq!(row.status, "needs_review");
+    assert!(row.effect.unwrap().contains("follow-ups start again"));
+}
+
 #[test]
 fn the_users_own_message_changes_nothing_but_threads_the_answers() {
     let mut desk = Desk::new();
