@@ -98,8 +98,9 @@ fn sync_over_the_demo_maildir_builds_the_pipeline_and_the_queue() {
     assert_eq!(northwind["interviews"][0]["start"], "2026-12-08T22:00:00Z");
     assert_eq!(northwind["interviews"][0]["interviewers"][0]["email"], "samuel.okafor@northwindhealth.example");
     assert_eq!(northwind["next_action"]["kind"], "interview");
-    // The timeline in the thread: no follow-up before Friday's answer is over.
-    assert_eq!(applications[1]["next_action"]["at"], "2026-12-12T08:00:00Z");
+    // The timeline in the thread: no follow-up before Friday's answer is over (Sat 12 Dec),
+    // and then inside the send window: Monday 08:00 PST.
+    assert_eq!(applications[1]["next_action"]["at"], "2026-12-14T16:00:00Z");
 
     let queue = demo.json(&["queue"]);
     let drafts: Vec<(String, String)> = queue

@@ -208,6 +208,7 @@ struct ApplicationJson {
 /// What happens next for an application, and when.
 fn next_action(
     conn: &rusqlite::Connection,
+    config: &crate::config::Config,
     app: &ApplicationRow,
     now: Timestamp,
 ) -> anyhow::Result<Option<(String, Timestamp)>> {
@@ -238,7 +239,16 @@ fn next_action(
     if let Some(not_before) = app.cadence.not_before.filter(|at| *at > now)
         && !app.cadence.paused
     {
-        return Ok(Some(("follow_up".to_owned(), not_before)));
+        // The first day it is allowed, moved into the send window of the recipient's zone
+        // (the latest interview's, else the user's), as the planner will.
+        let zone = rounds
+            .iter()
+            .rev()
+            .find_map(|round| round.time_zone.as_deref().and_then(|name| jiff::tz::TimeZone::get(name).ok()))
+            .unwrap_or_else(|| config.identity.time_zone.clone());
+        let policy = &config.policy;
+        let at = crate::domain::window::next_send_time(not_before, &zone, policy.send_window, policy.send_days);
+        return Ok(Some(("follow_up".to_owned(), at)));
     }
     Ok(None)
 }
@@ -261,7 +271,7 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
                     .collect(),
             })
             .collect();
-        let next = next_action(conn, &app, now)?;
+        let next = next_action(conn, &session.config, &app, now)?;
         entries.push((app, interviews, next));
     }
     if json {
