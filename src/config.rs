@@ -218,6 +218,8 @@ pub struct MaildirConfig {
 pub struct DigestConfig {
     /// A six-field cron expression (seconds first), in the identity's time zone.
     pub at: String,
+    /// `at`, parsed: `schedule.next_after(&identity.time_zone, now)` is the next digest.
+    pub schedule: crate::digest::Schedule,
 }
 
 /// The commented starter config that `debrief init` writes.
@@ -314,7 +316,7 @@ impl Validator<'_> {
             ));
         }
         let digest = match raw.digest.and_then(|digest| digest.at) {
-            Some(at) => Some(DigestConfig { at: self.cron("digest.at", &at)? }),
+            Some(at) => Some(DigestConfig { schedule: self.cron("digest.at", &at)?, at }),
             None => None,
         };
         Ok(Config {
@@ -635,17 +637,8 @@ impl Validator<'_> {
         })
     }
 
-    fn cron(&self, key: &str, text: &str) -> Result<String, ConfigError> {
-        let fields = text.split_whitespace().count();
-        if fields != 6 {
-            return Err((self.invalid)(
-                key,
-                format!(
-                    "{text:?} has {fields} fields; expected six (sec min hour day-of-month month day-of-week), e.g. \"0 0 8 * * Mon-Fri\""
-                ),
-            ));
-        }
-        Ok(text.to_owned())
+    fn cron(&self, key: &str, text: &str) -> Result<crate::digest::Schedule, ConfigError> {
+        crate::digest::Schedule::parse(text).map_err(|message| (self.invalid)(key, message))
     }
 }
 
@@ -721,6 +714,8 @@ mod tests {
             ("[policy]\nthank_you_after = \"30h\"\n", "policy.thank_you_deadline"),
             ("[policy]\nfollow_up_every = \"2h\"\n", "policy.follow_up_every"),
             ("[policy]\nfolow_ups = 3\n", "folow_ups"),
+            ("[digest]\nat = \"0 8 * * *\"\n", "digest.at: \"0 8 * * *\" has 5 fields; expected six"),
+            ("[digest]\nat = \"0 0 8 * * Mo-Fr\"\n", "digest.at: \"0 0 8 * * Mo-Fr\" is not a cron expression"),
         ];
         for (extra, expected) in cases {
             let message = error_of(&format!("{IDENTITY}{extra}"));

@@ -7,8 +7,10 @@
 pub mod applications;
 pub mod classify;
 pub mod common;
+pub mod completions;
 pub mod drafts;
 pub mod eval;
+pub mod man;
 pub mod setup;
 pub mod sync;
 
@@ -43,6 +45,9 @@ pub struct Cli {
     /// Print data as JSON (queue, applications, history, classify, inbox, show).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log more (debug; -vv: trace). RUST_LOG, when set, decides instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -94,11 +99,16 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     /// Evaluate the classifier over a folder of .eml files with a labels.json.
     Eval(eval::EvalArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) to standard output: `debrief man | man -l -`.
+    Man,
 }
 
 /// Parses the command line, runs the command and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::logging::init(cli.verbose);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -123,6 +133,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Classify(args) => return classify::run(args, json),
         Command::Eval(args) => return eval::run(args),
+        Command::Completions(args) => return completions::run(args),
+        Command::Man => return man::run(),
         Command::Sync => sync::sync(config, now)?,
         Command::Queue => drafts::queue(config, json, now)?,
         Command::Show { id } => drafts::show(config, json, *id, now)?,
