@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 # apt-get only when missing. The servers themselves are started by each test binary
 # (tests/support/rig.rs) and stopped when it ends.
 tests/rig/install.sh
+# systemd-analyze, man and unshare for tests/systemd_units.rs (verify and security of systemd/).
+scripts/install-systemd-tools.sh
 
 echo "== cargo fmt --check"
 cargo fmt --check

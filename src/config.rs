@@ -88,6 +88,7 @@ struct RawServer {
     password: Option<String>,
     password_command: Option<Vec<String>>,
     password_env: Option<String>,
+    password_credential: Option<String>,
     token_command: Option<Vec<String>>,
     auth: Option<String>,
     ca_file: Option<String>,
@@ -165,6 +166,9 @@ pub enum SecretSource {
     Command(Vec<String>),
     /// Read this environment variable.
     Env(String),
+    /// Read the file of this name in `$CREDENTIALS_DIRECTORY`, where systemd puts what a
+    /// unit's `LoadCredential=` or `LoadCredentialEncrypted=` gives the service.
+    Credential(String),
     /// Written in the config file itself (mode 0600 only).
     Inline(String),
     /// Run this program for an OAuth2 access token (XOAUTH2).
@@ -176,6 +180,7 @@ impl std::fmt::Debug for SecretSource {
         match self {
             SecretSource::Command(argv) => f.debug_tuple("Command").field(argv).finish(),
             SecretSource::Env(name) => f.debug_tuple("Env").field(name).finish(),
+            SecretSource::Credential(name) => f.debug_tuple("Credential").field(name).finish(),
             SecretSource::Inline(_) => f.write_str("Inline(<redacted>)"),
             SecretSource::TokenCommand(argv) => f.debug_tuple("TokenCommand").field(argv).finish(),
         }
@@ -218,6 +223,8 @@ pub struct MaildirConfig {
 pub struct DigestConfig {
     /// A six-field cron expression (seconds first), in the identity's time zone.
     pub at: String,
+    /// `at`, parsed: `schedule.next_after(&identity.time_zone, now)` is the next digest.
+    pub schedule: crate::digest::Schedule,
 }
 
 /// The commented starter config that `debrief init` writes.
@@ -314,7 +321,7 @@ impl Validator<'_> {
             ));
         }
         let digest = match raw.digest.and_then(|digest| digest.at) {
-            Some(at) => Some(DigestConfig { at: self.cron("digest.at", &at)? }),
+            Some(at) => Some(DigestConfig { schedule: self.cron("digest.at", &at)?, at }),
             None => None,
         };
         Ok(Config {
@@ -518,6 +525,17 @@ impl Validator<'_> {
         if let Some(name) = &raw.password_env {
             sources.push(("password_env", SecretSource::Env(name.clone())));
         }
+        if let Some(name) = &raw.password_credential {
+            if !is_credential_name(name) {
+                return Err((self.invalid)(
+                    &key("password_credential"),
+                    format!(
+                        "{name:?} is not a credential name: give the name used in the unit's LoadCredential=, e.g. \"imap-password\" (no \"/\")"
+                    ),
+                ));
+            }
+            sources.push(("password_credential", SecretSource::Credential(name.clone())));
+        }
         if let Some(password) = &raw.password {
             if let Some(mode) = self.mode
                 && mode & 0o077 != 0
@@ -544,7 +562,7 @@ impl Validator<'_> {
             0 => {
                 return Err((self.invalid)(
                     &key("password_command"),
-                    "no credentials: set one of password_command, password_env, password (file mode 0600) or token_command".into(),
+                    "no credentials: set one of password_command, password_env, password_credential, password (file mode 0600) or token_command".into(),
                 ));
             }
             1 => sources.remove(0).1,
@@ -635,17 +653,8 @@ impl Validator<'_> {
         })
     }
 
-    fn cron(&self, key: &str, text: &str) -> Result<String, ConfigError> {
-        let fields = text.split_whitespace().count();
-        if fields != 6 {
-            return Err((self.invalid)(
-                key,
-                format!(
-                    "{text:?} has {fields} fields; expected six (sec min hour day-of-month month day-of-week), e.g. \"0 0 8 * * Mon-Fri\""
-                ),
-            ));
-        }
-        Ok(text.to_owned())
+    fn cron(&self, key: &str, text: &str) -> Result<crate::digest::Schedule, ConfigError> {
+        crate::digest::Schedule::parse(text).map_err(|message| (self.invalid)(key, message))
     }
 }
 
@@ -670,6 +679,15 @@ pub fn is_plain_address(text: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && text.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"".contains(c))
+}
+
+/// A systemd credential name: one file name, no path (systemd.exec(5), "Credentials").
+pub fn is_credential_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name.len() <= 255
+        && !name.chars().any(|c| c == '/' || c.is_control())
 }
 
 /// True for names that can only reach this machine.
@@ -721,6 +739,8 @@ mod tests {
             ("[policy]\nthank_you_after = \"30h\"\n", "policy.thank_you_deadline"),
             ("[policy]\nfollow_up_every = \"2h\"\n", "policy.follow_up_every"),
             ("[policy]\nfolow_ups = 3\n", "folow_ups"),
+            ("[digest]\nat = \"0 8 * * *\"\n", "digest.at: \"0 8 * * *\" has 5 fields; expected six"),
+            ("[digest]\nat = \"0 0 8 * * Mo-Fr\"\n", "digest.at: \"0 0 8 * * Mo-Fr\" is not a cron expression"),
         ];
         for (extra, expected) in cases {
             let message = error_of(&format!("{IDENTITY}{extra}"));
@@ -772,6 +792,20 @@ mod tests {
             "{IDENTITY}[imap]\nhost = \"h.example\"\nusername = \"p\"\npassword_env = \"X\"\ndrafts_only = true\n"
         );
         assert!(error_of(&misplaced).contains("imap.drafts_only: belongs in [smtp]"));
+    }
+
+    #[test]
+    fn a_systemd_credential_is_a_password_source() {
+        let text = |name: &str| {
+            format!("{IDENTITY}[imap]\nhost = \"h.example\"\nusername = \"p\"\npassword_credential = \"{name}\"\n")
+        };
+        let config = load(&text("imap-password")).unwrap();
+        assert_eq!(config.imap.unwrap().server.secret, SecretSource::Credential("imap-password".into()));
+        for bad in ["", "..", "../etc/shadow", "a/b"] {
+            assert!(error_of(&text(bad)).contains("imap.password_credential"), "{bad:?}");
+        }
+        let both = format!("{}password_env = \"X\"\n", text("imap-password"));
+        assert!(error_of(&both).contains("keep exactly one"));
     }
 
     #[test]

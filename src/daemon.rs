@@ -284,6 +284,27 @@ impl Engine {
         Ok(report)
     }
 
+    /// Mails the daily digest to the user (SPEC §5, issue 5), covering changes since
+    /// `since` (the last digest this process sent; else the last 24 hours).
+    pub async fn send_digest(&mut self, since: Option<Timestamp>, now: Timestamp) -> anyhow::Result<bool> {
+        let config = Arc::clone(&self.config);
+        let Some(digest) = crate::digest::compose(self.store.conn(), &config, since, now)? else {
+            tracing::info!("Nothing to say in today's digest: none sent.");
+            return Ok(false);
+        };
+        let Some(smtp_config) = &config.smtp else {
+            anyhow::bail!("the digest needs [smtp] to be mailed; remove [digest] or configure SMTP");
+        };
+        let Some(smtp) = self.smtp.get("SMTP", async || SmtpSender::connect(smtp_config).await).await else {
+            anyhow::bail!("SMTP is unavailable (see above)");
+        };
+        let raw = crate::digest::build_message(&config, &digest, now)?;
+        let me = config.identity.email.clone();
+        smtp.send_raw(&me, std::slice::from_ref(&me), &raw).await.map_err(|err| anyhow::anyhow!("{err}"))?;
+        tracing::info!("Mailed the digest to {me}: {}.", digest.subject);
+        Ok(true)
+    }
+
     /// When the loop must wake next for a due message (None: nothing approved).
     pub fn next_due(&self) -> anyhow::Result<Option<Timestamp>> {
         Outbox::next_due(self.store.conn())
@@ -418,6 +439,8 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     maildir_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seen_version = engine.data_version();
     let mut due_pass = true;
+    let mut last_digest: Option<Timestamp> = None;
+    let mut next_digest = next_digest_at(&engine.config, crate::clock::now());
 
     loop {
         if due_pass {
@@ -438,6 +461,16 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
             }
             seen_version = engine.data_version();
             due_pass = false;
+        }
+        // The digest is driven by the wall clock, checked at every wake (at least once a
+        // minute), so a suspended laptop or a clock change cannot make it skip a day.
+        let now = crate::clock::now();
+        if next_digest.is_some_and(|at| now >= at) {
+            match engine.send_digest(last_digest, now).await {
+                Ok(_) => last_digest = Some(now),
+                Err(err) => tracing::error!("The digest was not sent: {err:#}."),
+            }
+            next_digest = next_digest_at(&engine.config, now);
         }
         let wake = next_wake(&engine, crate::clock::now());
         tokio::select! {
@@ -495,6 +528,24 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     engine.close().await;
     tracing::info!("Stopped.");
     Ok(())
+}
+
+/// When the next digest is due (`[digest] at`, in the user's zone).
+fn next_digest_at(config: &Config, now: Timestamp) -> Option<Timestamp> {
+    let digest = config.digest.as_ref()?;
+    match digest.schedule.next_after(&config.identity.time_zone, now) {
+        Ok(at) => {
+            tracing::info!(
+                "Next digest: {}.",
+                at.to_zoned(config.identity.time_zone.clone()).strftime("%a %Y-%m-%d %H:%M %Z")
+            );
+            Some(at)
+        }
+        Err(err) => {
+            tracing::error!("No digest will be sent: {err:#}.");
+            None
+        }
+    }
 }
 
 /// The next instant the loop must pass without being woken: the earliest due message, or

@@ -466,3 +466,104 @@ fn run_with_a_bad_password_says_so_in_one_line_and_retries_without_spinning() {
     assert!(status.success(), "{status:?}");
     assert!(took < Duration::from_secs(5));
 }
+
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Secrets never reach the logs, even at `RUST_LOG=trace` (lettre writes the SMTP
+/// conversation, AUTH included, at debug level: debrief pins it to warn).
+#[test]
+fn sync_at_trace_level_never_logs_the_password() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "trace-logs@rig.test";
+    let world = World::new(rig, me);
+    let password = rig.password(me);
+    #[allow(clippy::disallowed_methods)]
+    let start = Timestamp::now() - (30 * 24).hours();
+    world.ok(
+        Some(start - 1.hour()),
+        &[
+            "add",
+            "--company",
+            "Globex",
+            "--role",
+            "SRE",
+            "--start",
+            &start.to_string(),
+            "--interviewer",
+            "Hank <hank-trace@globex.example>",
+        ],
+    );
+    world.ok(Some(start + 2.hours()), &["sync"]);
+    let queue = world.queue(start + 2.hours());
+    world.ok(Some(start + 2.hours()), &["approve", &queue[0]["id"].as_i64().unwrap().to_string()]);
+    let output = world.command(None, &["sync"]).env("RUST_LOG", "trace").output().unwrap();
+    ok(&output, &["sync"]);
+    assert_eq!(world.draft(None, queue[0]["id"].as_i64().unwrap())["status"], "sent");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(!logs.is_empty(), "trace logging is on");
+    for secret in [password.clone(), base64(format!("\0{me}\0{password}").as_bytes()), base64(password.as_bytes())] {
+        assert!(!logs.contains(&secret), "a secret in the logs: {secret}");
+    }
+}
+
+/// The daemon mails the digest at its cron time: here every second, so the test sees
+/// one within moments; a draft waits for approval, so the digest has something to say.
+/// (The schedule's correctness across DST is tested in src/digest.)
+#[test]
+fn the_daemon_mails_the_digest_at_its_time() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "digest-reader@rig.test";
+    let world = World::new(rig, me);
+    let mut text = std::fs::read_to_string(&world.config.path).unwrap();
+    text.push_str("\n[digest]\nat = \"*/1 * * * * *\"\n");
+    std::fs::write(&world.config.path, text).unwrap();
+    #[allow(clippy::disallowed_methods)]
+    let start = Timestamp::now() - (24 * 2).hours();
+    world.ok(
+        Some(start - 1.hour()),
+        &[
+            "add",
+            "--company",
+            "Globex",
+            "--role",
+            "SRE",
+            "--start",
+            &start.to_string(),
+            "--interviewer",
+            "Hank <hank-digest@globex.example>",
+        ],
+    );
+    world.ok(Some(start + 2.hours()), &["sync"]);
+    assert_eq!(world.queue(start + 2.hours()).len(), 1);
+
+    let daemon = Daemon::start(&world, None);
+    daemon.wait_notice("READY=1");
+    let digest = eventually("the digest in the user's inbox", || {
+        rig.mailbox_messages(me, "INBOX")
+            .into_iter()
+            .map(|raw| String::from_utf8_lossy(&raw).into_owned())
+            .find(|m| header(m, "Subject").is_some_and(|subject| subject.starts_with("debrief:")))
+    });
+    let (status, _) = daemon.terminate();
+    assert!(status.success());
+    assert!(header(&digest, "To").unwrap().contains(me), "{digest}");
+    assert!(digest.contains("debrief approve 1"), "the digest says how to act: {digest}");
+    assert!(digest.contains("hank-digest@globex.example"), "{digest}");
+}

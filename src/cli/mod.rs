@@ -7,10 +7,12 @@
 pub mod applications;
 pub mod classify;
 pub mod common;
+pub mod completions;
 pub mod doctor;
 pub mod drafts;
 pub mod eval;
 pub mod inbox;
+pub mod man;
 pub mod setup;
 pub mod sync;
 
@@ -45,6 +47,9 @@ pub struct Cli {
     /// Print data as JSON (queue, applications, history, classify, inbox, show).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log more (debug; -vv: trace). RUST_LOG, when set, decides instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -112,11 +117,16 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     /// Evaluate the classifier over a folder of .eml files with a labels.json.
     Eval(eval::EvalArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) to standard output: `debrief man | man -l -`.
+    Man,
 }
 
 /// Parses the command line, runs the command and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::logging::init(cli.verbose);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -141,6 +151,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Classify(args) => return classify::run(args, json),
         Command::Eval(args) => return eval::run(args),
+        Command::Completions(args) => return completions::run(args),
+        Command::Man => return man::run(),
         Command::Doctor => return doctor::run(config),
         Command::Resolve { id, outcome } => drafts::resolve(config, *id, *outcome, now)?,
         Command::Run => sync::run(config)?,

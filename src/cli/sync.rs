@@ -35,12 +35,6 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
 }
 
 pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,lettre=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
     let config = load_config(config)?;
     let templates = Templates::load(config.templates_dir.as_deref())?;
     runtime()?.block_on(daemon::run(config, templates))

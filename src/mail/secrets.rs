@@ -3,6 +3,9 @@
 //! A [`Secret`] is fetched right before a connection needs it and dropped after: it is
 //! never stored, logged or printed (its `Debug` and `Display` say `<redacted>`), and no
 //! error built here contains it or the output of the program that printed it.
+//! A `password_credential` is read from `$CREDENTIALS_DIRECTORY` (systemd's
+//! `LoadCredential=`): the secret stays out of the config, the environment and the
+//! process list, and the unit can keep it encrypted at rest (`LoadCredentialEncrypted=`).
 //! Commands run without a shell, with stdin closed and stderr passed through, under a
 //! timeout; the first line of their stdout is the secret.
 
@@ -63,8 +66,30 @@ pub async fn fetch_secret_with_timeout(source: &SecretSource, timeout: Duration)
                 Err(MailError::Secret { reason: format!("the environment variable {name} is not valid UTF-8") })
             }
         },
+        SecretSource::Credential(name) => read_credential(std::env::var_os("CREDENTIALS_DIRECTORY").as_deref(), name),
         SecretSource::Command(argv) | SecretSource::TokenCommand(argv) => run_secret_command(argv, timeout).await,
     }
+}
+
+/// Reads the credential `name` from `directory` (the value of `$CREDENTIALS_DIRECTORY`):
+/// the first line of the file is the secret, as with `password_command`.
+pub fn read_credential(directory: Option<&std::ffi::OsStr>, name: &str) -> Result<Secret, MailError> {
+    let Some(directory) = directory.filter(|directory| !directory.is_empty()) else {
+        return Err(MailError::Secret {
+            reason: format!(
+                "password_credential {name:?} needs $CREDENTIALS_DIRECTORY, which systemd sets for a unit with \
+                 LoadCredential={name}:/path/to/secret; it is not set (outside systemd, use password_command instead)"
+            ),
+        });
+    };
+    let path = std::path::Path::new(directory).join(name);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| MailError::Secret { reason: format!("cannot read the credential {}: {err}", path.display()) })?;
+    let first_line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if first_line.is_empty() {
+        return Err(MailError::Secret { reason: format!("the credential {} is empty", path.display()) });
+    }
+    Ok(Secret::new(first_line))
 }
 
 async fn run_secret_command(argv: &[String], timeout: Duration) -> Result<Secret, MailError> {
@@ -148,6 +173,21 @@ mod tests {
     async fn missing_programs_and_empty_output_are_errors() {
         assert!(fetch_secret(&command(&["/nonexistent/debrief-pass"])).await.is_err());
         assert!(fetch_secret(&command(&["true"])).await.unwrap_err().to_string().contains("empty"));
+    }
+
+    #[test]
+    fn a_systemd_credential_is_the_first_line_of_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("imap-password"), "app-password-123\r\nignored\n").unwrap();
+        std::fs::write(dir.path().join("empty"), "\n").unwrap();
+        let directory = Some(dir.path().as_os_str());
+        assert_eq!(read_credential(directory, "imap-password").unwrap().expose(), "app-password-123");
+        let empty = read_credential(directory, "empty").unwrap_err().to_string();
+        assert!(empty.contains("is empty"), "{empty}");
+        let missing = read_credential(directory, "smtp-password").unwrap_err().to_string();
+        assert!(missing.contains("cannot read the credential") && missing.contains("smtp-password"), "{missing}");
+        let outside = read_credential(None, "imap-password").unwrap_err().to_string();
+        assert!(outside.contains("LoadCredential=imap-password:"), "{outside}");
     }
 
     #[tokio::test]
