@@ -440,31 +440,76 @@ fn sigkill_while_sending_never_sends_twice_and_never_loses_an_approved_message()
     }
 }
 
+/// Runs the daemon over a broken `config` for six seconds: the watcher's failure is said
+/// in lines containing `expected`, with backoff (not a spin), never showing the password,
+/// and SIGTERM still ends it with exit 0.
+fn run_keeps_retrying_with(rig: &'static Rig, me: &str, config: RigConfig, expected: &str) {
+    let text = std::fs::read_to_string(&config.path).unwrap() + "\n[policy]\nsend_days = \"Mon-Sun\"\n";
+    std::fs::write(&config.path, text).unwrap();
+    let world = World { rig, config, me: me.to_owned() };
+    let daemon = Daemon::start(&world, None);
+    // The first failure may take a connect timeout (an unreachable host); from it, count
+    // the attempts in the next six seconds.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let first = loop {
+        match daemon.log.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.contains("Watching INBOX") => break line,
+            Ok(_) => {}
+            Err(_) => panic!("the daemon never said why it cannot watch INBOX"),
+        }
+    };
+    let mut lines = vec![first];
+    lines.extend(daemon.log_for(Duration::from_secs(6)));
+    let failures: Vec<&String> = lines.iter().filter(|line| line.contains("Watching INBOX")).collect();
+    assert!(!failures.is_empty(), "the failure is said: {lines:#?}");
+    // Backoff: 1 s, 2 s, 4 s... at most four attempts in six seconds, not a spin.
+    assert!(failures.len() <= 4, "{} attempts in 6 s: {failures:#?}", failures.len());
+    for line in &failures {
+        assert!(line.contains(expected), "the line says what is wrong ({expected}): {line}");
+        assert_eq!(line.lines().count(), 1);
+        assert!(!line.contains("Not-The-Password-93") && !line.contains(&rig.shared_password), "no password: {line}");
+    }
+    let (status, took) = daemon.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(5));
+}
+
 #[test]
 fn run_with_a_bad_password_says_so_in_one_line_and_retries_without_spinning() {
     let rig = Rig::start();
     let _turn = rig.shared_blocking();
     let me = "bad-password@rig.test";
-    let mut world = World::new(rig, me);
     let config = rig.config_for(me).password("Not-The-Password-93").build();
-    let text = std::fs::read_to_string(&config.path).unwrap() + "\n[policy]\nsend_days = \"Mon-Sun\"\n";
-    std::fs::write(&config.path, text).unwrap();
-    world.config = config;
+    run_keeps_retrying_with(rig, me, config, "check the username and the password");
+}
 
-    let daemon = Daemon::start(&world, None);
-    let lines = daemon.log_for(Duration::from_secs(6));
-    let refusals: Vec<&String> =
-        lines.iter().filter(|line| line.contains("Watching INBOX") && line.contains("refused the login")).collect();
-    assert!(!refusals.is_empty(), "the failure is said: {lines:#?}");
-    // Backoff: 1 s, 2 s, 4 s... at most four attempts in six seconds, not a spin.
-    assert!(refusals.len() <= 4, "{} attempts in 6 s: {refusals:#?}", refusals.len());
-    for line in &refusals {
-        assert!(line.contains("check the username and the password"), "the line says what to fix: {line}");
-        assert!(!line.contains("Not-The-Password-93"), "the password never shows: {line}");
-    }
-    let (status, took) = daemon.terminate();
-    assert!(status.success(), "{status:?}");
-    assert!(took < Duration::from_secs(5));
+#[test]
+fn run_on_a_wrong_port_says_so_and_retries() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "wrong-port@rig.test";
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = rig.config_for(me).imap_port(closed).smtp_port(closed).build();
+    run_keeps_retrying_with(rig, me, config, "check the host, the port and the network");
+}
+
+#[test]
+fn run_against_an_untrusted_certificate_says_to_set_ca_file_and_retries() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "untrusted@rig.test";
+    let config = rig.config_for(me).without_ca_file().build();
+    run_keeps_retrying_with(rig, me, config, "set ca_file");
+}
+
+#[test]
+fn run_against_an_unreachable_host_says_so_and_retries() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "unreachable@rig.test";
+    // TEST-NET-1: nothing answers there (no route on CI machines, or a connect timeout).
+    let config = rig.config_for(me).host("192.0.2.1").build();
+    run_keeps_retrying_with(rig, me, config, "cannot reach 192.0.2.1");
 }
 
 fn base64(bytes: &[u8]) -> String {
