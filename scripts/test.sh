@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 # apt-get only when missing. The servers themselves are started by each test binary
 # (tests/support/rig.rs) and stopped when it ends.
 tests/rig/install.sh
-# systemd-analyze, man and unshare for tests/systemd_units.rs (verify and security of systemd/).
-scripts/install-systemd-tools.sh
+# systemd-analyze (package systemd; its tools only, nothing is booted), man (man-db:
+# verify looks up the units' Documentation=man:debrief(1)) and unshare (util-linux) for
+# tests/systemd_units.rs.
+scripts/apt-ensure.sh systemd man-db util-linux
 
 echo "== cargo fmt --check"
 cargo fmt --check

@@ -8,36 +8,15 @@
 # install starts is stopped: the rig runs its own private instance on high ports.
 set -eu
 
-packages="dovecot-imapd dovecot-lmtpd python3-aiosmtpd faketime openssl ca-certificates"
+"$(dirname "$0")/../../scripts/apt-ensure.sh" \
+    dovecot-imapd dovecot-lmtpd python3-aiosmtpd faketime openssl ca-certificates
 
-missing=""
-for package in $packages; do
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
-    if [ "$status" != "installed" ]; then
-        missing="$missing $package"
-    fi
-done
-
-if [ -n "$missing" ]; then
-    if [ "$(id -u)" -eq 0 ]; then
-        as_root=""
-    elif command -v sudo >/dev/null 2>&1; then
-        as_root="sudo"
-    else
-        echo "tests/rig/install.sh: missing packages:$missing; run this script as root" >&2
-        exit 1
-    fi
-    echo "tests/rig/install.sh: installing$missing"
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    # shellcheck disable=SC2086
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
-fi
-
+if [ "$(id -u)" -eq 0 ]; then as_root=""; else as_root="sudo"; fi
 # The package's own Dovecot (ports 143/993) is not needed; stop it to save resources.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet dovecot 2>/dev/null; then
-    ${as_root:-} systemctl stop dovecot || true
+    $as_root systemctl stop dovecot || true
 elif [ -f /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; then
-    ${as_root:-} /usr/sbin/dovecot stop 2>/dev/null || true
+    $as_root /usr/sbin/dovecot stop 2>/dev/null || true
 fi
 
 /usr/bin/python3 -c 'import aiosmtpd'
