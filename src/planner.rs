@@ -278,16 +278,9 @@ impl Planner<'_> {
         let mut draft =
             self.blank_draft(id, DraftKind::ThankYou, Some(person), vec![email], send_at, Some(deadline), now);
         draft.round_id = Some(round);
-        draft.reply_to_message = parent.as_ref().and_then(|message| message.id);
-        let draft = self.render_new(conn, &application, draft, Some(&recipient), parent.as_ref())?;
-        let draft_id = store::insert_draft(conn, &draft, now)?;
-        let event = format!(
-            "thank-you note {draft_id} to {} drafted, to send {}",
-            draft.to.join(", "),
-            self.local_time(send_at, None)
-        );
-        store::insert_history(conn, id, now, None, None, &event, &Cause::Clock)?;
-        Ok(true)
+        self.store_draft(conn, &application, draft, &recipient, parent.as_ref(), &Cause::Clock, now, |draft_id, to| {
+            format!("thank-you note {draft_id} to {to} drafted, to send {}", self.local_time(send_at, None))
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -318,16 +311,9 @@ impl Planner<'_> {
         let parent = latest_thread_message(conn, id, &email)?;
         let mut draft = self.blank_draft(id, DraftKind::FollowUp, Some(recipient.id), vec![email], send_at, None, now);
         (draft.series, draft.number) = (series, number);
-        draft.reply_to_message = parent.as_ref().and_then(|message| message.id);
-        let draft = self.render_new(conn, &application, draft, Some(&recipient), parent.as_ref())?;
-        let draft_id = store::insert_draft(conn, &draft, now)?;
-        let event = format!(
-            "follow-up {number} ({draft_id}) to {} drafted, to send {}",
-            draft.to.join(", "),
-            self.local_time(send_at, None)
-        );
-        store::insert_history(conn, id, now, None, None, &event, cause)?;
-        Ok(true)
+        self.store_draft(conn, &application, draft, &recipient, parent.as_ref(), cause, now, |draft_id, to| {
+            format!("follow-up {number} ({draft_id}) to {to} drafted, to send {}", self.local_time(send_at, None))
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -363,12 +349,32 @@ impl Planner<'_> {
             },
         };
         let to = vec![recipient.email.clone().unwrap_or_default()];
-        let mut draft = self.blank_draft(id, kind, Some(recipient.id), to, send_at, deadline, now);
-        draft.reply_to_message = parent.as_ref().and_then(|message| message.id);
-        let draft = self.render_new(conn, &application, draft, Some(&recipient), parent.as_ref())?;
+        let draft = self.blank_draft(id, kind, Some(recipient.id), to, send_at, deadline, now);
+        self.store_draft(conn, &application, draft, &recipient, parent.as_ref(), cause, now, |draft_id, to| {
+            format!("{kind} {draft_id} to {to} drafted")
+        })
+    }
+
+    /// What every drafting ends with: the draft answers `parent` (when there is one),
+    /// is rendered for `recipient`, stored, and its drafting recorded in the history in
+    /// the words `describe` gives (from the draft's id and its recipients).
+    #[allow(clippy::too_many_arguments)]
+    fn store_draft(
+        &self,
+        conn: &Connection,
+        application: &ApplicationRow,
+        mut draft: NewDraft,
+        recipient: &PersonRow,
+        parent: Option<&MessageRow>,
+        cause: &Cause,
+        now: Timestamp,
+        describe: impl FnOnce(DraftId, &str) -> String,
+    ) -> anyhow::Result<bool> {
+        draft.reply_to_message = parent.and_then(|message| message.id);
+        let draft = self.render_new(conn, application, draft, Some(recipient), parent)?;
         let draft_id = store::insert_draft(conn, &draft, now)?;
-        let event = format!("{kind} {draft_id} to {} drafted", draft.to.join(", "));
-        store::insert_history(conn, id, now, None, None, &event, cause)?;
+        let event = describe(draft_id, &draft.to.join(", "));
+        store::insert_history(conn, application.id, now, None, None, &event, cause)?;
         Ok(true)
     }
 
