@@ -151,20 +151,7 @@ pub fn ingest(
         {
             let application = found.application;
             let cause = Cause::Message(id);
-            let received_at = row.date.map_or(now, |date| date.min(now));
-            report = planner.apply_event(
-                conn,
-                application,
-                &Event::HumanReplyReceived,
-                &cause,
-                Some(id),
-                received_at,
-                now,
-            )?;
-            let planned = planner.plan_application(conn, application, now)?;
-            report.drafts_created += planned.drafts_created;
-            report.drafts_cancelled += planned.drafts_cancelled;
-            report.transitions += planned.transitions;
+            report = apply_and_plan(conn, planner, application, &Event::HumanReplyReceived, &row, id, now)?;
             let mut effect = row.effect.clone().unwrap_or_default();
             effect.push_str("; an answer from the employer all the same: follow-ups start again from it");
             if report.drafts_cancelled > 0 {
@@ -310,12 +297,7 @@ fn act(
         set_contact_from_sender(conn, application, row, &planner.config.identity.email, now)?;
     }
     let before = Snapshot::take(conn, application)?;
-    let received_at = row.date.map_or(now, |date| date.min(now));
-    let mut report = planner.apply_event(conn, application, &event, &cause, Some(message), received_at, now)?;
-    let planned = planner.plan_application(conn, application, now)?;
-    report.drafts_created += planned.drafts_created;
-    report.drafts_cancelled += planned.drafts_cancelled;
-    report.transitions += planned.transitions;
+    let report = apply_and_plan(conn, planner, application, &event, row, message, now)?;
     let after = Snapshot::take(conn, application)?;
     let mut parts: Vec<String> = created.into_iter().collect();
     parts.push(describe_event(planner, &event, &before, &after));
@@ -334,6 +316,24 @@ fn act(
         ),
         report,
     })
+}
+
+/// Applies `event`, which `message` (stored as `row`) caused and which replies answer, to
+/// `application` as of the message's date, then plans what became due.
+fn apply_and_plan(
+    conn: &Connection,
+    planner: &Planner,
+    application: ApplicationId,
+    event: &Event,
+    row: &MessageRow,
+    message: MessageId,
+    now: Timestamp,
+) -> anyhow::Result<PlanReport> {
+    let received_at = row.date.map_or(now, |date| date.min(now));
+    let cause = Cause::Message(message);
+    let mut report = planner.apply_event(conn, application, event, &cause, Some(message), received_at, now)?;
+    report.add(&planner.plan_application(conn, application, now)?);
+    Ok(report)
 }
 
 fn ignored(

@@ -36,9 +36,7 @@ impl SourceReport {
             Outcome::Duplicate => self.duplicates += 1,
             Outcome::Error => self.errors += 1,
         }
-        self.plan.drafts_created += ingested.report.drafts_created;
-        self.plan.drafts_cancelled += ingested.report.drafts_cancelled;
-        self.plan.transitions += ingested.report.transitions;
+        self.plan.add(&ingested.report);
     }
 
     /// One sentence: "Read 8 new message(s): 6 applied, 1 ignored, 1 for review (`debrief inbox`)."
