@@ -67,33 +67,43 @@ pub fn apply_fetched(
 /// Reads every watched mailbox once over a new connection, then logs out: the check
 /// right before a follow-up is sent (SPEC §6.3), so that a reply that came in meanwhile
 /// cancels it.
-pub async fn read_inbox_fresh(config: &Config, templates: &Templates, store: &mut Store) -> anyhow::Result<usize> {
-    let Some(imap) = &config.imap else { return Ok(0) };
+pub async fn read_inbox_fresh(config: &Config, templates: &Templates, store: &mut Store) -> anyhow::Result<()> {
+    let Some(imap) = &config.imap else { return Ok(()) };
     let planner = Planner { config, templates };
     let mut session = ImapSession::connect(imap).await?;
-    let mut processed = 0;
-    let mut result = Ok(());
+    let result = read_watched_mailboxes(&mut session, store, &planner, &mut |_, _| {}).await;
+    session.logout().await;
+    result.map(drop)
+}
+
+/// Reads every watched IMAP mailbox once over `session`, applying each new message:
+/// what `sync`, and the check before a follow-up, do (the daemon's watchers run
+/// [`watcher::watch_mailbox`] instead).
+async fn read_watched_mailboxes(
+    session: &mut ImapSession,
+    store: &mut Store,
+    planner: &Planner<'_>,
+    progress: watcher::ProgressFn<'_>,
+) -> anyhow::Result<SourceReport> {
+    let mut report = SourceReport::default();
+    let Some(imap) = &planner.config.imap else { return Ok(report) };
     for mailbox in &imap.mailboxes {
-        let read = watcher::read_mailbox(
-            &mut session,
+        watcher::read_mailbox(
+            session,
             store,
             mailbox,
             imap.initial_scan_days,
-            &config.identity.time_zone,
-            &mut |_, _| {},
-            |conn, position, message| apply_fetched(conn, &planner, position, message).map(drop),
+            &planner.config.identity.time_zone,
+            progress,
+            |conn, position, message| {
+                report.count(&apply_fetched(conn, planner, position, message)?);
+                Ok(())
+            },
         )
-        .await;
-        match read {
-            Ok(report) => processed += report.processed,
-            Err(err) => {
-                result = Err(err);
-                break;
-            }
-        }
+        .await
+        .with_context(|| format!("Reading {mailbox}"))?;
     }
-    session.logout().await;
-    result.map(|()| processed)
+    Ok(report)
 }
 
 /// What one pass did, for logs and `sync`'s summary.
@@ -216,39 +226,22 @@ impl Engine {
         let config = Arc::clone(&self.config);
         let templates = Arc::clone(&self.templates);
         let planner = Planner { config: &config, templates: &templates };
-        let mut report = SourceReport::default();
+        // The config refuses [imap] and [maildir] together: one source at most.
         if let Some(maildir) = &config.maildir {
             check_maildir(&maildir.path).map_err(|err| ConfigError::Invalid {
                 path: config.source.clone(),
                 key: "maildir.path".into(),
                 message: err.to_string(),
             })?;
-            report = read_maildir(&mut self.store, &planner, &maildir.path, crate::clock::now())?;
+            return read_maildir(&mut self.store, &planner, &maildir.path, crate::clock::now());
         }
-        if let Some(imap) = &config.imap {
-            let Some(session) = imap_link(&config, &mut self.imap).await else {
-                anyhow::bail!(
-                    "cannot read the inbox: IMAP is unavailable (see the error above, or run `debrief doctor`)"
-                );
-            };
-            for mailbox in &imap.mailboxes {
-                watcher::read_mailbox(
-                    session,
-                    &mut self.store,
-                    mailbox,
-                    imap.initial_scan_days,
-                    &config.identity.time_zone,
-                    progress,
-                    |conn, position, message| {
-                        report.count(&apply_fetched(conn, &planner, position, message)?);
-                        Ok(())
-                    },
-                )
-                .await
-                .with_context(|| format!("Reading {mailbox}"))?;
-            }
+        if config.imap.is_none() {
+            return Ok(SourceReport::default());
         }
-        Ok(report)
+        let Some(session) = imap_link(&config, &mut self.imap).await else {
+            anyhow::bail!("cannot read the inbox: IMAP is unavailable (see the error above, or run `debrief doctor`)");
+        };
+        read_watched_mailboxes(session, &mut self.store, &planner, progress).await
     }
 
     /// Plans every open application, then sends what is approved and due.
