@@ -81,6 +81,16 @@ impl World {
         self.json(at.into(), &["show", &id.to_string()])
     }
 
+    /// Records an interview at `start` with `interviewer` (as `debrief add` does) and
+    /// syncs two hours later, when its thank-you note is drafted; returns the queue then.
+    fn thank_you_drafted(&self, interviewer: &str, start: Timestamp) -> Vec<Value> {
+        let start_text = start.to_string();
+        let add = ["add", "--company", "Globex", "--role", "SRE", "--start", &start_text, "--interviewer", interviewer];
+        self.ok(Some(start - 1.hour()), &add);
+        self.ok(Some(start + 2.hours()), &["sync"]);
+        self.queue(start + 2.hours())
+    }
+
     fn deliver(&self, raw: &str) {
         self.rig.deliver(&self.me, raw.as_bytes());
     }
@@ -540,23 +550,8 @@ fn sync_at_trace_level_never_logs_the_password() {
     let password = rig.password(me);
     #[allow(clippy::disallowed_methods)]
     let start = Timestamp::now() - (30 * 24).hours();
-    world.ok(
-        Some(start - 1.hour()),
-        &[
-            "add",
-            "--company",
-            "Globex",
-            "--role",
-            "SRE",
-            "--start",
-            &start.to_string(),
-            "--interviewer",
-            "Hank <hank-trace@globex.example>",
-        ],
-    );
-    world.ok(Some(start + 2.hours()), &["sync"]);
-    let queue = world.queue(start + 2.hours());
-    world.ok(Some(start + 2.hours()), &["approve", &queue[0]["id"].as_i64().unwrap().to_string()]);
+    let queue = world.thank_you_drafted("Hank <hank-trace@globex.example>", start);
+    world.ok(None, &["approve", &queue[0]["id"].as_i64().unwrap().to_string()]);
     let output = world.command(None, &["sync"]).env("RUST_LOG", "trace").output().unwrap();
     ok(&output, &["sync"]);
     assert_eq!(world.draft(None, queue[0]["id"].as_i64().unwrap())["status"], "sent");
@@ -581,22 +576,7 @@ fn the_daemon_mails_the_digest_at_its_time() {
     std::fs::write(&world.config.path, text).unwrap();
     #[allow(clippy::disallowed_methods)]
     let start = Timestamp::now() - (24 * 2).hours();
-    world.ok(
-        Some(start - 1.hour()),
-        &[
-            "add",
-            "--company",
-            "Globex",
-            "--role",
-            "SRE",
-            "--start",
-            &start.to_string(),
-            "--interviewer",
-            "Hank <hank-digest@globex.example>",
-        ],
-    );
-    world.ok(Some(start + 2.hours()), &["sync"]);
-    assert_eq!(world.queue(start + 2.hours()).len(), 1);
+    assert_eq!(world.thank_you_drafted("Hank <hank-digest@globex.example>", start).len(), 1);
 
     let daemon = Daemon::start(&world, None);
     daemon.wait_notice("READY=1");
