@@ -11,7 +11,7 @@
 //! headers, and never reads the clock.
 
 use crate::domain::policy::{Policy, PolicyDuration};
-use crate::domain::window::next_send_time;
+use crate::domain::window::{next_send_time, send_time_before_deadline};
 use crate::domain::{ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, PersonId, RoundId, RoundStatus};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -244,8 +244,11 @@ fn plan_ended_rounds(app: &ApplicationView, context: &Context, now: Timestamp, e
         // Planned late (the daemon was off, or the interview was added afterwards), a
         // note is due now, never in the past.
         let target = add_duration(round.end, policy.thank_you_after, zone).max(now);
-        let send_at = next_send_time(target, zone, policy.send_window, policy.send_days);
         let deadline = add_duration(round.end, policy.thank_you_deadline, zone);
+        // A thank-you is about its deadline, not about working days: when the next window
+        // opens too late (a Friday-afternoon interview), it goes in the last window before.
+        let earliest = round.end.max(now);
+        let send_at = send_time_before_deadline(target, earliest, deadline, zone, policy.send_window, policy.send_days);
         for person in &round.interviewers {
             let drafted = app.drafts.iter().any(|draft| {
                 draft.kind == DraftKind::ThankYou && draft.round == Some(round.id) && draft.person == Some(*person)

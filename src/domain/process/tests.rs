@@ -218,7 +218,8 @@ fn thank_you_send_times_respect_the_send_window_in_the_interviews_zone() {
     let cases = [
         // (start, end, expected send_at, why)
         ("2026-12-01T00:30:00Z", "2026-12-01T01:30:00Z", "2026-12-01T16:00:00Z", "ends 17:30 Mon PST: 08:00 Tuesday"),
-        ("2026-12-04T23:30:00Z", "2026-12-05T01:30:00Z", "2026-12-07T16:00:00Z", "ends 17:30 Fri PST: 08:00 Monday"),
+        // Monday 08:00 would miss the deadline (Saturday 17:30): the end of Friday's window.
+        ("2026-12-04T23:30:00Z", "2026-12-05T01:30:00Z", "2026-12-05T01:59:00Z", "ends 17:30 Fri PST: 17:59 Friday"),
         ("2026-12-02T16:00:00Z", "2026-12-02T17:00:00Z", "2026-12-02T21:00:00Z", "ends 09:00 Wed: 13:00 the same day"),
         ("2026-12-02T22:30:00Z", "2026-12-02T23:30:00Z", "2026-12-03T16:00:00Z", "ends 15:30: 19:30 is past 18:00"),
     ];
@@ -228,6 +229,31 @@ fn thank_you_send_times_respect_the_send_window_in_the_interviews_zone() {
         let notes = sim.drafts(DraftKind::ThankYou);
         assert_eq!(notes.len(), 2, "{why}");
         assert!(notes.iter().all(|d| d.send_at == ts(expected)), "{why}: got {:?}", notes[0].send_at);
+    }
+}
+
+#[test]
+fn a_friday_afternoon_interview_is_thanked_before_saturdays_deadline_not_on_monday() {
+    // Issue 12's case: Friday 4 December 2026, 14:00-15:00 in New York.
+    let new_york = TimeZone::get("America/New_York").unwrap();
+    let mut sim = Sim::scheduled("2026-12-04T19:00:00Z", "2026-12-04T20:00:00Z");
+    sim.app.rounds[0].zone = Some(new_york.clone());
+    sim.tick("2026-12-04T20:00:00Z");
+    let notes = sim.drafts(DraftKind::ThankYou);
+    assert_eq!(notes.len(), 2);
+    let deadline = "2026-12-05T15:00:00-05:00[America/New_York]".parse::<jiff::Zoned>().unwrap().timestamp();
+    for note in notes {
+        let facts = sim.log.iter().find_map(|effect| match effect {
+            Effect::DraftThankYou { person, send_at, deadline, .. } if Some(*person) == note.person => {
+                Some((*send_at, *deadline))
+            }
+            _ => None,
+        });
+        let (send_at, due) = facts.unwrap();
+        assert_eq!(due, deadline, "due 24 h after the end: Saturday 15:00 in New York");
+        assert!(send_at < deadline, "sent before the deadline, not on Monday: {send_at}");
+        // 19:00 (end + 4 h) is past Friday's window: the last minute inside it.
+        assert_eq!(send_at.to_zoned(new_york.clone()).to_string(), "2026-12-04T17:59:00-05:00[America/New_York]");
     }
 }
 
