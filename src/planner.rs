@@ -9,6 +9,7 @@
 use crate::config::{Config, is_plain_address};
 use crate::domain::process::{self, ApplicationView, Context, Effect, Event, Slot};
 use crate::domain::threading::{clean_header_value, reply_references, reply_subject};
+use crate::domain::window::next_send_time;
 use crate::domain::{ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, MessageId, PersonId, RoundId};
 use crate::store::{self, ApplicationRow, Cause, DraftContent, DraftRow, MessageRow, NewDraft, NewRound, PersonRow};
 use crate::templates::{DraftContext, TemplateName, Templates, greeting_for};
@@ -51,6 +52,12 @@ impl Planner<'_> {
         for id in store::open_application_ids(store.conn())? {
             let tx = store.transaction()?;
             let done = self.plan_application(&tx, id, now).with_context(|| format!("Planning application {id}"))?;
+            // Right before the outbox's turn: a note that is going out on a later day than
+            // it was written for says so ("yesterday", not "today").
+            for draft in store::drafts_of(&tx, id)? {
+                self.rewrite_for_send_day(&tx, &draft, now)
+                    .with_context(|| format!("Rewriting draft {} for its send day", draft.id))?;
+            }
             tx.commit()?;
             report.add(&done);
         }
@@ -430,7 +437,7 @@ impl Planner<'_> {
             .transpose()?
             .and_then(|rounds| rounds.into_iter().find(|candidate| Some(candidate.id) == draft.round_id));
         let (subject, body, needs_topic) =
-            self.render(application, draft.kind, draft.number, recipient, round.as_ref(), draft.send_at)?;
+            self.render(conn, application, draft.kind, draft.number, recipient, round.as_ref(), draft.send_at)?;
         match parent.and_then(|message| message.message_id.clone().map(|id| (message, id))) {
             Some((message, message_id)) => {
                 draft.subject = reply_subject(&clean_header_value(message.subject.as_deref().unwrap_or(&subject)));
@@ -445,8 +452,10 @@ impl Planner<'_> {
     }
 
     /// Renders the text of a draft: (subject, body, whether it lacks its topic).
+    #[allow(clippy::too_many_arguments)]
     pub fn render(
         &self,
+        conn: &Connection,
         application: &ApplicationRow,
         kind: DraftKind,
         number: u32,
@@ -482,12 +491,16 @@ impl Planner<'_> {
             }
             None => "recently".to_owned(),
         };
+        let rounds = store::rounds_of(conn, application.id)?;
+        let points = store::talking_points_of(conn, application.id)?;
+        let said = points_for(&rounds, &points, kind, round, recipient);
         let context = DraftContext {
             greeting: greeting_for(&recipient_name),
             recipient_name,
             company: application.company.clone(),
             role: if application.role.is_empty() { "open".to_owned() } else { application.role.clone() },
-            topic: application.topic.clone(),
+            topic: said.topic.clone(),
+            strength: said.strength.clone(),
             interview_day,
             interview_when,
             follow_up_number: number,
@@ -497,8 +510,69 @@ impl Planner<'_> {
             signature: self.config.identity.signature.clone(),
         };
         let rendered = self.templates.render(template, &context)?;
-        let needs_topic = application.topic.is_none() && matches!(kind, DraftKind::ThankYou);
+        let needs_topic = said.topic.is_none() && matches!(kind, DraftKind::ThankYou);
         Ok((clean_header_value(&rendered.subject), rendered.body, needs_topic))
+    }
+
+    /// The zone a draft's words about time and its send window are in: its round's, else
+    /// the latest round's, else the user's.
+    fn draft_zone(&self, rounds: &[store::RoundRow], draft: &DraftRow) -> TimeZone {
+        let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
+        let latest = || rounds.iter().filter(|round| round.time_zone.is_some()).max_by_key(|round| round.start);
+        round
+            .or_else(latest)
+            .and_then(|round| round.time_zone.as_deref())
+            .and_then(|name| TimeZone::get(name).ok())
+            .unwrap_or_else(|| self.config.identity.time_zone.clone())
+    }
+
+    /// When an unsent draft whose send time has passed will actually go out: now, or the
+    /// next opening of the send window.
+    pub fn actual_send_time(&self, conn: &Connection, draft: &DraftRow, now: Timestamp) -> anyhow::Result<Timestamp> {
+        if draft.send_at >= now {
+            return Ok(draft.send_at);
+        }
+        let rounds = store::rounds_of(conn, draft.application_id)?;
+        let zone = self.draft_zone(&rounds, draft);
+        let policy = &self.config.policy;
+        Ok(next_send_time(now, &zone, policy.send_window, policy.send_days))
+    }
+
+    /// Words about time ("today", "yesterday", "on Friday") are written for the day a note
+    /// goes out. A pending or approved draft nobody edited by hand whose send time has
+    /// passed goes at the next instant inside the window; when that changes its words, it
+    /// is rewritten for that day and its send time moved there (at approval, and before
+    /// each send pass). Returns the new send time when it was rewritten. The rewrite is
+    /// conditional on the draft being as it was read.
+    pub fn rewrite_for_send_day(
+        &self,
+        conn: &Connection,
+        draft: &DraftRow,
+        now: Timestamp,
+    ) -> anyhow::Result<Option<Timestamp>> {
+        if !matches!(draft.status, DraftStatus::Pending | DraftStatus::Approved) || draft.edited || draft.send_at >= now
+        {
+            return Ok(None);
+        }
+        let goes_at = self.actual_send_time(conn, draft, now)?;
+        let application = self.application(conn, draft.application_id)?;
+        let rounds = store::rounds_of(conn, draft.application_id)?;
+        let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
+        let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
+        let (_, body, _) =
+            self.render(conn, &application, draft.kind, draft.number, recipient.as_ref(), round, goes_at)?;
+        if body == draft.body || !store::rewrite_for_send_day(conn, draft, &body, goes_at, now)? {
+            return Ok(None);
+        }
+        let zone = self.draft_zone(&rounds, draft);
+        let event = format!(
+            "draft {} rewritten for the day it goes out ({}): its words about time were for {}",
+            draft.id,
+            goes_at.to_zoned(zone.clone()).strftime("%a %Y-%m-%d"),
+            draft.send_at.to_zoned(zone).strftime("%a %Y-%m-%d"),
+        );
+        store::insert_history(conn, draft.application_id, now, None, None, &event, &Cause::Clock)?;
+        Ok(Some(goes_at))
     }
 
     /// Renders again every pending draft of an application that the user has not edited
@@ -522,8 +596,10 @@ impl Planner<'_> {
             }
             let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
             let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
+            // Written for the day it will go out, which is later than planned when it is overdue.
+            let goes_at = self.actual_send_time(conn, &draft, now)?;
             let (subject, body, needs_topic) =
-                self.render(&application, draft.kind, draft.number, recipient.as_ref(), round, draft.send_at)?;
+                self.render(conn, &application, draft.kind, draft.number, recipient.as_ref(), round, goes_at)?;
             let subject = if draft.in_reply_to.is_some() { draft.subject.clone() } else { subject };
             let content = DraftContent { to: &draft.to, subject: &subject, body: &body, needs_topic, edited: false };
             store::update_draft_content(conn, draft.id, &content, now)?;
@@ -547,6 +623,93 @@ pub fn new_application(
     let id = store::insert_application(conn, company, role, employer_domain, ApplicationState::Applied, now)?;
     store::insert_history(conn, id, now, None, Some(ApplicationState::Applied.as_str()), event, cause)?;
     Ok(id)
+}
+
+/// What a draft may say of the conversation with its reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    /// The round the draft is about, from the reader's side: the thank-you's round, else
+    /// the latest round (not cancelled) the reader was an interviewer in.
+    pub round: Option<RoundId>,
+    pub topic: Option<String>,
+    pub strength: Option<String>,
+    /// The topic is the round's, not this reader's, and other interviewers of the round
+    /// get it too: identical notes read as a mail merge when the interviewers compare.
+    pub topic_shared: bool,
+}
+
+/// The talking points a draft of `kind` to `recipient` may use. A thank-you uses its
+/// round's points (the reader's own first); any other draft mentions a topic only to
+/// someone who was in that conversation, so a recruiter is never told "our conversation
+/// about X" that they never had, and says no strength (that belongs in the thank-you).
+pub fn points_for(
+    rounds: &[store::RoundRow],
+    points: &[store::TalkingPointRow],
+    kind: DraftKind,
+    round: Option<&store::RoundRow>,
+    recipient: Option<&PersonRow>,
+) -> Said {
+    let person = recipient.map(|person| person.id);
+    let was_there = |round: &&store::RoundRow| {
+        round.status != crate::domain::RoundStatus::Cancelled
+            && round.interviewers.iter().any(|interviewer| Some(interviewer.id) == person)
+    };
+    let round = match kind {
+        DraftKind::ThankYou => round,
+        _ => rounds.iter().filter(was_there).max_by_key(|round| round.start),
+    };
+    let Some(round) = round else { return Said::default() };
+    let point = |kind: store::PointKind, whose: Option<PersonId>| {
+        points
+            .iter()
+            .find(|point| point.round_id == round.id && point.kind == kind && point.person_id == whose)
+            .map(|point| point.text.clone())
+    };
+    let own_topic = person.and_then(|person| point(store::PointKind::Topic, Some(person)));
+    let round_topic = point(store::PointKind::Topic, None);
+    let addressed = round.interviewers.iter().filter(|interviewer| interviewer.email.is_some()).count();
+    let topic_shared = own_topic.is_none() && round_topic.is_some() && addressed > 1;
+    let strength = match kind {
+        DraftKind::ThankYou => person
+            .and_then(|person| point(store::PointKind::Strength, Some(person)))
+            .or_else(|| point(store::PointKind::Strength, None)),
+        _ => None,
+    };
+    Said { round: Some(round.id), topic: own_topic.or(round_topic), strength, topic_shared }
+}
+
+/// What a pending draft still lacks, each with the command that supplies it (shown in
+/// `queue` and `show`). A draft edited by hand lacks nothing: the user wrote it.
+pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<String>> {
+    let mut gaps = Vec::new();
+    if draft.status != DraftStatus::Pending || draft.edited || draft.kind != DraftKind::ThankYou {
+        return Ok(gaps);
+    }
+    let Some(application) = store::get_application(conn, draft.application_id)? else { return Ok(gaps) };
+    let rounds = store::rounds_of(conn, draft.application_id)?;
+    let Some(round) = rounds.iter().find(|round| Some(round.id) == draft.round_id) else { return Ok(gaps) };
+    let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
+    let points = store::talking_points_of(conn, draft.application_id)?;
+    let said = points_for(&rounds, &points, draft.kind, Some(round), recipient.as_ref());
+    let app = application.id;
+    let number = round.number;
+    let address = draft.to.first().cloned().unwrap_or_default();
+    let who = recipient.as_ref().and_then(|person| person.name.clone()).unwrap_or_else(|| address.clone());
+    if said.topic.is_none() {
+        gaps.push(format!(
+            "no topic: what did you discuss with {who}? `debrief note {app} --topic \"...\" --round {number} --person {address}` rewrites it"
+        ));
+    } else if said.topic_shared {
+        gaps.push(format!(
+            "same topic as the other notes of round {number} (a mail merge when they compare): `debrief note {app} --topic \"...\" --round {number} --person {address}`"
+        ));
+    }
+    if said.strength.is_none() && application.interested {
+        gaps.push(format!(
+            "no strength: a qualification for the role, with an example from the interview: `debrief note {app} --strength \"...\" --round {number}` (or --person {address})"
+        ));
+    }
+    Ok(gaps)
 }
 
 /// How to address a person: their preferred form, else their first name.
@@ -625,3 +788,6 @@ pub fn not_found(what: &str, id: i64) -> anyhow::Error {
 pub fn draft_or_not_found(conn: &Connection, id: DraftId) -> anyhow::Result<DraftRow> {
     store::get_draft(conn, id)?.ok_or_else(|| not_found("draft", id.0))
 }
+
+#[cfg(test)]
+mod tests;

@@ -66,6 +66,9 @@ pub struct DraftContext {
     pub role: String,
     /// The topic discussed, from `debrief note ID --topic`.
     pub topic: Option<String>,
+    /// Something of the candidate's to restate, tied to the role with an example, from
+    /// `debrief note ID --strength` (thank-you notes only).
+    pub strength: Option<String>,
     /// The interview's weekday in the recipient's zone ("Tuesday"), if there was one.
     pub interview_day: Option<String>,
     /// "today", "yesterday" or "on Tuesday": when the interview was, seen from the send time.
@@ -178,6 +181,9 @@ mod tests {
             company: "Acme Robotics".into(),
             role: "Backend Engineer".into(),
             topic: Some("how the fleet scheduler handles backpressure".into()),
+            strength: Some(
+                "I rebuilt our job queue's retry logic last year, which cut duplicate work by a third".into(),
+            ),
             interview_day: Some("Tuesday".into()),
             interview_when: "today".into(),
             follow_up_number: 1,
@@ -200,6 +206,7 @@ mod tests {
         insta::assert_snapshot!("thank_you", render(TemplateName::ThankYou, &formal));
         let mut no_topic = context();
         no_topic.topic = None;
+        no_topic.strength = None;
         no_topic.interview_when = "yesterday".into();
         insta::assert_snapshot!("thank_you_without_topic", render(TemplateName::ThankYou, &no_topic));
         insta::assert_snapshot!("thank_you_not_interested", render(TemplateName::ThankYouNotInterested, &context()));

@@ -119,6 +119,7 @@ fn check_templates(report: &mut Report, config: &Config) {
         company: "Acme".into(),
         role: "Engineer".into(),
         topic: Some("the design review".into()),
+        strength: Some("the migration I led".into()),
         interview_day: Some("Tuesday".into()),
         interview_when: "today".into(),
         follow_up_number: 1,

@@ -7,8 +7,8 @@ use crate::cli::common::{Session, local, print_json};
 use crate::cli::usage;
 use crate::config::is_plain_address;
 use crate::domain::threading::clean_header_value;
-use crate::domain::{DraftId, DraftStatus};
-use crate::planner::{application_addresses, draft_or_not_found};
+use crate::domain::{DraftId, DraftKind, DraftStatus};
+use crate::planner::{Planner, application_addresses, draft_gaps, draft_or_not_found};
 use crate::store::{self, DraftContent, DraftRow};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -67,7 +67,7 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
             truncate(&company, 30),
             draft.to.join(", ")
         );
-        for flag in flags(draft, now) {
+        for flag in flags(draft, now).into_iter().chain(draft_gaps(session.store.conn(), draft)?) {
             println!("      ! {flag}");
         }
     }
@@ -83,12 +83,6 @@ fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
         && matches!(draft.status, DraftStatus::Pending)
     {
         flags.push(format!("late: its deadline was {}; approve or reject it", rfc3339(deadline)));
-    }
-    if draft.needs_topic && draft.status == DraftStatus::Pending {
-        flags.push(format!(
-            "no topic: add what you discussed with `debrief note {} --topic \"...\"` and the draft is rewritten",
-            draft.application_id
-        ));
     }
     if draft.status == DraftStatus::Failed {
         flags.push(format!(
@@ -166,7 +160,7 @@ pub fn show(config: Option<&Path>, json: bool, id: i64, now: Timestamp) -> anyho
     if let Some(deadline) = draft.deadline {
         println!("Deadline: {}", local(deadline, zone));
     }
-    for flag in flags(&draft, now) {
+    for flag in flags(&draft, now).into_iter().chain(draft_gaps(session.store.conn(), &draft)?) {
         println!("! {flag}");
     }
     println!();
@@ -188,6 +182,7 @@ pub fn show(config: Option<&Path>, json: bool, id: i64, now: Timestamp) -> anyho
 
 pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
     let mut session = Session::open(config)?;
+    let planner = Planner { config: &session.config, templates: &session.templates };
     let tx = session.store.transaction()?;
     let draft = draft_or_not_found(&tx, DraftId(id))?;
     match draft.status {
@@ -213,6 +208,9 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
             draft.application_id
         )));
     }
+    let rewritten = planner.rewrite_for_send_day(&tx, &draft, now)?;
+    let draft = if rewritten.is_some() { draft_or_not_found(&tx, draft.id)? } else { draft };
+    let late = late_warning(&planner, &tx, &draft, now)?;
     store::approve_draft(&tx, draft.id, now)?;
     let event = format!("draft {id} ({}) to {} approved", draft.kind, draft.to.join(", "));
     store::insert_history(
@@ -231,10 +229,42 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
         local(draft.send_at, &session.config.identity.time_zone)
     };
     println!("Approved draft {id} to {}; it will be sent {when}.", draft.to.join(", "));
+    if rewritten.is_some() {
+        println!("It was rewritten for that day, so that what it says about when you met is still true.");
+    }
+    if let Some(late) = late {
+        println!("{late}");
+    }
     if session.config.smtp.is_none() {
         println!("Note: no [smtp] section is configured, so nothing is sent until you add one (see `debrief doctor`).");
     }
     Ok(())
+}
+
+/// A warning for a thank-you that goes out after its deadline (approved late, or the
+/// window kept it back): the user may want to own the delay in a line of their own.
+fn late_warning(
+    planner: &Planner,
+    conn: &rusqlite::Connection,
+    draft: &DraftRow,
+    now: Timestamp,
+) -> anyhow::Result<Option<String>> {
+    let Some(deadline) = draft.deadline else { return Ok(None) };
+    if draft.kind != DraftKind::ThankYou {
+        return Ok(None);
+    }
+    let goes_at = planner.actual_send_time(conn, draft, now)?;
+    if goes_at <= deadline {
+        return Ok(None);
+    }
+    let zone = &planner.config.identity.time_zone;
+    Ok(Some(format!(
+        "Warning: this thank-you is late. Its deadline was {} and it goes out {}. \
+A sentence of your own about the delay may read better: `debrief edit {}`.",
+        local(deadline, zone),
+        local(goes_at, zone),
+        draft.id
+    )))
 }
 
 pub fn reject(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {

@@ -9,9 +9,11 @@
 //! This module knows SQL and rows; it makes no decisions. The planner asks the domain
 //! what to do and uses these functions to do it.
 
+mod drafting;
 mod progress;
 mod queries;
 
+pub use drafting::*;
 pub use progress::*;
 pub use queries::*;
 
@@ -27,7 +29,11 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::
 
 /// The schema's steps, oldest first. Append only: a database records how many it ran.
 fn migration_steps() -> Vec<M<'static>> {
-    vec![M::up(include_str!("migrations/001_initial.sql")), M::up(include_str!("migrations/002_maildir_seen.sql"))]
+    vec![
+        M::up(include_str!("migrations/001_initial.sql")),
+        M::up(include_str!("migrations/002_maildir_seen.sql")),
+        M::up(include_str!("migrations/006_talking_points.sql")),
+    ]
 }
 
 /// An open database.

@@ -152,14 +152,6 @@ pub fn set_cadence(conn: &Connection, id: ApplicationId, cadence: &Cadence, now:
     Ok(())
 }
 
-pub fn set_topic(conn: &Connection, id: ApplicationId, topic: &str, now: Timestamp) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE applications SET topic = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id.0, topic, ts_to_sql(now)],
-    )?;
-    Ok(())
-}
-
 pub fn set_interested(conn: &Connection, id: ApplicationId, interested: bool, now: Timestamp) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE applications SET interested = ?2, updated_at = ?3 WHERE id = ?1",

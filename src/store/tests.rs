@@ -108,5 +108,38 @@ fn a_database_created_at_version_001_is_upgraded_without_losing_anything() {
     insert_maildir_seen(store.conn(), "/mail", "1.A.host", old.id, now).unwrap();
     assert!(maildir_seen_names(store.conn(), "/mail").unwrap().contains("1.A.host"));
     let version: i64 = store.conn().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, migration_steps().len() as i64);
+}
+
+#[test]
+fn an_application_wide_topic_becomes_the_latest_rounds_on_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("debrief.db");
+    let now = ts("2026-12-01T00:00:00Z");
+    let (app, first, second) = {
+        // Before talking points: one topic per application, set after round 2.
+        let mut conn = Connection::open(&path).unwrap();
+        Migrations::new(migration_steps().into_iter().take(2).collect()).to_latest(&mut conn).unwrap();
+        let app = insert_application(&conn, "Acme", "Engineer", None, ApplicationState::Interviewed, now).unwrap();
+        let round = |start: &str| NewRound {
+            start: ts(start),
+            end: ts(start),
+            time_zone: None,
+            location: None,
+            calendar_uid: None,
+        };
+        let first = insert_round(&conn, app, &round("2026-12-01T18:00:00Z"), &[]).unwrap();
+        let second = insert_round(&conn, app, &round("2026-12-08T18:00:00Z"), &[]).unwrap();
+        conn.execute("UPDATE applications SET topic = 'the queue redesign' WHERE id = ?1", [app.0]).unwrap();
+        (app, first, second)
+    };
+    let store = Store::open(&path).unwrap();
+    let points = talking_points_of(store.conn(), app).unwrap();
+    assert_eq!(points.len(), 1, "{points:?}");
+    assert_eq!(
+        (points[0].round_id, points[0].kind, points[0].text.as_str()),
+        (second, PointKind::Topic, "the queue redesign")
+    );
+    assert_ne!(points[0].round_id, first, "round 1's interviewers were not in that conversation");
+    assert_eq!(points[0].person_id, None);
 }

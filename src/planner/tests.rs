@@ -1,0 +1,273 @@
+//! Drafts as their reader gets them (issue 12): the planner over an in-memory store at
+//! fixed instants, with snapshots of the rendered notes.
+
+use super::*;
+use crate::domain::process::{Contact, Event, Slot};
+use crate::store::{PointKind, Store};
+use std::path::Path;
+
+fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap_or_else(|err| panic!("{text}: {err}"))
+}
+
+fn config() -> Config {
+    let text = "[identity]\nname = \"Priya Raman\"\nemail = \"priya@example.net\"\ntime_zone = \"America/Los_Angeles\"\n\
+                signature = \"Priya Raman\"\n";
+    Config::from_toml(text, Path::new("/tmp/debrief-planner-test/config.toml"), Some(0o600)).unwrap()
+}
+
+/// One application whose rounds are recorded as `debrief add` does.
+struct Scenario {
+    config: Config,
+    templates: Templates,
+    store: Store,
+    app: ApplicationId,
+}
+
+impl Scenario {
+    fn new() -> Scenario {
+        let mut store = Store::open_in_memory().unwrap();
+        let tx = store.transaction().unwrap();
+        let now = ts("2026-11-20T00:00:00Z");
+        let app = new_application(&tx, "Acme Robotics", "Backend Engineer", None, "added", &Cause::Clock, now).unwrap();
+        tx.commit().unwrap();
+        Scenario { config: config(), templates: Templates::load(None).unwrap(), store, app }
+    }
+
+    fn planner(&self) -> Planner<'_> {
+        Planner { config: &self.config, templates: &self.templates }
+    }
+
+    /// A round of `minutes` from `start` in `zone`, with interviewers "Name <address>".
+    fn round(&mut self, start: &str, minutes: i64, zone: &str, interviewers: &[(&str, &str)]) {
+        let start = ts(start);
+        let slot = Slot {
+            start,
+            end: start.checked_add(jiff::SignedDuration::from_mins(minutes)).unwrap(),
+            zone: Some(TimeZone::get(zone).unwrap()),
+            interviewers: interviewers
+                .iter()
+                .map(|(name, email)| Contact { name: Some(name.to_string()), email: Some(email.to_string()) })
+                .collect(),
+            location: None,
+            calendar_uid: None,
+        };
+        let now = ts("2026-11-20T00:00:00Z");
+        let (config, templates) = (&self.config, &self.templates);
+        let planner = Planner { config, templates };
+        let tx = self.store.transaction().unwrap();
+        planner.apply_event(&tx, self.app, &Event::InterviewConfirmed(slot), &Cause::Clock, None, now, now).unwrap();
+        tx.commit().unwrap();
+    }
+
+    fn point(&mut self, round: u32, person: Option<&str>, kind: PointKind, text: &str) {
+        let rounds = store::rounds_of(self.store.conn(), self.app).unwrap();
+        let round = rounds.iter().find(|candidate| candidate.number == round).unwrap().id;
+        let person = person.map(|address| store::find_person_by_email(self.store.conn(), address).unwrap().unwrap().id);
+        store::set_talking_point(self.store.conn(), round, person, kind, text, ts("2026-11-20T00:00:00Z")).unwrap();
+    }
+
+    fn plan(&mut self, now: &str) {
+        let (config, templates) = (&self.config, &self.templates);
+        Planner { config, templates }.plan_all(&mut self.store, ts(now)).unwrap();
+    }
+
+    fn drafts(&self) -> Vec<DraftRow> {
+        store::drafts_of(self.store.conn(), self.app).unwrap()
+    }
+
+    fn draft_to(&self, kind: DraftKind, address: &str) -> DraftRow {
+        let drafts = self.drafts();
+        let found = drafts.iter().rev().find(|draft| draft.kind == kind && draft.to == [address]);
+        found.unwrap_or_else(|| panic!("no {kind} to {address} in {drafts:#?}")).clone()
+    }
+
+    fn gaps(&self, draft: &DraftRow) -> Vec<String> {
+        draft_gaps(self.store.conn(), draft).unwrap()
+    }
+}
+
+/// A draft as its reader sees it, with its times, for a snapshot.
+fn mail(draft: &DraftRow) -> String {
+    format!(
+        "To: {}\nSubject: {}\nSend at: {}\nDeadline: {}\n\n{}",
+        draft.to.join(", "),
+        draft.subject,
+        draft.send_at,
+        draft.deadline.map(|deadline| deadline.to_string()).unwrap_or_default(),
+        draft.body
+    )
+}
+
+#[test]
+fn a_second_rounds_interviewer_is_not_thanked_for_the_first_rounds_conversation() {
+    let mut scenario = Scenario::new();
+    // Round 1 on Tuesday 1 December, round 2 on Tuesday 8 December, 10:00 in Los Angeles.
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.point(1, None, PointKind::Topic, "how the fleet scheduler handles backpressure");
+    scenario.point(1, None, PointKind::Strength, "I rebuilt our job queue's retry logic, which halved duplicate runs");
+    scenario.plan("2026-12-01T19:00:00Z");
+    let jane = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    assert!(jane.body.contains("backpressure") && jane.body.contains("halved duplicate runs"), "{}", jane.body);
+    assert!(scenario.gaps(&jane).is_empty(), "{:?}", scenario.gaps(&jane));
+
+    scenario.round("2026-12-08T18:00:00Z", 60, "America/Los_Angeles", &[("Bob Lee", "bob@acme.example")]);
+    scenario.plan("2026-12-08T19:00:00Z");
+    let bob = scenario.draft_to(DraftKind::ThankYou, "bob@acme.example");
+    assert!(!bob.body.contains("backpressure"), "round 1's topic is not Bob's: {}", bob.body);
+    assert!(!bob.body.contains("duplicate runs"), "nor round 1's strength");
+    assert!(bob.needs_topic);
+    let gaps = scenario.gaps(&bob);
+    assert!(gaps[0].starts_with("no topic") && gaps[0].contains("--round 2 --person bob@acme.example"), "{gaps:?}");
+    assert!(gaps[1].starts_with("no strength"), "{gaps:?}");
+    insta::assert_snapshot!("round_two_without_its_own_topic", mail(&bob));
+
+    scenario.point(2, None, PointKind::Topic, "the on-call rotation and its runbooks");
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let planner = Planner { config, templates };
+    planner.rerender_pending(scenario.store.conn(), scenario.app, None, ts("2026-12-08T19:05:00Z")).unwrap();
+    let bob = scenario.draft_to(DraftKind::ThankYou, "bob@acme.example");
+    assert!(bob.body.contains("on-call rotation") && !bob.body.contains("backpressure"));
+    insta::assert_snapshot!("round_two_with_its_own_topic", mail(&bob));
+}
+
+#[test]
+fn two_interviewers_of_one_round_get_different_notes_or_a_flag() {
+    let mut scenario = Scenario::new();
+    let people = [("Jane Doe", "jane@acme.example"), ("Bob Lee", "bob@acme.example")];
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &people);
+    scenario.point(1, None, PointKind::Topic, "the team's roadmap");
+    scenario.point(1, None, PointKind::Strength, "I led a migration of a similar size last year");
+    scenario.plan("2026-12-01T19:00:00Z");
+    let jane = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    let bob = scenario.draft_to(DraftKind::ThankYou, "bob@acme.example");
+    assert_eq!(jane.body.replace("Jane", "Bob"), bob.body, "one topic for the round: the same note twice");
+    for draft in [&jane, &bob] {
+        let gaps = scenario.gaps(draft);
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert!(gaps[0].starts_with("same topic as the other notes of round 1"), "{gaps:?}");
+    }
+
+    scenario.point(1, Some("jane@acme.example"), PointKind::Topic, "how the fleet scheduler handles backpressure");
+    scenario.point(1, Some("bob@acme.example"), PointKind::Topic, "the migration off the monolith");
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let planner = Planner { config, templates };
+    planner.rerender_pending(scenario.store.conn(), scenario.app, None, ts("2026-12-01T19:05:00Z")).unwrap();
+    let jane = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    let bob = scenario.draft_to(DraftKind::ThankYou, "bob@acme.example");
+    assert!(jane.body.contains("backpressure") && !jane.body.contains("monolith"));
+    assert!(bob.body.contains("monolith") && !bob.body.contains("backpressure"));
+    assert!(scenario.gaps(&jane).is_empty() && scenario.gaps(&bob).is_empty());
+    insta::assert_snapshot!("per_person_topic_jane", mail(&jane));
+    insta::assert_snapshot!("per_person_topic_bob", mail(&bob));
+}
+
+#[test]
+fn a_follow_up_mentions_a_conversation_only_to_someone_who_was_in_it() {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.point(1, None, PointKind::Topic, "how the fleet scheduler handles backpressure");
+    scenario.plan("2026-12-01T19:00:00Z");
+    for draft in scenario.drafts() {
+        store::set_draft_status(
+            scenario.store.conn(),
+            draft.id,
+            DraftStatus::Rejected,
+            None,
+            ts("2026-12-01T19:01:00Z"),
+        )
+        .unwrap();
+    }
+    // The interviewer gets a follow-up that may recall their conversation...
+    scenario.plan("2026-12-07T19:00:00Z");
+    let to_jane = scenario.draft_to(DraftKind::FollowUp, "jane@acme.example");
+    assert!(to_jane.body.contains("backpressure"), "{}", to_jane.body);
+    // ...a recruiter who was never in it does not.
+    let recruiter = store::upsert_person(
+        scenario.store.conn(),
+        Some("Rita Moss"),
+        Some("rita@acme.example"),
+        ts("2026-12-07T19:00:00Z"),
+    )
+    .unwrap();
+    store::set_contact(scenario.store.conn(), scenario.app, recruiter, ts("2026-12-07T19:00:00Z")).unwrap();
+    store::set_draft_status(scenario.store.conn(), to_jane.id, DraftStatus::Rejected, None, ts("2026-12-07T19:01:00Z"))
+        .unwrap();
+    scenario.plan("2026-12-14T19:00:00Z");
+    let to_rita = scenario.draft_to(DraftKind::FollowUp, "rita@acme.example");
+    assert!(!to_rita.body.contains("backpressure") && !to_rita.body.contains("conversation about"), "{}", to_rita.body);
+    insta::assert_snapshot!("follow_up_to_a_recruiter_claims_no_conversation", mail(&to_rita));
+}
+
+#[test]
+fn a_friday_afternoon_interview_is_thanked_on_friday_and_says_today() {
+    let mut scenario = Scenario::new();
+    // Friday 4 December 2026, 14:00-15:00 in New York; planned as it ends.
+    scenario.round("2026-12-04T19:00:00Z", 60, "America/New_York", &[("Ann Lee", "ann@acme.example")]);
+    scenario.point(1, None, PointKind::Topic, "the storage tiering project");
+    scenario.plan("2026-12-04T20:00:00Z");
+    let note = scenario.draft_to(DraftKind::ThankYou, "ann@acme.example");
+    assert_eq!(note.deadline, Some(ts("2026-12-05T20:00:00Z")), "Saturday 15:00 in New York");
+    assert_eq!(note.send_at, ts("2026-12-04T22:59:00Z"), "Friday 17:59 in New York, inside the window");
+    assert!(note.body.contains("speak with me today"), "{}", note.body);
+    insta::assert_snapshot!("friday_interview", mail(&note));
+}
+
+#[test]
+fn a_note_that_goes_out_days_late_says_when_the_interview_was() {
+    let mut scenario = Scenario::new();
+    // Tuesday 1 December, 10:00-11:00 in Los Angeles: written on Tuesday to go out that day.
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.point(1, None, PointKind::Topic, "how the fleet scheduler handles backpressure");
+    scenario.plan("2026-12-01T19:00:00Z");
+    let note = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    assert!(note.body.contains("speak with me today"));
+    // Not approved until Thursday 09:00: it goes then, and no longer says "today".
+    let planner = scenario.planner();
+    let goes_at = planner.rewrite_for_send_day(scenario.store.conn(), &note, ts("2026-12-03T17:00:00Z")).unwrap();
+    assert_eq!(goes_at, Some(ts("2026-12-03T17:00:00Z")));
+    let late = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    assert!(late.body.contains("speak with me on Tuesday, December 1"), "{}", late.body);
+    assert_eq!(late.send_at, ts("2026-12-03T17:00:00Z"));
+    insta::assert_snapshot!("late_note", mail(&late));
+
+    // The day after the interview it says "yesterday"; an approved draft is rewritten too,
+    // and it stays approved. At 19:00 Wednesday the window is closed: Thursday 08:00.
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.plan("2026-12-01T19:00:00Z");
+    let note = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    store::approve_draft(scenario.store.conn(), note.id, ts("2026-12-01T19:30:00Z")).unwrap();
+    scenario.plan("2026-12-02T17:00:00Z");
+    let next_day = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    assert_eq!(next_day.status, DraftStatus::Approved);
+    assert!(next_day.body.contains("speak with me yesterday"), "{}", next_day.body);
+    assert_eq!(next_day.send_at, ts("2026-12-02T17:00:00Z"));
+
+    // A draft edited by hand is the user's text: never rewritten.
+    let content = store::DraftContent {
+        to: &next_day.to,
+        subject: &next_day.subject,
+        body: "Thank you for Tuesday.\n",
+        needs_topic: false,
+        edited: true,
+    };
+    store::update_draft_content(scenario.store.conn(), next_day.id, &content, ts("2026-12-02T17:01:00Z")).unwrap();
+    scenario.plan("2026-12-04T17:00:00Z");
+    assert_eq!(scenario.draft_to(DraftKind::ThankYou, "jane@acme.example").body, "Thank you for Tuesday.\n");
+}
+
+#[test]
+fn the_rewrite_is_conditional_on_the_draft_as_it_was_read() {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.plan("2026-12-01T19:00:00Z");
+    let read = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    // Another process rejects it between the read and the rewrite.
+    store::set_draft_status(scenario.store.conn(), read.id, DraftStatus::Rejected, None, ts("2026-12-03T16:59:00Z"))
+        .unwrap();
+    let planner = scenario.planner();
+    assert_eq!(planner.rewrite_for_send_day(scenario.store.conn(), &read, ts("2026-12-03T17:00:00Z")).unwrap(), None);
+    let after = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    assert_eq!((after.status, after.body, after.send_at), (DraftStatus::Rejected, read.body, read.send_at));
+}

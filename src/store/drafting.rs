@@ -1,0 +1,96 @@
+//! What drafts say: talking points (what the user noted about one round, and optionally
+//! about one interviewer in it: the topic discussed, a strength to restate), and the
+//! rewrite of a draft's words about time for the day it goes out. Rows only; which point
+//! a draft uses, and when to rewrite, are the planner's decisions.
+
+use super::{DraftRow, ts_from_sql, ts_to_sql};
+use crate::domain::{ApplicationId, PersonId, RoundId};
+use jiff::Timestamp;
+use rusqlite::{Connection, params};
+
+/// What a talking point is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointKind {
+    /// The topic discussed ("how the fleet scheduler handles backpressure").
+    Topic,
+    /// A qualification of the candidate's tied to the role, with an example.
+    Strength,
+}
+
+impl PointKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PointKind::Topic => "topic",
+            PointKind::Strength => "strength",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TalkingPointRow {
+    pub round_id: RoundId,
+    /// `None`: the whole round.
+    pub person_id: Option<PersonId>,
+    pub kind: PointKind,
+    pub text: String,
+    pub created_at: Timestamp,
+}
+
+/// Sets (or replaces) the point of `kind` for a round, or for one person in it.
+pub fn set_talking_point(
+    conn: &Connection,
+    round: RoundId,
+    person: Option<PersonId>,
+    kind: PointKind,
+    text: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO talking_points (round_id, person_id, kind, text, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (round_id, person_id, kind) DO UPDATE SET text = excluded.text, created_at = excluded.created_at",
+        params![round.0, person.map_or(0, |person| person.0), kind.as_str(), text, ts_to_sql(now)],
+    )?;
+    Ok(())
+}
+
+/// Every talking point of an application's rounds.
+pub fn talking_points_of(conn: &Connection, application: ApplicationId) -> rusqlite::Result<Vec<TalkingPointRow>> {
+    let mut statement = conn.prepare(
+        "SELECT t.round_id, t.person_id, t.kind, t.text, t.created_at
+         FROM talking_points t JOIN rounds r ON r.id = t.round_id
+         WHERE r.application_id = ?1
+         ORDER BY t.round_id, t.person_id, t.kind",
+    )?;
+    statement
+        .query_map([application.0], |row| {
+            let kind: String = row.get(2)?;
+            Ok(TalkingPointRow {
+                round_id: RoundId(row.get(0)?),
+                person_id: Some(row.get::<_, i64>(1)?).filter(|id| *id != 0).map(PersonId),
+                kind: if kind == "strength" { PointKind::Strength } else { PointKind::Topic },
+                text: row.get(3)?,
+                created_at: ts_from_sql(&row.get::<_, String>(4)?)?,
+            })
+        })?
+        .collect()
+}
+
+/// Replaces the body and send time of a draft rewritten for the day it goes out, only if
+/// it is still as it was read (same status, same body, never edited by hand): the CLI and
+/// the daemon share the database, and an edit or approval in between wins. Returns whether
+/// the draft was changed.
+pub fn rewrite_for_send_day(
+    conn: &Connection,
+    draft: &DraftRow,
+    body: &str,
+    send_at: Timestamp,
+    now: Timestamp,
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE drafts SET body = ?2, send_at = ?3, updated_at = ?4
+         WHERE id = ?1 AND status = ?5 AND edited = 0 AND body = ?6",
+        params![draft.id.0, body, ts_to_sql(send_at), ts_to_sql(now), draft.status.to_string(), draft.body],
+    )?;
+    Ok(changed == 1)
+}
