@@ -303,3 +303,77 @@ fn init_writes_a_config_that_loads() {
     debrief::config::Config::load(&path).unwrap();
     fails_with(&run(&["init"]), 2, "already exists");
 }
+
+#[test]
+fn a_friday_afternoon_interview_is_thanked_before_saturdays_deadline() {
+    let home = Home::new();
+    // Friday 4 December 2026, 14:00-15:00 in New York; sync runs as it ends.
+    home.ok(home.run_at(
+        "2026-11-25 12:00:00",
+        &[
+            "add",
+            "--company",
+            "Hudson Data",
+            "--role",
+            "SRE",
+            "--start",
+            "2026-12-04 14:00",
+            "--time-zone",
+            "America/New_York",
+            "--interviewer",
+            "Ann Lee <ann@hudson.example>",
+        ],
+    ));
+    home.ok(home.run_at("2026-12-04 20:00:00", &["sync"]));
+    let queue = home.json("2026-12-04 20:00:00", &["queue"]);
+    // Due before Saturday 15:00 EST; sent Friday 17:59 EST, not Monday.
+    assert_eq!(queue[0]["deadline"], "2026-12-05T20:00:00Z");
+    assert_eq!(queue[0]["send_at"], "2026-12-04T22:59:00Z");
+}
+
+#[test]
+fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritten_and_warned() {
+    let home = Home::new();
+    home.add_acme();
+    home.ok(home.run_at("2026-12-01 19:00:00", &["sync"]));
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["note", "1", "--topic", "x", "--round", "2"]),
+        2,
+        "application 1 has no round 2 (its rounds: 1)",
+    );
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["note", "1", "--topic", "x", "--person", "eve@acme.example"]),
+        2,
+        "eve@acme.example is not an interviewer of round 1 (its interviewers: jane@acme.example, bob@acme.example)",
+    );
+    fails_with(&home.run_at("2026-12-01 19:01:00", &["note", "1", "--round", "1"]), 2, "give one of those too");
+
+    let queue = home.ok(home.run_at("2026-12-01 19:01:00", &["queue"]));
+    assert!(queue.contains("no topic: what did you discuss with Jane Doe?"), "{queue}");
+    assert!(queue.contains("no strength"), "{queue}");
+    home.ok(home.run_at(
+        "2026-12-01 19:02:00",
+        &["note", "1", "--topic", "the fleet scheduler's backpressure", "--person", "jane@acme.example"],
+    ));
+    home.ok(home
+        .run_at("2026-12-01 19:02:00", &["note", "1", "--strength", "I cut our deploy time from 40 to 12 minutes."]));
+    let jane = home.ok(home.run_at("2026-12-01 19:03:00", &["show", "1"]));
+    let bob = home.ok(home.run_at("2026-12-01 19:03:00", &["show", "2"]));
+    assert!(jane.contains("backpressure") && jane.contains("I cut our deploy time from 40 to 12 minutes."), "{jane}");
+    assert!(!jane.contains("no topic") && !jane.contains("no strength"), "{jane}");
+    assert!(!bob.contains("backpressure") && bob.contains("no topic"), "Jane's topic is not Bob's: {bob}");
+    let history = home.ok(home.run_at("2026-12-01 19:03:00", &["history", "1"]));
+    assert!(history.contains("topic for round 1 with jane@acme.example set"), "{history}");
+
+    // Approved on Thursday 09:00 PST, a day after its deadline: it says when they met, and warns.
+    let approved = home.ok(home.run_at("2026-12-03 17:00:00", &["approve", "1"]));
+    assert!(approved.contains("It was rewritten for that day"), "{approved}");
+    assert!(approved.contains("Warning: this thank-you is late"), "{approved}");
+    let jane = home.json("2026-12-03 17:00:00", &["show", "1"]);
+    assert_eq!(jane["status"], "approved");
+    assert_eq!(jane["send_at"], "2026-12-03T17:00:00Z");
+    assert!(jane["body"].as_str().unwrap().contains("speak with me on Tuesday, December 1"), "{jane}");
+    // Approved in time, no warning.
+    let on_time = home.ok(home.run_at("2026-12-01 19:05:00", &["approve", "2"]));
+    assert!(!on_time.contains("late") && !on_time.contains("rewritten"), "{on_time}");
+}

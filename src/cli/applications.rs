@@ -115,6 +115,9 @@ pub struct NoteArgs {
 }
 
 pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::Result<()> {
+    if (args.round.is_some() || args.person.is_some()) && args.topic.is_none() && args.strength.is_none() {
+        return Err(usage("--round and --person say whose --topic or --strength it is: give one of those too"));
+    }
     if args.text.is_none()
         && args.topic.is_none()
         && args.strength.is_none()
@@ -122,9 +125,6 @@ pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::R
         && !args.interested
     {
         return Err(usage("give a note TEXT, --topic TEXT, --strength TEXT, --interested or --not-interested"));
-    }
-    if (args.round.is_some() || args.person.is_some()) && args.topic.is_none() && args.strength.is_none() {
-        return Err(usage("--round and --person say whose --topic or --strength it is: give one of those too"));
     }
     let mut session = Session::open(config)?;
     let (planner, store) = session.parts();
