@@ -437,7 +437,7 @@ impl Planner<'_> {
             .transpose()?
             .and_then(|rounds| rounds.into_iter().find(|candidate| Some(candidate.id) == draft.round_id));
         let (subject, body, needs_topic) =
-            self.render(conn, application, draft.kind, draft.number, recipient, round.as_ref(), draft.send_at)?;
+            self.render(conn, application, draft.kind, draft.number, recipient, round.as_ref(), draft.send_at, None)?;
         match parent.and_then(|message| message.message_id.clone().map(|id| (message, id))) {
             Some((message, message_id)) => {
                 draft.subject = reply_subject(&clean_header_value(message.subject.as_deref().unwrap_or(&subject)));
@@ -462,6 +462,7 @@ impl Planner<'_> {
         recipient: Option<&PersonRow>,
         round: Option<&store::RoundRow>,
         send_at: Timestamp,
+        draft_id: Option<DraftId>,
     ) -> anyhow::Result<(String, String, bool)> {
         let template = match kind {
             DraftKind::ThankYou if application.interested => TemplateName::ThankYou,
@@ -494,6 +495,14 @@ impl Planner<'_> {
         let rounds = store::rounds_of(conn, application.id)?;
         let points = store::talking_points_of(conn, application.id)?;
         let said = points_for(&rounds, &points, kind, round, recipient);
+        let exchange = match kind {
+            DraftKind::FollowUp => last_exchange(conn, application, &rounds, &self.config.identity.time_zone)?,
+            _ => LastExchange::default(),
+        };
+        let addition = match (kind, draft_id) {
+            (DraftKind::FollowUp, Some(id)) => store::draft_addition(conn, id)?,
+            _ => None,
+        };
         let context = DraftContext {
             greeting: greeting_for(&recipient_name),
             recipient_name,
@@ -505,6 +514,9 @@ impl Planner<'_> {
             interview_when,
             follow_up_number: number,
             follow_ups_total: u32::from(self.config.policy.follow_ups),
+            timeline_day: exchange.timeline_day,
+            last_reply_day: exchange.last_reply_day,
+            addition,
             interested: application.interested,
             sender_name: self.config.identity.name.clone(),
             signature: self.config.identity.signature.clone(),
@@ -559,8 +571,16 @@ impl Planner<'_> {
         let rounds = store::rounds_of(conn, draft.application_id)?;
         let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
         let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
-        let (_, body, _) =
-            self.render(conn, &application, draft.kind, draft.number, recipient.as_ref(), round, goes_at)?;
+        let (_, body, _) = self.render(
+            conn,
+            &application,
+            draft.kind,
+            draft.number,
+            recipient.as_ref(),
+            round,
+            goes_at,
+            Some(draft.id),
+        )?;
         if body == draft.body || !store::rewrite_for_send_day(conn, draft, &body, goes_at, now)? {
             return Ok(None);
         }
@@ -598,8 +618,16 @@ impl Planner<'_> {
             let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
             // Written for the day it will go out, which is later than planned when it is overdue.
             let goes_at = self.actual_send_time(conn, &draft, now)?;
-            let (subject, body, needs_topic) =
-                self.render(conn, &application, draft.kind, draft.number, recipient.as_ref(), round, goes_at)?;
+            let (subject, body, needs_topic) = self.render(
+                conn,
+                &application,
+                draft.kind,
+                draft.number,
+                recipient.as_ref(),
+                round,
+                goes_at,
+                Some(draft.id),
+            )?;
             let subject = if draft.in_reply_to.is_some() { draft.subject.clone() } else { subject };
             let content = DraftContent { to: &draft.to, subject: &subject, body: &body, needs_topic, edited: false };
             store::update_draft_content(conn, draft.id, &content, now)?;
@@ -623,6 +651,50 @@ pub fn new_application(
     let id = store::insert_application(conn, company, role, employer_domain, ApplicationState::Applied, now)?;
     store::insert_history(conn, id, now, None, Some(ApplicationState::Applied.as_str()), event, cause)?;
     Ok(id)
+}
+
+/// The employer's last word since the latest interview, as a follow-up refers to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LastExchange {
+    /// They gave a timeline: the last day of it ("Friday, December 11").
+    pub timeline_day: Option<String>,
+    /// They answered otherwise: the day they wrote ("Monday, December 7").
+    pub last_reply_day: Option<String>,
+}
+
+/// What the employer last said since the latest interview began: a timeline (its last day,
+/// from the cadence it set), else the day of their last answer. Automatic replies and
+/// receipts are not an exchange.
+fn last_exchange(
+    conn: &Connection,
+    application: &ApplicationRow,
+    rounds: &[store::RoundRow],
+    user_zone: &TimeZone,
+) -> anyhow::Result<LastExchange> {
+    let latest = rounds
+        .iter()
+        .filter(|round| round.status != crate::domain::RoundStatus::Cancelled)
+        .max_by_key(|round| round.start);
+    let Some(latest) = latest else { return Ok(LastExchange::default()) };
+    let zone =
+        latest.time_zone.as_deref().and_then(|name| TimeZone::get(name).ok()).unwrap_or_else(|| user_zone.clone());
+    let messages = store::messages_of(conn, application.id)?;
+    let answer = messages
+        .iter()
+        .filter(|message| message.direction == "in" && message.status == "applied")
+        .filter(|message| !matches!(message.kind.as_deref(), Some("auto_reply" | "application_received") | None))
+        .filter_map(|message| message.date.or(message.received_at).map(|at| (at, message)))
+        .filter(|(at, _)| *at >= latest.start)
+        .max_by_key(|(at, _)| *at);
+    let Some((at, message)) = answer else { return Ok(LastExchange::default()) };
+    let day = |instant: Timestamp| instant.to_zoned(zone.clone()).strftime("%A, %B %-d").to_string();
+    if message.kind.as_deref() == Some("timeline")
+        && let Some(not_before) = application.cadence.not_before
+        && let Ok(last_day) = not_before.to_zoned(zone.clone()).yesterday()
+    {
+        return Ok(LastExchange { timeline_day: Some(day(last_day.timestamp())), last_reply_day: None });
+    }
+    Ok(LastExchange { timeline_day: None, last_reply_day: Some(day(at)) })
 }
 
 /// What a draft may say of the conversation with its reader.
@@ -682,7 +754,16 @@ pub fn points_for(
 /// `queue` and `show`). A draft edited by hand lacks nothing: the user wrote it.
 pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<String>> {
     let mut gaps = Vec::new();
-    if draft.status != DraftStatus::Pending || draft.edited || draft.kind != DraftKind::ThankYou {
+    if draft.status != DraftStatus::Pending || draft.edited {
+        return Ok(gaps);
+    }
+    if draft.kind == DraftKind::FollowUp && store::draft_addition(conn, draft.id)?.is_none() {
+        gaps.push(format!(
+            "nothing new in it (optional): `debrief share {} \"...\"` adds an article tied to your conversation or a piece of news",
+            draft.id
+        ));
+    }
+    if draft.kind != DraftKind::ThankYou {
         return Ok(gaps);
     }
     let Some(application) = store::get_application(conn, draft.application_id)? else { return Ok(gaps) };

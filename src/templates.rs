@@ -75,6 +75,12 @@ pub struct DraftContext {
     pub interview_when: String,
     pub follow_up_number: u32,
     pub follow_ups_total: u32,
+    /// Follow-ups: the employer gave a timeline whose last day was this ("Friday, December 11").
+    pub timeline_day: Option<String>,
+    /// Follow-ups: the employer last answered on this day ("Monday, December 7").
+    pub last_reply_day: Option<String>,
+    /// Follow-ups: something new the user added (`debrief share DRAFT TEXT`), as written.
+    pub addition: Option<String>,
     /// Whether the user is still interested in the company.
     pub interested: bool,
     pub sender_name: String,
@@ -188,6 +194,9 @@ mod tests {
             interview_when: "today".into(),
             follow_up_number: 1,
             follow_ups_total: 4,
+            timeline_day: None,
+            last_reply_day: None,
+            addition: None,
             interested: true,
             sender_name: "Priya Raman".into(),
             signature: "Priya Raman\n+1 555 0100".into(),
@@ -224,6 +233,37 @@ mod tests {
         );
         insta::assert_snapshot!("offer_reply", render(TemplateName::OfferReply, &context()));
         insta::assert_snapshot!("withdrawal", render(TemplateName::Withdrawal, &context()));
+    }
+
+    #[test]
+    fn each_follow_up_of_a_series_reads_differently_and_refers_to_the_last_exchange() {
+        let mut bodies = Vec::new();
+        for number in 1..=4 {
+            let mut context = context();
+            context.follow_up_number = number;
+            let text = render(TemplateName::FollowUp, &context);
+            insta::assert_snapshot!(format!("follow_up_{number}_of_4"), text);
+            bodies.push(text);
+        }
+        for (i, a) in bodies.iter().enumerate() {
+            for b in &bodies[i + 1..] {
+                assert_ne!(a, b, "two follow-ups of one series are the same");
+            }
+        }
+        let mut after_timeline = context();
+        after_timeline.timeline_day = Some("Friday, December 11".into());
+        after_timeline.addition =
+            Some("I came across a write-up on backpressure in job schedulers that made me think of our talk: https://example.org/backpressure".into());
+        let text = render(TemplateName::FollowUp, &after_timeline);
+        assert!(
+            text.contains("hoped to decide by Friday, December 11")
+                && text.contains("https://example.org/backpressure")
+        );
+        insta::assert_snapshot!("follow_up_after_a_timeline_with_an_addition", text);
+        let mut after_reply = context();
+        after_reply.follow_up_number = 2;
+        after_reply.last_reply_day = Some("Monday, December 7".into());
+        insta::assert_snapshot!("follow_up_after_a_reply", render(TemplateName::FollowUp, &after_reply));
     }
 
     #[test]

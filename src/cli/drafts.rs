@@ -446,3 +446,35 @@ pub fn resolve(config: Option<&Path>, id: i64, outcome: Resolution, now: Timesta
     }
     Ok(())
 }
+
+/// `debrief share DRAFT TEXT`: the user adds something new to a pending follow-up (article
+/// 2: each follow-up adds something, such as an article tied to the conversation).
+pub fn share(config: Option<&Path>, id: i64, text: &str, now: Timestamp) -> anyhow::Result<()> {
+    let text = text.trim();
+    if text.is_empty() || text.contains("\n\n") || text.contains('\r') || text.chars().count() > 2000 {
+        return Err(usage("the text to share must be one paragraph of at most 2000 characters"));
+    }
+    let mut session = Session::open(config)?;
+    let planner = Planner { config: &session.config, templates: &session.templates };
+    let tx = session.store.transaction()?;
+    let draft = draft_or_not_found(&tx, DraftId(id))?;
+    if draft.kind != DraftKind::FollowUp || draft.status != DraftStatus::Pending {
+        return Err(usage(format!(
+            "draft {id} is a {} {}: only a pending follow-up takes something to share",
+            draft.status, draft.kind
+        )));
+    }
+    if draft.edited {
+        return Err(usage(format!(
+            "draft {id} was edited by hand: add it there with `debrief edit {id}`, debrief does not rewrite your text"
+        )));
+    }
+    store::set_draft_addition(&tx, draft.id, text, now)?;
+    planner.rerender_pending(&tx, draft.application_id, draft.person_id, now)?;
+    let event = format!("something to share added to draft {id}");
+    let cause = store::Cause::Command(format!("debrief share {id}"));
+    store::insert_history(&tx, draft.application_id, now, None, None, &event, &cause)?;
+    tx.commit()?;
+    println!("Draft {id} now carries it; read it with `debrief show {id}`, then `debrief approve {id}`.");
+    Ok(())
+}

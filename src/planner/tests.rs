@@ -271,3 +271,72 @@ fn the_rewrite_is_conditional_on_the_draft_as_it_was_read() {
     let after = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
     assert_eq!((after.status, after.body, after.send_at), (DraftStatus::Rejected, read.body, read.send_at));
 }
+
+#[test]
+fn follow_ups_of_a_series_differ_and_the_one_after_a_timeline_refers_to_it() {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.plan("2026-12-01T19:00:00Z");
+    let reject = |scenario: &Scenario, kind: DraftKind, at: &str| {
+        let draft = scenario.draft_to(kind, "jane@acme.example");
+        store::set_draft_status(scenario.store.conn(), draft.id, DraftStatus::Rejected, None, ts(at)).unwrap();
+        draft
+    };
+    reject(&scenario, DraftKind::ThankYou, "2026-12-01T19:01:00Z");
+    let mut bodies = Vec::new();
+    for week in ["2026-12-07T19:00:00Z", "2026-12-14T19:00:00Z", "2026-12-21T19:00:00Z", "2026-12-28T19:00:00Z"] {
+        scenario.plan(week);
+        bodies.push(reject(&scenario, DraftKind::FollowUp, week).body);
+    }
+    assert_eq!(bodies.len(), 4);
+    for (i, a) in bodies.iter().enumerate() {
+        for b in &bodies[i + 1..] {
+            assert_ne!(a, b, "follow-ups 1-4 are not word for word the same");
+        }
+    }
+    assert!(bodies[3].contains("my last note for now"), "{}", bodies[3]);
+
+    // A new interview, then the employer's timeline: "we'll decide by Friday 18 December".
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.plan("2026-12-01T19:00:00Z");
+    reject(&scenario, DraftKind::ThankYou, "2026-12-01T19:01:00Z");
+    let received = ts("2026-12-03T18:00:00Z");
+    let message = store::MessageRow {
+        application_id: Some(scenario.app),
+        direction: "in".into(),
+        message_id: Some("timeline@acme.example".into()),
+        from_email: Some("jane@acme.example".into()),
+        from_name: Some("Jane Doe".into()),
+        subject: Some("Re: Thank you".into()),
+        date: Some(received),
+        kind: Some("timeline".into()),
+        status: "applied".into(),
+        received_at: Some(received),
+        ..store::MessageRow::default()
+    };
+    let message = store::insert_message(scenario.store.conn(), &message, received).unwrap();
+    let event = Event::TimelineGiven { reply_after: Some("2026-12-19".parse().unwrap()) };
+    let planner = scenario.planner();
+    planner
+        .apply_event(scenario.store.conn(), scenario.app, &event, &Cause::Clock, Some(message), received, received)
+        .unwrap();
+    scenario.plan("2026-12-21T19:00:00Z");
+    let after = scenario.draft_to(DraftKind::FollowUp, "jane@acme.example");
+    assert!(after.body.contains("hoped to decide by Friday, December 18"), "{}", after.body);
+    assert!(after.in_reply_to.as_deref() == Some("timeline@acme.example"), "answered in their thread");
+    let gaps = scenario.gaps(&after);
+    assert!(gaps.iter().any(|gap| gap.contains(&format!("debrief share {}", after.id))), "{gaps:?}");
+    store::set_draft_addition(
+        scenario.store.conn(),
+        after.id,
+        "Here is the write-up I mentioned: https://example.org/q",
+        ts("2026-12-21T19:05:00Z"),
+    )
+    .unwrap();
+    let planner = scenario.planner();
+    planner.rerender_pending(scenario.store.conn(), scenario.app, None, ts("2026-12-21T19:05:00Z")).unwrap();
+    let shared = scenario.draft_to(DraftKind::FollowUp, "jane@acme.example");
+    assert!(shared.body.contains("https://example.org/q") && scenario.gaps(&shared).is_empty());
+    insta::assert_snapshot!("follow_up_after_a_timeline", mail(&shared));
+}

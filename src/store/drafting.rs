@@ -4,7 +4,7 @@
 //! a draft uses, and when to rewrite, are the planner's decisions.
 
 use super::{DraftRow, ts_from_sql, ts_to_sql};
-use crate::domain::{ApplicationId, PersonId, RoundId};
+use crate::domain::{ApplicationId, DraftId, PersonId, RoundId};
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
@@ -93,4 +93,20 @@ pub fn rewrite_for_send_day(
         params![draft.id.0, body, ts_to_sql(send_at), ts_to_sql(now), draft.status.to_string(), draft.body],
     )?;
     Ok(changed == 1)
+}
+
+/// Sets (or replaces) what the user adds to one draft.
+pub fn set_draft_addition(conn: &Connection, draft: DraftId, text: &str, now: Timestamp) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO draft_additions (draft_id, text, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (draft_id) DO UPDATE SET text = excluded.text, created_at = excluded.created_at",
+        params![draft.0, text, ts_to_sql(now)],
+    )?;
+    Ok(())
+}
+
+/// What the user added to a draft, if anything.
+pub fn draft_addition(conn: &Connection, draft: DraftId) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension as _;
+    conn.query_row("SELECT text FROM draft_additions WHERE draft_id = ?1", [draft.0], |row| row.get(0)).optional()
 }

@@ -23,3 +23,12 @@ JOIN rounds r ON r.id = (
     ORDER BY start_at DESC, id DESC LIMIT 1
 )
 WHERE a.topic IS NOT NULL;
+
+-- Something new the user adds to one follow-up before approving it (article 2: an article
+-- tied to the conversation, a piece of news), kept apart from the rendered body so that
+-- the draft can be rendered again with it.
+CREATE TABLE draft_additions (
+    draft_id   INTEGER PRIMARY KEY REFERENCES drafts (id),
+    text       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
