@@ -806,11 +806,42 @@ fn reply_address(message: &MessageRow) -> Option<String> {
     message.reply_to.clone().or_else(|| message.from_email.clone()).filter(|address| is_plain_address(address))
 }
 
-/// The last message of the application's thread with `address`: from them, or sent to them.
+/// Whether a message was written by a machine: an out-of-office, a calendar's invitation
+/// or its answer, a no-reply sender. A reply threaded onto one reads as a reply to a robot
+/// ("Re: Automatic reply: ...", "Re: Invitation: ... @ Thu Dec 3 ..."), so it is never a
+/// thread parent: the draft answers the last human message, else starts its own subject.
+pub fn is_automated(message: &MessageRow) -> bool {
+    const MACHINE_SUBJECTS: [&str; 14] = [
+        "automatic reply",
+        "auto-reply",
+        "autoreply",
+        "auto reply",
+        "out of office",
+        "out of the office",
+        "invitation:",
+        "updated invitation",
+        "invitation updated",
+        "accepted:",
+        "declined:",
+        "tentative:",
+        "canceled event",
+        "cancelled event",
+    ];
+    let subject = message.subject.as_deref().unwrap_or("").trim().to_lowercase();
+    let subject = subject.strip_prefix("re:").map(str::trim_start).unwrap_or(&subject);
+    message.kind.as_deref() == Some("auto_reply")
+        || MACHINE_SUBJECTS.iter().any(|prefix| subject.starts_with(prefix))
+        || (message.direction == "in"
+            && message.from_email.as_deref().is_some_and(crate::classify::envelope::is_robot_address))
+}
+
+/// The last human message of the application's thread with `address`: from them, or sent
+/// to them; automated messages ([`is_automated`]) are skipped.
 fn latest_thread_message(conn: &Connection, id: ApplicationId, address: &str) -> anyhow::Result<Option<MessageRow>> {
     let messages = store::messages_of(conn, id)?;
     let involved = |message: &&MessageRow| {
-        message.message_id.is_some()
+        !is_automated(message)
+            && message.message_id.is_some()
             && if message.direction == "in" {
                 [&message.from_email, &message.reply_to]
                     .iter()

@@ -340,3 +340,59 @@ fn follow_ups_of_a_series_differ_and_the_one_after_a_timeline_refers_to_it() {
     assert!(shared.body.contains("https://example.org/q") && scenario.gaps(&shared).is_empty());
     insta::assert_snapshot!("follow_up_after_a_timeline", mail(&shared));
 }
+
+/// Records an incoming message from Jane, as ingest does.
+fn message_from_jane(scenario: &Scenario, id: &str, subject: &str, kind: &str, at: &str) {
+    let message = store::MessageRow {
+        application_id: Some(scenario.app),
+        direction: "in".into(),
+        message_id: Some(id.into()),
+        from_email: Some("jane@acme.example".into()),
+        from_name: Some("Jane Doe".into()),
+        to_emails: vec!["priya@example.net".into()],
+        subject: Some(subject.into()),
+        date: Some(ts(at)),
+        kind: Some(kind.into()),
+        status: "applied".into(),
+        received_at: Some(ts(at)),
+        ..store::MessageRow::default()
+    };
+    store::insert_message(scenario.store.conn(), &message, ts(at)).unwrap();
+}
+
+#[test]
+fn notes_are_never_threaded_onto_a_calendar_invitation_or_an_auto_reply() {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-03T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    // Jane's calendar sent the invitation from her address.
+    message_from_jane(
+        &scenario,
+        "invite@calendar.acme.example",
+        "Invitation: Interview with Priya @ Thu Dec 3, 2026 10am - 11am (PST) (priya@example.net)",
+        "interview_confirmation",
+        "2026-11-25T17:00:00Z",
+    );
+    scenario.point(1, None, PointKind::Topic, "the storage tiering project");
+    scenario.plan("2026-12-03T19:00:00Z");
+    let thanks = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    assert_eq!(thanks.in_reply_to, None, "not a reply to the calendar's robot");
+    assert_eq!(thanks.subject, "Thank you: Backend Engineer interview");
+    insta::assert_snapshot!("thank_you_after_a_calendar_invitation", mail(&thanks));
+
+    // The note goes out; Jane answers once, then her out-of-office answers the next mail.
+    store::mark_draft_sent(scenario.store.conn(), thanks.id, None, ts("2026-12-03T23:00:00Z")).unwrap();
+    let sent = store::get_draft(scenario.store.conn(), thanks.id).unwrap().unwrap();
+    store::record_outgoing(scenario.store.conn(), &sent, "priya@example.net", ts("2026-12-03T23:00:00Z")).unwrap();
+    message_from_jane(
+        &scenario,
+        "ooo@acme.example",
+        "Automatic reply: Thank you: Backend Engineer interview",
+        "auto_reply",
+        "2026-12-03T23:01:00Z",
+    );
+    scenario.plan("2026-12-10T00:00:00Z");
+    let follow_up = scenario.draft_to(DraftKind::FollowUp, "jane@acme.example");
+    assert_eq!(follow_up.in_reply_to.as_deref(), Some(sent.message_id.as_str()), "answers the user's own note");
+    assert_eq!(follow_up.subject, "Re: Thank you: Backend Engineer interview");
+    insta::assert_snapshot!("follow_up_after_an_auto_reply", mail(&follow_up));
+}
