@@ -71,7 +71,18 @@ impl Planner<'_> {
         // due); the core settles in a few passes, and the bound guards against a bug.
         for _ in 0..16 {
             let Some((_, view)) = store::load_view(conn, id)? else { return Ok(report) };
-            let effects = process::plan(&view, &self.context(), now);
+            let mut effects = process::plan(&view, &self.context(), now);
+            if effects.iter().any(|effect| matches!(effect, Effect::DraftFollowUp { .. }))
+                && self.bounced_contact(conn, id)?.is_some()
+            {
+                // Nothing to a dead end: the address refused our mail for good.
+                effects.retain(|effect| {
+                    !matches!(
+                        effect,
+                        Effect::DraftFollowUp { .. } | Effect::Transition { to: ApplicationState::FollowingUp, .. }
+                    )
+                });
+            }
             if effects.is_empty() {
                 return Ok(report);
             }
@@ -401,6 +412,45 @@ impl Planner<'_> {
 
     fn application(&self, conn: &Connection, id: ApplicationId) -> anyhow::Result<ApplicationRow> {
         store::get_application(conn, id)?.ok_or_else(|| not_found("application", id.0))
+    }
+
+    /// The follow-up contact's address and the server's words, when a message to that
+    /// address was refused for good (5xx): a follow-up there would bounce too.
+    pub fn bounced_contact(&self, conn: &Connection, id: ApplicationId) -> anyhow::Result<Option<(String, String)>> {
+        let application = self.application(conn, id)?;
+        let Some(contact) = self.contact(conn, &application)? else { return Ok(None) };
+        let Some(address) = contact.email else { return Ok(None) };
+        Ok(store::drafts_of(conn, id)?.into_iter().find_map(|draft| {
+            // Failed, or failed and then rejected by the user: the server's words stay.
+            let refused = draft.status != DraftStatus::Sent
+                && draft.last_error.as_deref().is_some_and(|error| error.starts_with("the server refused it (5"))
+                && draft.to.iter().any(|to| to.eq_ignore_ascii_case(&address));
+            refused.then(|| (address.clone(), draft.last_error.unwrap_or_default()))
+        }))
+    }
+
+    /// Why an application that waits for a follow-up gets none, in words with the command
+    /// that changes it (for `queue`): its contact bounced, or the user rejected every
+    /// thank-you of the latest round.
+    pub fn why_no_follow_up(&self, conn: &Connection, id: ApplicationId) -> anyhow::Result<Option<String>> {
+        let Some((application, view)) = store::load_view(conn, id)? else { return Ok(None) };
+        if !matches!(
+            application.state,
+            ApplicationState::Interviewed | ApplicationState::FollowingUp | ApplicationState::Waiting
+        ) {
+            return Ok(None);
+        }
+        if let Some((address, error)) = self.bounced_contact(conn, id)? {
+            return Ok(Some(format!(
+                "no follow-ups: {address} refused your mail for good ({error}); write to someone else there from your mail client, and debrief follows their thread once they answer"
+            )));
+        }
+        if application.cadence.anchor.is_none() && view.thank_yous_all_rejected() {
+            return Ok(Some(format!(
+                "no follow-ups: you rejected every thank-you of the last round; `debrief mark {id} following_up` to follow up anyway, or `debrief mark {id} withdrawn`"
+            )));
+        }
+        Ok(None)
     }
 
     /// Whom follow-ups go to: the application's contact (the last person from the

@@ -244,29 +244,35 @@ fn follow_ups_come_weekly_after_the_thank_you_and_the_application_is_ghosted_at_
     home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
     home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "1"]));
     home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "2"]));
-    // With no note sent, the cadence counts from the interview's end (Tue 11:00 PST).
-    home.ok(home.run_at("2026-12-07 19:00:00", &["sync"]));
-    let queue = home.json("2026-12-07 19:00:00", &["queue"]);
+    // With every note rejected, nothing follows until the user says so, and the queue says why.
+    home.ok(home.run_at("2026-12-07 21:00:00", &["sync"]));
+    assert_eq!(home.json("2026-12-07 21:00:00", &["queue"]), Value::Array(vec![]));
+    let queue = home.ok(home.run_at("2026-12-07 21:00:00", &["queue"]));
+    assert!(queue.contains("you rejected every thank-you") && queue.contains("debrief mark 1 following_up"), "{queue}");
+    home.ok(home.run_at("2026-12-07 21:00:00", &["mark", "1", "following_up"]));
+    // Then the cadence counts from that moment (Mon 7 Dec, 13:00 PST).
+    home.ok(home.run_at("2026-12-13 21:00:00", &["sync"]));
+    let queue = home.json("2026-12-13 21:00:00", &["queue"]);
     assert_eq!(queue[0]["kind"], "follow_up");
-    assert_eq!(queue[0]["send_at"], "2026-12-08T19:00:00Z");
-    assert_eq!(home.json("2026-12-07 19:00:00", &["applications"])[0]["state"], "following_up");
+    assert_eq!(queue[0]["send_at"], "2026-12-14T21:00:00Z");
+    assert_eq!(home.json("2026-12-13 21:00:00", &["applications"])[0]["state"], "following_up");
     // The user skips each follow-up; the next is drafted a day before it is due, a week on.
     for (day, expected) in [
-        ("2026-12-14 19:00:00", "2026-12-15T19:00:00Z"),
-        ("2026-12-21 19:00:00", "2026-12-22T19:00:00Z"),
-        ("2026-12-28 19:00:00", "2026-12-29T19:00:00Z"),
+        ("2026-12-20 21:00:00", "2026-12-21T21:00:00Z"),
+        ("2026-12-27 21:00:00", "2026-12-28T21:00:00Z"),
+        ("2027-01-03 21:00:00", "2027-01-04T21:00:00Z"),
     ] {
         let id = home.json(day, &["queue"])[0]["id"].as_i64().unwrap().to_string();
         home.ok(home.run_at(day, &["reject", &id]));
         home.ok(home.run_at(day, &["sync"]));
         assert_eq!(home.json(day, &["queue"])[0]["send_at"], expected);
     }
-    let id = home.json("2026-12-29 00:00:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
-    home.ok(home.run_at("2026-12-29 00:00:00", &["reject", &id]));
-    home.ok(home.run_at("2027-01-05 18:59:00", &["sync"]));
-    assert_eq!(home.json("2027-01-05 18:59:00", &["applications"])[0]["state"], "following_up");
-    home.ok(home.run_at("2027-01-06 00:00:00", &["sync"]));
-    assert_eq!(home.json("2027-01-06 00:00:00", &["applications"])[0]["state"], "ghosted");
+    let id = home.json("2027-01-04 00:00:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
+    home.ok(home.run_at("2027-01-04 00:00:00", &["reject", &id]));
+    home.ok(home.run_at("2027-01-11 20:59:00", &["sync"]));
+    assert_eq!(home.json("2027-01-11 20:59:00", &["applications"])[0]["state"], "following_up");
+    home.ok(home.run_at("2027-01-12 00:00:00", &["sync"]));
+    assert_eq!(home.json("2027-01-12 00:00:00", &["applications"])[0]["state"], "ghosted");
 }
 
 #[test]

@@ -49,8 +49,10 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
             .collect();
         return print_json(&entries);
     }
+    let dead_ends = dead_ends(&session)?;
     if drafts.is_empty() {
         println!("The queue is empty: nothing waits for approval or sending.");
+        print_dead_ends(&dead_ends);
         return Ok(());
     }
     let zone = &session.config.identity.time_zone;
@@ -72,7 +74,30 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
         }
     }
     println!("\nRead one with `debrief show ID`; then `debrief approve ID`, `debrief edit ID` or `debrief reject ID`.");
+    print_dead_ends(&dead_ends);
     Ok(())
+}
+
+/// Applications that wait for a follow-up that will not come, and why (issue 12).
+fn dead_ends(session: &Session) -> anyhow::Result<Vec<String>> {
+    let planner = Planner { config: &session.config, templates: &session.templates };
+    let mut lines = Vec::new();
+    for application in store::list_applications(session.store.conn())? {
+        if let Some(why) = planner.why_no_follow_up(session.store.conn(), application.id)? {
+            lines.push(format!("{} ({}): {why}", application.company, application.id));
+        }
+    }
+    Ok(lines)
+}
+
+fn print_dead_ends(lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    println!("\nNot following up:");
+    for line in lines {
+        println!("  {line}");
+    }
 }
 
 /// Warnings shown under a draft in the queue, each with the command that acts on it.

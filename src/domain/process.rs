@@ -203,6 +203,19 @@ impl ApplicationView {
         self.drafts.iter().filter(move |draft| draft.kind == DraftKind::FollowUp && draft.series == series)
     }
 
+    /// True when the user rejected every thank-you of the latest round (none went out):
+    /// following up on a note that was never sent would be odd, so follow-ups wait for the
+    /// user to say so (`debrief mark ID following_up`) or for the employer to write.
+    pub fn thank_yous_all_rejected(&self) -> bool {
+        let Some(round) = self.latest_done_round() else { return false };
+        let mut notes = self
+            .drafts
+            .iter()
+            .filter(|draft| draft.kind == DraftKind::ThankYou && draft.round == Some(round.id))
+            .peekable();
+        notes.peek().is_some() && notes.all(|draft| draft.status == DraftStatus::Rejected)
+    }
+
     /// When the thank-you notes of the latest round were settled: the last one sent, or
     /// the interview's end when none went out. `None` while some are still on their way.
     fn thank_yous_settled_at(&self) -> Option<Timestamp> {
@@ -286,6 +299,9 @@ fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effe
     }
     // One follow-up at a time: the next is planned once the last one is settled.
     if app.follow_ups_in_series(cadence.series).any(|draft| !draft.status.is_settled()) {
+        return;
+    }
+    if cadence.anchor.is_none() && app.thank_yous_all_rejected() {
         return;
     }
     let Some(anchor) = cadence.anchor.or_else(|| app.thank_yous_settled_at()) else {
@@ -530,6 +546,10 @@ pub fn on_mark(
         // Resuming after "wait for further notice": the cadence goes on from where it was.
         ApplicationState::FollowingUp if app.cadence.paused => {
             effects.push(Effect::SetCadence(Cadence { paused: false, ..app.cadence.clone() }));
+        }
+        // Following up although every thank-you was rejected: the series counts from now.
+        ApplicationState::FollowingUp if app.cadence.anchor.is_none() && app.thank_yous_all_rejected() => {
+            effects.push(Effect::SetCadence(Cadence { anchor: Some(now), ..app.cadence.clone() }));
         }
         _ => {}
     }

@@ -289,13 +289,13 @@ fn a_rejection_drafts_a_rejection_reply_in_its_thread() {
 fn a_reply_in_the_thread_cancels_pending_follow_ups() {
     let mut desk = Desk::new();
     let app = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
-    // The interview (Wed 2 Dec, 10:00-11:00 PST) ends; the user decides against the notes.
+    // The interview (Wed 2 Dec, 10:00-11:00 PST) ends; the notes go out.
     let planner = desk.planner();
     planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
     for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
         assert_eq!(draft.kind, DraftKind::ThankYou);
-        store::set_draft_status(desk.store.conn(), draft.id, DraftStatus::Rejected, None, ts("2026-12-02T21:00:00Z"))
-            .unwrap();
+        // Sent as the interview ended (a rejected note would stop the follow-ups).
+        store::mark_draft_sent(desk.store.conn(), draft.id, None, ts("2026-12-02T19:00:00Z")).unwrap();
     }
     // A week later the first follow-up is drafted, to the recruiter.
     planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
@@ -330,8 +330,8 @@ fn an_uncertain_answer_in_the_thread_is_held_for_review_but_still_stops_the_foll
     let planner = desk.planner();
     planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
     for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
-        store::set_draft_status(desk.store.conn(), draft.id, DraftStatus::Rejected, None, ts("2026-12-02T21:00:00Z"))
-            .unwrap();
+        // Sent as the interview ended (a rejected note would stop the follow-ups).
+        store::mark_draft_sent(desk.store.conn(), draft.id, None, ts("2026-12-02T19:00:00Z")).unwrap();
     }
     planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
     let follow_up = store::drafts_of(desk.store.conn(), app)

@@ -169,14 +169,7 @@ fn a_follow_up_mentions_a_conversation_only_to_someone_who_was_in_it() {
     scenario.point(1, None, PointKind::Topic, "how the fleet scheduler handles backpressure");
     scenario.plan("2026-12-01T19:00:00Z");
     for draft in scenario.drafts() {
-        store::set_draft_status(
-            scenario.store.conn(),
-            draft.id,
-            DraftStatus::Rejected,
-            None,
-            ts("2026-12-01T19:01:00Z"),
-        )
-        .unwrap();
+        store::mark_draft_sent(scenario.store.conn(), draft.id, None, ts("2026-12-01T19:00:00Z")).unwrap();
     }
     // The interviewer gets a follow-up that may recall their conversation...
     scenario.plan("2026-12-07T19:00:00Z");
@@ -277,12 +270,16 @@ fn follow_ups_of_a_series_differ_and_the_one_after_a_timeline_refers_to_it() {
     let mut scenario = Scenario::new();
     scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
     scenario.plan("2026-12-01T19:00:00Z");
+    let send = |scenario: &Scenario, kind: DraftKind, at: &str| {
+        let draft = scenario.draft_to(kind, "jane@acme.example");
+        store::mark_draft_sent(scenario.store.conn(), draft.id, None, ts(at)).unwrap();
+    };
     let reject = |scenario: &Scenario, kind: DraftKind, at: &str| {
         let draft = scenario.draft_to(kind, "jane@acme.example");
         store::set_draft_status(scenario.store.conn(), draft.id, DraftStatus::Rejected, None, ts(at)).unwrap();
         draft
     };
-    reject(&scenario, DraftKind::ThankYou, "2026-12-01T19:01:00Z");
+    send(&scenario, DraftKind::ThankYou, "2026-12-01T19:00:00Z");
     let mut bodies = Vec::new();
     for week in ["2026-12-07T19:00:00Z", "2026-12-14T19:00:00Z", "2026-12-21T19:00:00Z", "2026-12-28T19:00:00Z"] {
         scenario.plan(week);
@@ -300,7 +297,7 @@ fn follow_ups_of_a_series_differ_and_the_one_after_a_timeline_refers_to_it() {
     let mut scenario = Scenario::new();
     scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
     scenario.plan("2026-12-01T19:00:00Z");
-    reject(&scenario, DraftKind::ThankYou, "2026-12-01T19:01:00Z");
+    send(&scenario, DraftKind::ThankYou, "2026-12-01T19:00:00Z");
     let received = ts("2026-12-03T18:00:00Z");
     let message = store::MessageRow {
         application_id: Some(scenario.app),
@@ -395,4 +392,26 @@ fn notes_are_never_threaded_onto_a_calendar_invitation_or_an_auto_reply() {
     assert_eq!(follow_up.in_reply_to.as_deref(), Some(sent.message_id.as_str()), "answers the user's own note");
     assert_eq!(follow_up.subject, "Re: Thank you: Backend Engineer interview");
     insta::assert_snapshot!("follow_up_after_an_auto_reply", mail(&follow_up));
+}
+
+#[test]
+fn no_follow_up_goes_to_an_address_that_bounced_and_the_queue_says_why() {
+    let mut scenario = Scenario::new();
+    let people = [("Jane Doe", "jane@acme.example"), ("Bob Lee", "bob@acme.example")];
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &people);
+    scenario.plan("2026-12-01T19:00:00Z");
+    let jane = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    let bob = scenario.draft_to(DraftKind::ThankYou, "bob@acme.example");
+    store::mark_draft_sent(scenario.store.conn(), bob.id, None, ts("2026-12-01T23:00:00Z")).unwrap();
+    // Jane's address is refused for good; the user rejects the failed note.
+    let refusal = "the server refused it (550): 5.1.1 <jane@acme.example>: user unknown";
+    let conn = scenario.store.conn();
+    store::set_draft_outcome(conn, jane.id, DraftStatus::Failed, refusal, ts("2026-12-01T23:00:00Z")).unwrap();
+    store::set_draft_status(conn, jane.id, DraftStatus::Rejected, None, ts("2026-12-02T00:00:00Z")).unwrap();
+    // The follow-up would go to the first interviewer, Jane: it is not drafted.
+    scenario.plan("2026-12-08T19:00:00Z");
+    assert!(scenario.drafts().iter().all(|draft| draft.kind != DraftKind::FollowUp), "{:#?}", scenario.drafts());
+    let planner = scenario.planner();
+    let why = planner.why_no_follow_up(scenario.store.conn(), scenario.app).unwrap().unwrap();
+    assert!(why.contains("jane@acme.example refused your mail for good") && why.contains("550"), "{why}");
 }

@@ -298,10 +298,10 @@ fn no_follow_up_while_a_thank_you_is_still_waiting_for_approval() {
     let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
     sim.tick("2026-12-01T20:00:00Z");
     assert!(sim.tick("2026-12-20T00:00:00Z").is_empty());
-    // Once the user has dealt with them (here: rejected both), the cadence counts from the interview.
-    for draft in sim.app.drafts.iter_mut() {
-        draft.status = DraftStatus::Rejected;
-    }
+    // Once the user has dealt with them (here: rejected one, sent the other), the cadence starts.
+    sim.app.drafts[0].status = DraftStatus::Rejected;
+    sim.app.drafts[1].status = DraftStatus::Sent;
+    sim.app.drafts[1].sent_at = Some(ts("2026-12-01T23:00:00Z"));
     assert!(!sim.tick("2026-12-20T00:00:00Z").is_empty());
 }
 
@@ -639,4 +639,32 @@ fn an_overdue_follow_up_is_due_now_not_in_the_past() {
     let mut sim = after_thank_yous();
     sim.tick("2026-12-10T18:00:00Z");
     assert_eq!(sim.live_follow_ups()[0].send_at, ts("2026-12-10T18:00:00Z"));
+}
+
+#[test]
+fn no_follow_ups_after_thank_yous_the_user_rejected_until_they_say_so() {
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.tick("2026-12-01T20:00:00Z");
+    for draft in sim.app.drafts.iter_mut() {
+        draft.status = DraftStatus::Rejected;
+    }
+    assert!(sim.app.thank_yous_all_rejected());
+    sim.tick("2026-12-07T20:00:00Z");
+    sim.tick("2026-12-30T20:00:00Z");
+    assert!(sim.drafts(DraftKind::FollowUp).is_empty(), "nothing follows a note that never went");
+    assert_eq!(sim.app.state, ApplicationState::Interviewed, "nor is it ghosted");
+    // The user says to follow up after all: the series counts from then.
+    sim.mark(ApplicationState::FollowingUp, false, "2027-01-04T18:00:00Z");
+    sim.tick("2027-01-10T18:00:00Z");
+    let follow_ups = sim.drafts(DraftKind::FollowUp);
+    assert_eq!(follow_ups.len(), 1);
+    assert_eq!(follow_ups[0].send_at, ts("2027-01-11T18:00:00Z"), "a week after the user said so");
+    // One rejected note and one sent: the follow-ups go on as usual.
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.tick("2026-12-01T20:00:00Z");
+    sim.app.drafts[0].status = DraftStatus::Rejected;
+    sim.app.drafts[1].status = DraftStatus::Sent;
+    sim.app.drafts[1].sent_at = Some(ts("2026-12-01T23:00:00Z"));
+    sim.tick("2026-12-07T23:00:00Z");
+    assert_eq!(sim.drafts(DraftKind::FollowUp).len(), 1);
 }
