@@ -7,6 +7,7 @@
 //! recorded with the cause. It does no mail I/O.
 
 use crate::config::{Config, is_plain_address};
+use crate::domain::policy::Greeting;
 use crate::domain::process::{self, ApplicationView, Context, Effect, Event, Slot};
 use crate::domain::threading::{clean_header_value, reply_references, reply_subject};
 use crate::domain::window::next_send_time;
@@ -522,7 +523,11 @@ impl Planner<'_> {
             DraftKind::OfferReply => TemplateName::OfferReply,
             DraftKind::Withdrawal => TemplateName::Withdrawal,
         };
-        let recipient_name = recipient.map(address_form).unwrap_or_default();
+        let name = recipient.map(|person| known_name(conn, application.id, person)).transpose()?.flatten();
+        let (greeting, recipient_name) = match recipient {
+            Some(person) => salutation(person, name.as_deref(), self.config.policy.greeting),
+            None => ("Hello".to_owned(), String::new()),
+        };
         let zone = round
             .and_then(|round| round.time_zone.as_deref())
             .and_then(|name| TimeZone::get(name).ok())
@@ -554,7 +559,7 @@ impl Planner<'_> {
             _ => None,
         };
         let context = DraftContext {
-            greeting: greeting_for(&recipient_name),
+            greeting,
             recipient_name,
             company: application.company.clone(),
             role: if application.role.is_empty() { "open".to_owned() } else { application.role.clone() },
@@ -807,6 +812,21 @@ pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<Str
     if draft.status != DraftStatus::Pending || draft.edited {
         return Ok(gaps);
     }
+    if let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
+        && person.address_as.is_none()
+        && let Some(address) = person.email.as_deref()
+    {
+        let name = known_name(conn, draft.application_id, &person)?;
+        let words: Vec<&str> = name.as_deref().map(|name| name.split_whitespace().collect()).unwrap_or_default();
+        let example = match (words.first(), words.last()) {
+            (Some(first), Some(last)) if words.len() > 1 => format!("\"Ms. {last}\", \"Mr. {last}\" or \"{first}\""),
+            _ => "\"Ms. Jones\" or a first name".to_owned(),
+        };
+        gaps.push(format!(
+            "no form of address for {}: `debrief person {address} --address-as FORM` ({example}) rewrites it",
+            name.as_deref().unwrap_or(address)
+        ));
+    }
     if draft.kind == DraftKind::FollowUp && store::draft_addition(conn, draft.id)?.is_none() {
         gaps.push(format!(
             "nothing new in it (optional): `debrief share {} \"...\"` adds an article tied to your conversation or a piece of news",
@@ -843,12 +863,47 @@ pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<Str
     Ok(gaps)
 }
 
-/// How to address a person: their preferred form, else their first name.
-pub fn address_form(person: &PersonRow) -> String {
+/// The greeting and the name a note uses for a person: their preferred form of address
+/// when the user wrote it down; else, by `[policy] greeting`, their full name after "Dear"
+/// (formal, the default) or their first name after "Hi"; "Hello" when no name is known.
+pub fn salutation(person: &PersonRow, name: Option<&str>, greeting: Greeting) -> (String, String) {
     if let Some(form) = &person.address_as {
-        return form.clone();
+        return (greeting_for(form), form.clone());
     }
-    person.name.as_deref().and_then(|name| name.split_whitespace().next()).map(str::to_owned).unwrap_or_default()
+    let Some(name) = name.map(str::trim).filter(|name| !name.is_empty()) else {
+        return ("Hello".to_owned(), String::new());
+    };
+    match greeting {
+        Greeting::Formal => (format!("Dear {name}"), name.to_owned()),
+        Greeting::FirstName => {
+            let first = name.split_whitespace().next().unwrap_or(name).to_owned();
+            (format!("Hi {first}"), first)
+        }
+    }
+}
+
+/// A person's name: as recorded, else as their own mail gave it in a display name (From
+/// of their messages, auto-replies included, or of mail that names them as Reply-To, such
+/// as "Jane Doe via Greenhouse"). Display names that are addresses or robots are ignored.
+pub fn known_name(conn: &Connection, id: ApplicationId, person: &PersonRow) -> anyhow::Result<Option<String>> {
+    if let Some(name) = person.name.as_deref().map(str::trim).filter(|name| !name.is_empty()) {
+        return Ok(Some(name.to_owned()));
+    }
+    let Some(address) = person.email.as_deref() else { return Ok(None) };
+    let mut messages = store::messages_of(conn, id)?;
+    messages.reverse();
+    Ok(messages.iter().filter(|message| message.direction == "in").find_map(|message| {
+        let theirs = [&message.from_email, &message.reply_to]
+            .iter()
+            .any(|field| field.as_deref().is_some_and(|field| field.eq_ignore_ascii_case(address)));
+        let name = message.from_name.as_deref().filter(|_| theirs)?;
+        let name = name.split(" via ").next().unwrap_or(name).trim().trim_matches(['"', '\'']).trim();
+        let plausible = !name.is_empty()
+            && !name.contains('@')
+            && name.chars().any(char::is_alphabetic)
+            && !crate::classify::envelope::is_robot_address(&name.replace(' ', ""));
+        plausible.then(|| name.to_owned())
+    }))
 }
 
 /// The address a reply to `message` goes to: its Reply-To, else its sender.

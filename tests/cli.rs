@@ -157,7 +157,8 @@ fn show_approve_reject_and_edit_behave_as_the_spec_says() {
     assert!(shown.contains("To: jane@acme.example"), "{shown}");
     assert!(shown.contains("From: Priya Raman <priya@example.net>"));
     assert!(shown.contains("Message-ID: <debrief."));
-    assert!(shown.contains("Hi Jane,"), "addressed by first name by default: {shown}");
+    assert!(shown.contains("Dear Jane Doe,"), "formal by default: {shown}");
+    assert!(shown.contains("no form of address for Jane Doe"), "and flagged until written down: {shown}");
     assert!(shown.contains("Backend Engineer role at Acme Robotics"));
     assert!(shown.contains("no topic"), "a draft without its topic is flagged: {shown}");
 
@@ -250,22 +251,27 @@ fn follow_ups_come_weekly_after_the_thank_you_and_the_application_is_ghosted_at_
     let queue = home.ok(home.run_at("2026-12-07 21:00:00", &["queue"]));
     assert!(queue.contains("you rejected every thank-you") && queue.contains("debrief mark 1 following_up"), "{queue}");
     home.ok(home.run_at("2026-12-07 21:00:00", &["mark", "1", "following_up"]));
-    // Then the cadence counts from that moment (Mon 7 Dec, 13:00 PST).
-    home.ok(home.run_at("2026-12-13 21:00:00", &["sync"]));
-    let queue = home.json("2026-12-13 21:00:00", &["queue"]);
+    // Then the cadence counts from that moment (Mon 7 Dec, 13:00 PST; the clock under
+    // faketime runs on from the start, so the anchor may be a second or two later).
+    let at_that_hour = |send_at: &Value, day: &str| {
+        let text = send_at.as_str().unwrap();
+        assert!(text.starts_with(&format!("{day}T21:00:0")), "{text}");
+    };
+    home.ok(home.run_at("2026-12-13 21:05:00", &["sync"]));
+    let queue = home.json("2026-12-13 21:05:00", &["queue"]);
     assert_eq!(queue[0]["kind"], "follow_up");
-    assert_eq!(queue[0]["send_at"], "2026-12-14T21:00:00Z");
-    assert_eq!(home.json("2026-12-13 21:00:00", &["applications"])[0]["state"], "following_up");
+    at_that_hour(&queue[0]["send_at"], "2026-12-14");
+    assert_eq!(home.json("2026-12-13 21:05:00", &["applications"])[0]["state"], "following_up");
     // The user skips each follow-up; the next is drafted a day before it is due, a week on.
     for (day, expected) in [
-        ("2026-12-20 21:00:00", "2026-12-21T21:00:00Z"),
-        ("2026-12-27 21:00:00", "2026-12-28T21:00:00Z"),
-        ("2027-01-03 21:00:00", "2027-01-04T21:00:00Z"),
+        ("2026-12-20 21:05:00", "2026-12-21"),
+        ("2026-12-27 21:05:00", "2026-12-28"),
+        ("2027-01-03 21:05:00", "2027-01-04"),
     ] {
         let id = home.json(day, &["queue"])[0]["id"].as_i64().unwrap().to_string();
         home.ok(home.run_at(day, &["reject", &id]));
         home.ok(home.run_at(day, &["sync"]));
-        assert_eq!(home.json(day, &["queue"])[0]["send_at"], expected);
+        at_that_hour(&home.json(day, &["queue"])[0]["send_at"], expected);
     }
     let id = home.json("2027-01-04 00:00:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
     home.ok(home.run_at("2027-01-04 00:00:00", &["reject", &id]));
