@@ -291,13 +291,18 @@ impl Planner<'_> {
         now: Timestamp,
     ) -> anyhow::Result<bool> {
         let Some(recipient) = store::get_person(conn, person)? else { return Ok(false) };
-        let Some(email) = recipient.email.clone() else { return Ok(false) };
         let application = self.application(conn, id)?;
-        let parent = latest_thread_message(conn, id, &email)?;
-        let mut draft =
-            self.blank_draft(id, DraftKind::ThankYou, Some(person), vec![email], send_at, Some(deadline), now);
+        // An interviewer named without an address still gets a note: it waits for the
+        // user to give the address (`debrief person "Name" --email ADDRESS`).
+        let (to, parent) = match recipient.email.clone() {
+            Some(email) => (vec![email.clone()], latest_thread_message(conn, id, &email)?),
+            None => (Vec::new(), None),
+        };
+        let mut draft = self.blank_draft(id, DraftKind::ThankYou, Some(person), to, send_at, Some(deadline), now);
         draft.round_id = Some(round);
+        let name = recipient.name.clone().unwrap_or_else(|| "an interviewer".to_owned());
         self.store_draft(conn, &application, draft, &recipient, parent.as_ref(), &Cause::Clock, now, |draft_id, to| {
+            let to = if to.is_empty() { format!("{name} (waiting for their address)") } else { to.to_owned() };
             format!("thank-you note {draft_id} to {to} drafted, to send {}", self.local_time(send_at, None))
         })
     }
@@ -812,6 +817,11 @@ pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<Str
     if draft.status != DraftStatus::Pending || draft.edited {
         return Ok(gaps);
     }
+    if draft.to.is_empty()
+        && let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
+    {
+        gaps.push(address_wanted(conn, draft.application_id, &person)?);
+    }
     if let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
         && person.address_as.is_none()
         && let Some(address) = person.email.as_deref()
@@ -844,8 +854,14 @@ pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<Str
     let said = points_for(&rounds, &points, draft.kind, Some(round), recipient.as_ref());
     let app = application.id;
     let number = round.number;
-    let address = draft.to.first().cloned().unwrap_or_default();
-    let who = recipient.as_ref().and_then(|person| person.name.clone()).unwrap_or_else(|| address.clone());
+    let name = recipient.as_ref().and_then(|person| person.name.clone()).filter(|name| !name.trim().is_empty());
+    // `--person` takes the address, or the name of someone who has none yet.
+    let address = match (draft.to.first(), &name) {
+        (Some(address), _) => address.clone(),
+        (None, Some(name)) => format!("{name:?}"),
+        (None, None) => "ADDRESS".to_owned(),
+    };
+    let who = name.unwrap_or_else(|| address.clone());
     if said.topic.is_none() {
         gaps.push(format!(
             "no topic: what did you discuss with {who}? `debrief note {app} --topic \"...\" --round {number} --person {address}` rewrites it"
@@ -861,6 +877,40 @@ pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<Str
         ));
     }
     Ok(gaps)
+}
+
+/// The line that asks for an interviewer's address: the exact command, and the address
+/// the employer's other addresses suggest (only a suggestion: never used until given).
+fn address_wanted(conn: &Connection, id: ApplicationId, person: &PersonRow) -> anyhow::Result<String> {
+    let name = person.name.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| "NAME".to_owned());
+    let command = format!("`debrief person {name:?} --email ADDRESS`");
+    let mut known: Vec<(String, String)> = Vec::new();
+    for round in store::rounds_of(conn, id)? {
+        for interviewer in round.interviewers {
+            if let (Some(name), Some(email)) = (interviewer.name, interviewer.email) {
+                known.push((name, email));
+            }
+        }
+    }
+    for message in store::messages_of(conn, id)? {
+        if let (Some(name), Some(email)) = (message.from_name, message.from_email) {
+            known.push((name.split(" via ").next().unwrap_or(&name).to_owned(), email));
+        }
+    }
+    let application = store::get_application(conn, id)?;
+    let domain = application.and_then(|application| application.employer_domain).or_else(|| {
+        known.iter().find_map(|(_, email)| email.rsplit_once('@').map(|(_, domain)| domain.to_ascii_lowercase()))
+    });
+    let suggestion = domain.and_then(|domain| crate::domain::addresses::suggest_address(&name, &domain, &known));
+    Ok(match suggestion {
+        Some(guess) => format!(
+            "needs an address: {command}. Likely {} ({} of the addresses seen there are {}), but debrief never uses a guess: check it first",
+            guess.address,
+            guess.seen,
+            guess.pattern.describe()
+        ),
+        None => format!("needs an address: {command} (ask the recruiter, or see their calendar invitation)"),
+    })
 }
 
 /// The greeting and the name a note uses for a person: their preferred form of address

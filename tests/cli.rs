@@ -389,3 +389,56 @@ fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritte
     let on_time = home.ok(home.run_at("2026-12-01 19:05:00", &["approve", "2"]));
     assert!(!on_time.contains("late") && !on_time.contains("rewritten"), "{on_time}");
 }
+
+#[test]
+fn an_interviewer_named_without_an_address_gets_a_note_that_waits_for_it() {
+    let home = Home::new();
+    home.ok(home.run_at(
+        "2026-11-25 12:00:00",
+        &[
+            "add",
+            "--company",
+            "Acme Robotics",
+            "--role",
+            "Backend Engineer",
+            "--start",
+            "2026-12-01T10:00:00-08:00",
+            "--interviewer",
+            "Jane Doe <jane.doe@acme.example>",
+            "--interviewer",
+            "Carol Ng",
+        ],
+    ));
+    home.ok(home.run_at("2026-12-01 19:00:00", &["sync"]));
+    let queue = home.json("2026-12-01 19:00:00", &["queue"]);
+    assert_eq!(queue.as_array().unwrap().len(), 2, "a note for each interviewer: {queue}");
+    let carol = queue.as_array().unwrap().iter().find(|draft| draft["to"] == "").expect("Carol's note").clone();
+    let id = carol["id"].as_i64().unwrap().to_string();
+    let text = home.ok(home.run_at("2026-12-01 19:00:00", &["queue"]));
+    assert!(text.contains("needs an address: `debrief person \"Carol Ng\" --email ADDRESS`"), "{text}");
+    assert!(text.contains("Likely carol.ng@acme.example") && text.contains("never uses a guess"), "{text}");
+    let shown = home.ok(home.run_at("2026-12-01 19:00:00", &["show", &id]));
+    assert!(shown.contains("Dear Carol Ng,"), "{shown}");
+    // Not approvable until it has an address; the guess is never used by itself.
+    let refused = home.run_at("2026-12-01 19:01:00", &["approve", &id]);
+    assert_eq!(refused.status.code(), Some(2));
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["person", "Dana Moss", "--email", "dana@acme.example"]),
+        2,
+        "no interviewer named \"Dana Moss\" is waiting for an address",
+    );
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["person", "Carol Ng", "--email", "not an address"]),
+        2,
+        "is not an email address",
+    );
+
+    let out = home.ok(home.run_at("2026-12-01 19:02:00", &["person", "Carol Ng", "--email", "carol.ng@acme.example"]));
+    assert!(out.contains("1 note(s) waiting for the address are addressed to it"), "{out}");
+    let shown = home.json("2026-12-01 19:02:00", &["show", &id]);
+    assert_eq!(shown["to"], "carol.ng@acme.example");
+    home.ok(home.run_at("2026-12-01 19:03:00", &["approve", &id]));
+    assert_eq!(home.json("2026-12-01 19:03:00", &["show", &id])["status"], "approved");
+    let history = home.ok(home.run_at("2026-12-01 19:03:00", &["history", "1"]));
+    assert!(history.contains("Carol Ng's address set to carol.ng@acme.example by you"), "{history}");
+}

@@ -103,7 +103,8 @@ pub struct NoteArgs {
     /// [default: the latest round that has begun, else the next one].
     #[arg(long, value_name = "N")]
     pub round: Option<u32>,
-    /// The interviewer (their address) the topic or strength is for, so each note differs.
+    /// The interviewer the topic or strength is for (their address, or their name when they
+    /// have none), so each note differs.
     #[arg(long, value_name = "ADDRESS")]
     pub person: Option<String>,
     /// You are no longer interested in this company: notes stop asking to be kept in mind.
@@ -202,10 +203,11 @@ fn point_target(
     let person = match person {
         Some(address) => {
             let address = address.trim();
-            let found = round
-                .interviewers
-                .iter()
-                .find(|person| person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(address)));
+            // By address, or by name for an interviewer named without one.
+            let found = round.interviewers.iter().find(|person| {
+                person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(address))
+                    || person.name.as_deref().is_some_and(|name| name.trim().eq_ignore_ascii_case(address))
+            });
             Some(found.cloned().ok_or_else(|| {
                 let known: Vec<&str> = round.interviewers.iter().filter_map(|person| person.email.as_deref()).collect();
                 usage(format!(
@@ -222,37 +224,101 @@ fn point_target(
 
 #[derive(Debug, clap::Args)]
 pub struct PersonArgs {
-    /// The person's email address.
-    pub address: String,
+    /// The person: their email address, or their name as `debrief queue` shows it ("Jane Doe").
+    pub person: String,
     /// How to address them: "Ms. Jones", "Bob", "Dr. Okafor".
     #[arg(long)]
-    pub address_as: String,
+    pub address_as: Option<String>,
+    /// Their email address, for an interviewer named without one: the thank-you notes
+    /// waiting for it are addressed to it. debrief never uses a suggested address by itself.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
 }
 
 pub fn person(config: Option<&Path>, args: &PersonArgs, now: Timestamp) -> anyhow::Result<()> {
-    let form = args.address_as.trim();
-    if form.is_empty() || form.contains(['\r', '\n']) {
+    let form = args.address_as.as_deref().map(str::trim);
+    if form.is_some_and(|form| form.is_empty() || form.contains(['\r', '\n'])) {
         return Err(usage("--address-as must be one line, e.g. \"Ms. Jones\" or \"Bob\""));
+    }
+    let email = args.email.as_deref().map(|email| email.trim().trim_start_matches('<').trim_end_matches('>'));
+    if let Some(email) = email
+        && !crate::config::is_plain_address(email)
+    {
+        return Err(usage(format!("--email {email:?} is not an email address")));
+    }
+    if form.is_none() && email.is_none() {
+        return Err(usage("say how to address them (--address-as FORM) or give their address (--email ADDRESS)"));
     }
     let mut session = Session::open(config)?;
     let (planner, store) = session.parts();
     let tx = store.transaction()?;
-    let person = store::find_person_by_email(&tx, args.address.trim())?.ok_or_else(|| {
-        usage(format!("nobody with the address {} is known; see `debrief applications`", args.address.trim()))
-    })?;
-    store::set_address_as(&tx, person.id, form)?;
-    let mut rewritten = 0;
-    let mut applications: Vec<ApplicationId> = store::queue(&tx)?
-        .into_iter()
-        .filter(|draft| draft.person_id == Some(person.id) && draft.status == DraftStatus::Pending)
-        .map(|draft| draft.application_id)
-        .collect();
+    let who = args.person.trim();
+    let mut people: Vec<store::PersonRow> = Vec::new();
+    let mut applications: Vec<ApplicationId> = Vec::new();
+    if who.contains('@') {
+        let person = store::find_person_by_email(&tx, who)?
+            .ok_or_else(|| usage(format!("nobody with the address {who} is known; see `debrief applications`")))?;
+        if email.is_some_and(|email| !email.eq_ignore_ascii_case(who)) {
+            return Err(usage(format!("{who} already has an address; --email is for interviewers named without one")));
+        }
+        people.push(person);
+    } else {
+        let waiting = store::interviewers_without_address(&tx, who)?;
+        if email.is_none() || waiting.is_empty() {
+            return Err(usage(format!(
+                "no interviewer named {who:?} is waiting for an address; give a known person's email address instead (see `debrief queue`)"
+            )));
+        }
+        for (person, application) in waiting {
+            people.extend(store::get_person(&tx, person)?);
+            applications.push(application);
+        }
+    }
+    let mut addressed = 0;
+    let mut target = people[0].id;
+    if let Some(email) = email
+        && people[0].email.is_none()
+    {
+        for person in &people {
+            target = store::give_address(&tx, person.id, email)?;
+        }
+        for draft in store::queue(&tx)? {
+            if draft.person_id == Some(target) && draft.to.is_empty() && draft.status == DraftStatus::Pending {
+                if store::address_waiting_draft(&tx, draft.id, email, now)? {
+                    addressed += 1;
+                }
+                applications.push(draft.application_id);
+            }
+        }
+        for id in &applications {
+            let event = format!("{who}'s address set to {email} by you");
+            let cause = Cause::Command(format!("debrief person {who:?} --email {email}"));
+            store::insert_history(&tx, *id, now, None, None, &event, &cause)?;
+        }
+    }
+    if let Some(form) = form {
+        store::set_address_as(&tx, target, form)?;
+    }
+    applications.extend(
+        store::queue(&tx)?
+            .into_iter()
+            .filter(|draft| draft.person_id == Some(target) && draft.status == DraftStatus::Pending)
+            .map(|draft| draft.application_id),
+    );
+    applications.sort_by_key(|id| id.0);
     applications.dedup();
+    let mut rewritten = 0;
     for id in applications {
-        rewritten += planner.rerender_pending(&tx, id, Some(person.id), now)?;
+        rewritten += planner.rerender_pending(&tx, id, Some(target), now)?;
     }
     tx.commit()?;
-    println!("{} will be addressed as {form:?}; {rewritten} pending draft(s) were rewritten.", args.address.trim());
+    if let Some(email) = email {
+        println!("{who} is {email}; {addressed} note(s) waiting for the address are addressed to it.");
+    }
+    if let Some(form) = form {
+        println!("{who} will be addressed as {form:?}.");
+    }
+    println!("{rewritten} pending draft(s) were rewritten; see `debrief queue`.");
     Ok(())
 }
 

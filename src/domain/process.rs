@@ -46,7 +46,8 @@ pub struct Round {
     pub end: Timestamp,
     pub zone: Option<TimeZone>,
     pub status: RoundStatus,
-    /// Interviewers who have an address, so a note can reach them.
+    /// Every interviewer, with or without an address: a note to one without waits for
+    /// the user to give it (issue 12).
     pub interviewers: Vec<PersonId>,
     pub calendar_uid: Option<String>,
 }

@@ -473,3 +473,26 @@ fn the_default_greeting_is_formal_names_are_learnt_from_mail_and_a_missing_form_
     assert_eq!(salutation(&unnamed, Some("Jane Doe"), Greeting::FirstName), ("Hi Jane".into(), "Jane".into()));
     assert_eq!(salutation(&unnamed, None, Greeting::Formal), ("Hello".into(), String::new()));
 }
+
+#[test]
+fn an_interviewer_without_an_address_gets_a_note_that_waits_for_one() {
+    let mut scenario = Scenario::new();
+    let people = [("Jane Doe", "jane.doe@acme.example")];
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &people);
+    // The applicant-tracking system named a second interviewer without an address.
+    let rounds = store::rounds_of(scenario.store.conn(), scenario.app).unwrap();
+    let jane = rounds[0].interviewers[0].id;
+    let carol =
+        store::upsert_person(scenario.store.conn(), Some("Carol Ng"), None, ts("2026-11-20T00:00:00Z")).unwrap();
+    store::set_interviewers(scenario.store.conn(), rounds[0].id, &[jane, carol]).unwrap();
+    scenario.plan("2026-12-01T19:00:00Z");
+    let drafts = scenario.drafts();
+    let waiting = drafts.iter().find(|draft| draft.person_id == Some(carol)).expect("a note for Carol");
+    assert!(waiting.to.is_empty() && waiting.in_reply_to.is_none());
+    let gaps = scenario.gaps(waiting);
+    assert!(gaps[0].starts_with("needs an address: `debrief person \"Carol Ng\" --email ADDRESS`. Likely carol.ng@acme.example (1 of the addresses seen there are first.last@)"), "{gaps:?}");
+    insta::assert_snapshot!("thank_you_waiting_for_an_address", format!("{}\n! {}", mail(waiting), gaps.join("\n! ")));
+    // Planning again makes no second note.
+    scenario.plan("2026-12-01T19:30:00Z");
+    assert_eq!(scenario.drafts().len(), 2);
+}

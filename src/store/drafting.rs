@@ -110,3 +110,66 @@ pub fn draft_addition(conn: &Connection, draft: DraftId) -> rusqlite::Result<Opt
     use rusqlite::OptionalExtension as _;
     conn.query_row("SELECT text FROM draft_additions WHERE draft_id = ?1", [draft.0], |row| row.get(0)).optional()
 }
+
+/// Gives a pending draft that waits for its recipient's address that address, only if it
+/// is still pending and unaddressed as read. Returns whether it changed.
+pub fn address_waiting_draft(
+    conn: &Connection,
+    draft: DraftId,
+    address: &str,
+    now: Timestamp,
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE drafts SET to_emails = ?2, updated_at = ?3
+         WHERE id = ?1 AND status = 'pending' AND to_emails = ''",
+        params![draft.0, address, ts_to_sql(now)],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Gives a person without an address the address `email`. When someone already has it
+/// (the same interviewer met again with their address), the person without it is folded
+/// into them: their rounds and drafts move over. Returns the person who now has it.
+pub fn give_address(conn: &Connection, person: PersonId, email: &str) -> rusqlite::Result<PersonId> {
+    use rusqlite::OptionalExtension as _;
+    let existing: Option<i64> =
+        conn.query_row("SELECT id FROM people WHERE email = ?1", [email], |row| row.get(0)).optional()?;
+    match existing {
+        Some(target) if target != person.0 => {
+            conn.execute(
+                "UPDATE OR IGNORE round_interviewers SET person_id = ?2 WHERE person_id = ?1",
+                params![person.0, target],
+            )?;
+            conn.execute("DELETE FROM round_interviewers WHERE person_id = ?1", [person.0])?;
+            conn.execute("UPDATE drafts SET person_id = ?2 WHERE person_id = ?1", params![person.0, target])?;
+            conn.execute(
+                "UPDATE talking_points SET person_id = ?2 WHERE person_id = ?1 AND NOT EXISTS (
+                     SELECT 1 FROM talking_points t
+                     WHERE t.round_id = talking_points.round_id AND t.person_id = ?2 AND t.kind = talking_points.kind)",
+                params![person.0, target],
+            )?;
+            conn.execute(
+                "UPDATE people SET name = (SELECT name FROM people WHERE id = ?1) WHERE id = ?2 AND name IS NULL",
+                params![person.0, target],
+            )?;
+            Ok(PersonId(target))
+        }
+        _ => {
+            conn.execute("UPDATE people SET email = ?2 WHERE id = ?1", params![person.0, email])?;
+            Ok(person)
+        }
+    }
+}
+
+/// Interviewers of open applications' rounds named `name` (without case) who have no address.
+pub fn interviewers_without_address(conn: &Connection, name: &str) -> rusqlite::Result<Vec<(PersonId, ApplicationId)>> {
+    let mut statement = conn.prepare(
+        "SELECT DISTINCT p.id, r.application_id
+         FROM people p
+         JOIN round_interviewers ri ON ri.person_id = p.id
+         JOIN rounds r ON r.id = ri.round_id
+         WHERE p.email IS NULL AND lower(trim(p.name)) = lower(trim(?1))
+         ORDER BY p.id",
+    )?;
+    statement.query_map([name], |row| Ok((PersonId(row.get(0)?), ApplicationId(row.get(1)?))))?.collect()
+}

@@ -826,7 +826,7 @@ pub fn load_view(conn: &Connection, id: ApplicationId) -> rusqlite::Result<Optio
             end: round.end,
             zone: round.time_zone.as_deref().and_then(|name| TimeZone::get(name).ok()),
             status: round.status,
-            interviewers: round.interviewers.iter().filter(|person| person.email.is_some()).map(|p| p.id).collect(),
+            interviewers: round.interviewers.iter().map(|person| person.id).collect(),
             calendar_uid: round.calendar_uid,
         })
         .collect();

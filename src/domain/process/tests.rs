@@ -268,7 +268,7 @@ fn the_send_window_uses_the_interviews_zone_not_the_users() {
 }
 
 #[test]
-fn interviewers_without_an_address_get_no_draft() {
+fn every_interviewer_of_the_round_gets_a_thank_you_address_or_not() {
     let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
     sim.app.rounds[0].interviewers = vec![PersonId(7)];
     sim.tick("2026-12-01T20:00:00Z");
