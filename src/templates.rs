@@ -267,6 +267,15 @@ mod tests {
     }
 
     #[test]
+    fn a_rejection_reply_asks_about_roles_open_now_only_when_still_interested() {
+        let text = render(TemplateName::RejectionReply, &context());
+        assert!(text.contains("other roles open now"), "{text}");
+        let mut not_interested = context();
+        not_interested.interested = false;
+        assert!(!render(TemplateName::RejectionReply, &not_interested).contains("roles open"));
+    }
+
+    #[test]
     fn the_offer_reply_never_accepts_or_negotiates() {
         let text = render(TemplateName::OfferReply, &context()).to_lowercase();
         for word in ["i accept", "happy to accept", "counter", "salary of", "negotiat"] {
