@@ -3,7 +3,7 @@
 use crate::cli::common::{Session, local, parse_contact, parse_instant, print_json};
 use crate::cli::usage;
 use crate::domain::policy::PolicyDuration;
-use crate::domain::process::{Event, Slot};
+use crate::domain::process::{Cadenced, Event, Slot};
 use crate::domain::{ApplicationId, ApplicationState, DraftStatus, RoundStatus};
 use crate::planner::not_found;
 use crate::store::{self, ApplicationRow, Cause, PointKind};
@@ -382,21 +382,44 @@ fn next_action(
         let at = if round.start > now { round.start } else { round.end };
         return Ok(Some((kind.to_owned(), at)));
     }
-    if let Some(not_before) = app.cadence.not_before.filter(|at| *at > now)
-        && !app.cadence.paused
-    {
-        // The first day it is allowed, moved into the send window of the recipient's zone
-        // (the latest interview's, else the user's), as the planner will.
-        let zone = rounds
-            .iter()
-            .rev()
-            .find_map(|round| round.time_zone.as_deref().and_then(|name| jiff::tz::TimeZone::get(name).ok()))
-            .unwrap_or_else(|| config.identity.time_zone.clone());
-        let policy = &config.policy;
-        let at = crate::domain::window::next_send_time(not_before, &zone, policy.send_window, policy.send_days);
-        return Ok(Some(("follow_up".to_owned(), at)));
+    // Between follow-ups: the next one of the cadence (or the day it is ghosted), as the
+    // planner will make it, unless it leads nowhere (`why_no_follow_up`).
+    let Some((_, view)) = store::load_view(conn, app.id)? else { return Ok(None) };
+    let context = crate::domain::process::Context { policy: &config.policy, user_zone: &config.identity.time_zone };
+    let templates = crate::templates::Templates::load(None)?;
+    let planner = crate::planner::Planner { config, templates: &templates };
+    if planner.why_no_follow_up(conn, app.id)?.is_some() {
+        return Ok(None);
     }
-    Ok(None)
+    Ok(match crate::domain::process::next_in_cadence(&view, &context) {
+        Some(Cadenced::FollowUp { send_at, .. }) => Some(("follow_up".to_owned(), send_at.max(now))),
+        Some(Cadenced::Ghosted { at, .. }) => Some(("ghosted".to_owned(), at.max(now))),
+        None => None,
+    })
+}
+
+/// Why an open application has no next action, in words with the command that changes it.
+fn no_action_reason(
+    conn: &rusqlite::Connection,
+    config: &crate::config::Config,
+    app: &ApplicationRow,
+) -> anyhow::Result<String> {
+    let templates = crate::templates::Templates::load(None)?;
+    let planner = crate::planner::Planner { config, templates: &templates };
+    if let Some(why) = planner.why_no_follow_up(conn, app.id)? {
+        return Ok(why);
+    }
+    Ok(match app.state {
+        _ if app.state.is_closed() => "-".to_owned(),
+        ApplicationState::Applied | ApplicationState::Invited => {
+            "waiting for an interview: debrief reads it from your inbox, or `debrief add`".to_owned()
+        }
+        _ if app.cadence.paused => format!(
+            "follow-ups paused: they asked you to wait for their word; `debrief mark {} following_up` to resume",
+            app.id
+        ),
+        _ => "-".to_owned(),
+    })
 }
 
 pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Result<()> {
@@ -441,7 +464,10 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
     let zone = &session.config.identity.time_zone;
     println!("{:>4}  {:<24} {:<30} {:<13} NEXT", "ID", "COMPANY", "ROLE", "STATE");
     for (app, _, next) in entries {
-        let next = next.map(|(kind, at)| format!("{kind} {}", local(at, zone))).unwrap_or_else(|| "-".to_owned());
+        let next = match next {
+            Some((kind, at)) => format!("{kind} {}", local(at, zone)),
+            None => no_action_reason(conn, &session.config, &app)?,
+        };
         println!("{:>4}  {:<24} {:<30} {:<13} {next}", app.id, app.company, app.role, app.state);
     }
     Ok(())

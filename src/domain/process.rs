@@ -290,24 +290,36 @@ fn plan_ended_rounds(app: &ApplicationView, context: &Context, now: Timestamp, e
     }
 }
 
-fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effects: &mut Vec<Effect>) {
+/// What comes next in an application's follow-up cadence, as far as the employer's
+/// silence goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadenced {
+    /// Follow-up `number` of the series, to go out at `send_at` (inside the window).
+    FollowUp { number: u32, send_at: Timestamp },
+    /// Every follow-up is done: the application is ghosted at `at` without an answer.
+    Ghosted { at: Timestamp, done: u32 },
+}
+
+/// The next step of the follow-up cadence, or `None` when there is none to plan now: the
+/// state does not follow up, the cadence is paused, a follow-up or a thank-you is still
+/// on its way, or every thank-you was rejected. Used by [`plan`] and by `applications`
+/// to say what comes next between follow-ups.
+pub fn next_in_cadence(app: &ApplicationView, context: &Context) -> Option<Cadenced> {
     let policy = context.policy;
     let cadence = &app.cadence;
     if !matches!(app.state, ApplicationState::Interviewed | ApplicationState::FollowingUp | ApplicationState::Waiting)
         || cadence.paused
     {
-        return;
+        return None;
     }
     // One follow-up at a time: the next is planned once the last one is settled.
     if app.follow_ups_in_series(cadence.series).any(|draft| !draft.status.is_settled()) {
-        return;
+        return None;
     }
     if cadence.anchor.is_none() && app.thank_yous_all_rejected() {
-        return;
+        return None;
     }
-    let Some(anchor) = cadence.anchor.or_else(|| app.thank_yous_settled_at()) else {
-        return;
-    };
+    let anchor = cadence.anchor.or_else(|| app.thank_yous_settled_at())?;
     let zone = app.recipient_zone(context);
     let mut consumed: Vec<&DraftFacts> = app
         .follow_ups_in_series(cadence.series)
@@ -317,28 +329,42 @@ fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effe
     let last_time = consumed.last().map(|draft| draft.sent_at.unwrap_or(draft.send_at));
     let done = consumed.len() as u32;
     if done >= u32::from(policy.follow_ups) {
-        let ghost_at = add_duration(last_time.unwrap_or(anchor), policy.ghost_after, zone);
-        if now >= ghost_at {
-            effects.push(Effect::Transition {
-                to: ApplicationState::Ghosted,
-                cause: format!("no answer in the {} after the last of {} follow-ups", policy.ghost_after, done),
-            });
-        }
-        return;
+        let at = add_duration(last_time.unwrap_or(anchor), policy.ghost_after, zone);
+        return Some(Cadenced::Ghosted { at, done });
     }
     let mut due = add_duration(last_time.unwrap_or(anchor), policy.follow_up_every, zone);
     if let Some(not_before) = cadence.not_before {
         due = due.max(not_before);
     }
     let send_at = next_send_time(due, zone, policy.send_window, policy.send_days);
-    if now >= sub_duration(send_at, policy.follow_up_draft_ahead, zone) {
-        let send_at = next_send_time(due.max(now), zone, policy.send_window, policy.send_days);
-        effects.push(Effect::DraftFollowUp { series: cadence.series, number: done + 1, send_at });
-        if app.state != ApplicationState::FollowingUp {
-            effects.push(Effect::Transition {
-                to: ApplicationState::FollowingUp,
-                cause: format!("no answer yet: follow-up {} of {} is due", done + 1, policy.follow_ups),
-            });
+    Some(Cadenced::FollowUp { number: done + 1, send_at })
+}
+
+fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effects: &mut Vec<Effect>) {
+    let policy = context.policy;
+    let zone = app.recipient_zone(context);
+    match next_in_cadence(app, context) {
+        None => {}
+        Some(Cadenced::Ghosted { at, done }) => {
+            if now >= at {
+                effects.push(Effect::Transition {
+                    to: ApplicationState::Ghosted,
+                    cause: format!("no answer in the {} after the last of {} follow-ups", policy.ghost_after, done),
+                });
+            }
+        }
+        Some(Cadenced::FollowUp { number, send_at }) => {
+            if now >= sub_duration(send_at, policy.follow_up_draft_ahead, zone) {
+                // Planned late, it is due now (inside the window), never in the past.
+                let send_at = next_send_time(send_at.max(now), zone, policy.send_window, policy.send_days);
+                effects.push(Effect::DraftFollowUp { series: app.cadence.series, number, send_at });
+                if app.state != ApplicationState::FollowingUp {
+                    effects.push(Effect::Transition {
+                        to: ApplicationState::FollowingUp,
+                        cause: format!("no answer yet: follow-up {number} of {} is due", policy.follow_ups),
+                    });
+                }
+            }
         }
     }
 }
