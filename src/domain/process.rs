@@ -344,28 +344,26 @@ fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effe
     let policy = context.policy;
     let zone = app.recipient_zone(context);
     match next_in_cadence(app, context) {
-        None => {}
-        Some(Cadenced::Ghosted { at, done }) => {
-            if now >= at {
+        Some(Cadenced::Ghosted { at, done }) if now >= at => {
+            effects.push(Effect::Transition {
+                to: ApplicationState::Ghosted,
+                cause: format!("no answer in the {} after the last of {} follow-ups", policy.ghost_after, done),
+            });
+        }
+        Some(Cadenced::FollowUp { number, send_at })
+            if now >= sub_duration(send_at, policy.follow_up_draft_ahead, zone) =>
+        {
+            // Planned late, it is due now (inside the window), never in the past.
+            let send_at = next_send_time(send_at.max(now), zone, policy.send_window, policy.send_days);
+            effects.push(Effect::DraftFollowUp { series: app.cadence.series, number, send_at });
+            if app.state != ApplicationState::FollowingUp {
                 effects.push(Effect::Transition {
-                    to: ApplicationState::Ghosted,
-                    cause: format!("no answer in the {} after the last of {} follow-ups", policy.ghost_after, done),
+                    to: ApplicationState::FollowingUp,
+                    cause: format!("no answer yet: follow-up {number} of {} is due", policy.follow_ups),
                 });
             }
         }
-        Some(Cadenced::FollowUp { number, send_at }) => {
-            if now >= sub_duration(send_at, policy.follow_up_draft_ahead, zone) {
-                // Planned late, it is due now (inside the window), never in the past.
-                let send_at = next_send_time(send_at.max(now), zone, policy.send_window, policy.send_days);
-                effects.push(Effect::DraftFollowUp { series: app.cadence.series, number, send_at });
-                if app.state != ApplicationState::FollowingUp {
-                    effects.push(Effect::Transition {
-                        to: ApplicationState::FollowingUp,
-                        cause: format!("no answer yet: follow-up {number} of {} is due", policy.follow_ups),
-                    });
-                }
-            }
-        }
+        _ => {}
     }
 }
 
