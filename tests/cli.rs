@@ -455,3 +455,50 @@ fn an_interviewer_named_without_an_address_gets_a_note_that_waits_for_it() {
     let history = home.ok(home.run_at("2026-12-01 19:03:00", &["history", "1"]));
     assert!(history.contains("Carol Ng's address set to carol.ng@acme.example by you"), "{history}");
 }
+
+#[test]
+fn a_missed_reschedule_is_repaired_by_moving_the_round_and_corrections_are_in_the_history() {
+    let home = Home::new();
+    home.add_acme();
+    // Tuesday's interview really took place on Thursday 3 December; the inbox missed it.
+    home.ok(home.run_at("2026-12-01 19:30:00", &["sync"]));
+    assert_eq!(home.json("2026-12-01 19:30:00", &["queue"]).as_array().unwrap().len(), 2);
+    fails_with(
+        &home.run_at("2026-12-01 19:31:00", &["round", "1", "3", "cancel"]),
+        2,
+        "application 1 has no round 3 (its rounds: 1)",
+    );
+    let out = home.ok(home.run_at("2026-12-01 19:31:00", &["round", "1", "1", "move", "--start", "2026-12-03 10:00"]));
+    assert!(out.contains("Round 1 moved to Thu 2026-12-03 10:00 PST") && out.contains("2 draft(s) cancelled"), "{out}");
+    assert_eq!(
+        home.json("2026-12-01 19:31:00", &["queue"]),
+        Value::Array(vec![]),
+        "no notes for a meeting that did not happen"
+    );
+    let app = &home.json("2026-12-01 19:31:00", &["applications"])[0];
+    assert_eq!(app["state"], "scheduled");
+    assert_eq!(app["interviews"][0]["end"], "2026-12-03T19:00:00Z", "the hour it lasted is kept");
+    home.ok(home.run_at("2026-12-03 19:30:00", &["sync"]));
+    let queue = home.json("2026-12-03 19:30:00", &["queue"]);
+    assert_eq!(queue.as_array().unwrap().len(), 2, "new notes after the real interview: {queue}");
+    assert_eq!(queue[0]["send_at"], "2026-12-03T23:00:00Z");
+    let shown = home.ok(home.run_at("2026-12-03 19:30:00", &["show", &queue[0]["id"].to_string()]));
+    assert!(shown.contains("speak with me today"), "{shown}");
+
+    // A second round that should not have been one: cancelled; and renumbering swaps.
+    home.ok(home.run_at(
+        "2026-12-03 20:00:00",
+        &["add", "--company", "Acme Robotics", "--role", "Backend Engineer", "--start", "2026-12-10T10:00:00-08:00"],
+    ));
+    home.ok(home.run_at("2026-12-03 20:01:00", &["round", "1", "2", "renumber", "1"]));
+    let out = home.ok(home.run_at("2026-12-03 20:02:00", &["round", "1", "1", "cancel"]));
+    assert!(out.contains("Round 1 cancelled"), "{out}");
+    let app = &home.json("2026-12-03 20:02:00", &["applications"])[0];
+    assert_eq!(app["interviews"].as_array().unwrap().len(), 1, "{app}");
+    assert_eq!(app["interviews"][0]["start"], "2026-12-03T18:00:00Z");
+    assert_eq!(app["state"], "interviewed", "back to where it was before the round that was not one");
+    let history = home.ok(home.run_at("2026-12-03 20:02:00", &["history", "1"]));
+    for expected in ["round 1 corrected by you", "round 2 renumbered 1", "round 1 cancelled by you"] {
+        assert!(history.contains(expected), "{expected:?} in {history}");
+    }
+}

@@ -13,6 +13,7 @@ pub mod drafts;
 pub mod eval;
 pub mod inbox;
 pub mod man;
+pub mod rounds;
 pub mod setup;
 pub mod sync;
 
@@ -106,6 +107,8 @@ pub enum Command {
     },
     /// Set how to address a person; pending drafts to them are rewritten.
     Person(applications::PersonArgs),
+    /// Repair an interview round the inbox got wrong: move it, cancel it, or renumber it.
+    Round(rounds::RoundArgs),
     /// Correct an application's state by hand (withdrawn stops everything).
     Mark(applications::MarkArgs),
     /// Messages held for review (classified below the threshold) and unreadable ones;
@@ -178,6 +181,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Person(args) => applications::person(config, args, now)?,
         Command::Share { id, text } => drafts::share(config, *id, text, now)?,
         Command::Mark(args) => applications::mark(config, args, now)?,
+        Command::Round(args) => rounds::round(config, args, now)?,
         Command::Inbox(args) => inbox::inbox(config, json, args, now)?,
         Command::Init(args) => setup::init(config, args)?,
     }

@@ -264,8 +264,13 @@ fn plan_ended_rounds(app: &ApplicationView, context: &Context, now: Timestamp, e
         let earliest = round.end.max(now);
         let send_at = send_time_before_deadline(target, earliest, deadline, zone, policy.send_window, policy.send_days);
         for person in &round.interviewers {
+            // A note cancelled because the round moved does not count: the round is
+            // scheduled again, and its new end asks for a new note.
             let drafted = app.drafts.iter().any(|draft| {
-                draft.kind == DraftKind::ThankYou && draft.round == Some(round.id) && draft.person == Some(*person)
+                draft.kind == DraftKind::ThankYou
+                    && draft.round == Some(round.id)
+                    && draft.person == Some(*person)
+                    && draft.status != DraftStatus::Cancelled
             });
             if !drafted {
                 effects.push(Effect::DraftThankYou { round: round.id, person: *person, send_at, deadline });
@@ -458,16 +463,7 @@ pub fn on_message(
         }
         Event::InterviewCancelled(slot) => {
             if let Some(round) = find_round(app, slot.as_ref()) {
-                effects.push(Effect::SetRoundStatus { round: round.id, status: RoundStatus::Cancelled });
-                for draft in app.drafts.iter().filter(|draft| draft.round == Some(round.id) && draft.status.is_unsent())
-                {
-                    effects.push(Effect::CancelDraft { draft: draft.id, reason: "the interview was cancelled".into() });
-                }
-                let others_scheduled =
-                    app.rounds.iter().any(|other| other.id != round.id && other.status == RoundStatus::Scheduled);
-                if app.state == ApplicationState::Scheduled && !others_scheduled {
-                    transition(app, ApplicationState::Invited, "interview cancelled", &mut effects);
-                }
+                cancel_round(app, round, &mut effects);
             }
         }
         Event::OfferReceived => {
@@ -521,6 +517,49 @@ pub fn on_message(
             human_answer(&mut effects, "the employer answered", new_series_from(Some(received_at)));
             transition_to_waiting_if_following_up(app, &mut effects);
         }
+    }
+    effects
+}
+
+fn cancel_round(app: &ApplicationView, round: &Round, effects: &mut Vec<Effect>) {
+    effects.push(Effect::SetRoundStatus { round: round.id, status: RoundStatus::Cancelled });
+    for draft in app.drafts.iter().filter(|draft| draft.round == Some(round.id) && draft.status.is_unsent()) {
+        effects.push(Effect::CancelDraft { draft: draft.id, reason: "the interview was cancelled".into() });
+    }
+    let others = || app.rounds.iter().filter(|other| other.id != round.id);
+    if app.state == ApplicationState::Scheduled && !others().any(|other| other.status == RoundStatus::Scheduled) {
+        // Back to where the application was before this round: interviewed, if an
+        // earlier round took place, else invited.
+        let to = if others().any(|other| other.status == RoundStatus::Done) {
+            ApplicationState::Interviewed
+        } else {
+            ApplicationState::Invited
+        };
+        transition(app, to, "interview cancelled", effects);
+    }
+}
+
+/// The user moves a round the inbox got wrong (`debrief round ID N move`): its unsent notes
+/// are cancelled and it is planned again from its new time; moved into the future, the
+/// application is scheduled again.
+pub fn on_move_round(app: &ApplicationView, round: RoundId, slot: &Slot, now: Timestamp) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let Some(round) = app.rounds.iter().find(|candidate| candidate.id == round) else { return effects };
+    move_round(app, round, slot, &mut effects);
+    if slot.end > now && !app.state.is_closed() {
+        transition(app, ApplicationState::Scheduled, "interview moved by hand", &mut effects);
+    }
+    effects
+}
+
+/// The user cancels a round that did not take place (`debrief round ID N cancel`): as if
+/// the employer had cancelled it.
+pub fn on_cancel_round(app: &ApplicationView, round: RoundId) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some(round) =
+        app.rounds.iter().find(|candidate| candidate.id == round && candidate.status != RoundStatus::Cancelled)
+    {
+        cancel_round(app, round, &mut effects);
     }
     effects
 }

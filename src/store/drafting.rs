@@ -173,3 +173,14 @@ pub fn interviewers_without_address(conn: &Connection, name: &str) -> rusqlite::
     )?;
     statement.query_map([name], |row| Ok((PersonId(row.get(0)?), ApplicationId(row.get(1)?))))?.collect()
 }
+
+/// Gives round `from` of an application the number `to`; a round that had `to` takes
+/// `from` (a swap), so numbers stay unique.
+pub fn renumber_round(conn: &Connection, application: ApplicationId, from: u32, to: u32) -> rusqlite::Result<bool> {
+    let moved = conn.execute(
+        "UPDATE rounds SET number = CASE number WHEN ?2 THEN ?3 ELSE ?2 END
+         WHERE application_id = ?1 AND number IN (?2, ?3)",
+        params![application.0, from, to],
+    )?;
+    Ok(moved > 0)
+}

@@ -668,3 +668,39 @@ fn no_follow_ups_after_thank_yous_the_user_rejected_until_they_say_so() {
     sim.tick("2026-12-07T23:00:00Z");
     assert_eq!(sim.drafts(DraftKind::FollowUp).len(), 1);
 }
+
+#[test]
+fn a_round_the_user_moves_or_cancels_takes_its_unsent_notes_with_it() {
+    // The inbox missed a reschedule: the interview of Tue 1 Dec took place on Thu 3 Dec.
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.tick("2026-12-01T20:00:00Z");
+    assert_eq!(sim.drafts(DraftKind::ThankYou).len(), 2);
+    let slot = Slot {
+        start: ts("2026-12-03T18:00:00Z"),
+        end: ts("2026-12-03T19:00:00Z"),
+        zone: Some(la()),
+        interviewers: Vec::new(),
+        location: None,
+        calendar_uid: None,
+    };
+    let effects = on_move_round(&sim.app, RoundId(1), &slot, ts("2026-12-01T21:00:00Z"));
+    sim.apply(&effects, ts("2026-12-01T21:00:00Z"));
+    assert!(
+        sim.drafts(DraftKind::ThankYou).iter().all(|d| d.status == DraftStatus::Cancelled),
+        "notes for a meeting that did not happen"
+    );
+    assert_eq!(sim.app.state, ApplicationState::Scheduled);
+    assert_eq!(sim.app.rounds[0].start, ts("2026-12-03T18:00:00Z"));
+    sim.tick("2026-12-03T19:30:00Z");
+    let live: Vec<_> =
+        sim.drafts(DraftKind::ThankYou).into_iter().filter(|d| d.status == DraftStatus::Pending).collect();
+    assert_eq!(live.len(), 2, "new notes after the real interview");
+    assert!(live.iter().all(|d| d.send_at == ts("2026-12-03T23:00:00Z")));
+
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    let effects = on_cancel_round(&sim.app, RoundId(1));
+    sim.apply(&effects, ts("2026-11-30T00:00:00Z"));
+    assert_eq!(sim.app.rounds[0].status, RoundStatus::Cancelled);
+    assert_eq!(sim.app.state, ApplicationState::Invited);
+    assert!(sim.tick("2026-12-01T20:00:00Z").is_empty(), "no note for a cancelled interview");
+}
