@@ -376,3 +376,38 @@ Message-ID: <reply-to-dana.1764010000@example.net>\r\n\r\nHi Dana, I am free Mon
         Some(globex)
     );
 }
+
+#[test]
+fn a_missed_reschedule_is_confirmed_with_the_facts_the_user_gives() {
+    let mut desk = Desk::with_policy("confidence_threshold = 0.99");
+    let now = ts("2026-11-25T00:00:00Z");
+    let first = desk.ingest(CONFIRMATION, now).message.unwrap();
+    let planner = Planner { config: &desk.config, templates: &desk.templates };
+    let app = confirm(desk.store.conn(), &planner, first, None, None, now).unwrap().application.unwrap();
+    let before = store::rounds_of(desk.store.conn(), app).unwrap();
+    // The next message in the thread was really a reschedule, which the classifier missed.
+    let held = desk.ingest(TIMELINE_IN_THREAD, now).message.unwrap();
+    let planner = Planner { config: &desk.config, templates: &desk.templates };
+    let refused = confirm(desk.store.conn(), &planner, held, Some(MessageKind::InterviewRescheduled), Some(app), now)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("give it with --start"), "{refused}");
+    let patch = InterviewPatch {
+        start: Some(ts("2026-12-04T18:00:00Z")),
+        minutes: Some(45),
+        interviewers: vec![crate::classify::Participant {
+            name: Some("Carol Ng".into()),
+            email: Some("carol.ng@acme.example".into()),
+        }],
+        time_zone: Some("America/Los_Angeles".into()),
+    };
+    let tx = desk.store.transaction().unwrap();
+    let kind = Some(MessageKind::InterviewRescheduled);
+    let confirmed = confirm_with(&tx, &planner, held, kind, Some(app), &patch, now).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(confirmed.outcome, Outcome::Applied, "{}", confirmed.summary);
+    let after = store::rounds_of(desk.store.conn(), app).unwrap();
+    assert_eq!(after.len(), before.len(), "the round moved; no second round");
+    assert_eq!((after[0].start, after[0].end), (ts("2026-12-04T18:00:00Z"), ts("2026-12-04T18:45:00Z")));
+    assert!(after[0].interviewers.iter().any(|person| person.email.as_deref() == Some("carol.ng@acme.example")));
+}
