@@ -837,6 +837,15 @@ pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<Str
             name.as_deref().unwrap_or(address)
         ));
     }
+    if draft.kind == DraftKind::OfferReply {
+        // Articles 1 and 2: an offer is also the moment to tell one's recruiter and to ask
+        // to speak with people at the company before deciding.
+        gaps.push(
+            "beside this reply: tell your recruiter (if one placed you) about the offer, and ask to talk with \
+a future colleague or two at the company before you decide; never accept or negotiate in this reply"
+                .to_owned(),
+        );
+    }
     if draft.kind == DraftKind::FollowUp && store::draft_addition(conn, draft.id)?.is_none() {
         gaps.push(format!(
             "nothing new in it (optional): `debrief share {} \"...\"` adds an article tied to your conversation or a piece of news",
@@ -911,6 +920,33 @@ fn address_wanted(conn: &Connection, id: ApplicationId, person: &PersonRow) -> a
         ),
         None => format!("needs an address: {command} (ask the recruiter, or see their calendar invitation)"),
     })
+}
+
+/// Rounds of open applications that ended in the last 14 days without the user's
+/// impressions, each as a line with the command that writes them down (articles 1, 3, 4:
+/// notes right after the interview; what they said about following up).
+pub fn impressions_wanted(conn: &Connection, now: Timestamp) -> anyhow::Result<Vec<String>> {
+    let fortnight = jiff::SignedDuration::from_hours(14 * 24);
+    let mut lines = Vec::new();
+    for id in store::open_application_ids(conn)? {
+        let Some(application) = store::get_application(conn, id)? else { continue };
+        let noted: Vec<RoundId> = store::talking_points_of(conn, id)?
+            .into_iter()
+            .filter(|point| point.kind == store::PointKind::Impressions)
+            .map(|point| point.round_id)
+            .collect();
+        for round in store::rounds_of(conn, id)? {
+            let recent = round.end <= now && now.duration_since(round.end) <= fortnight;
+            if round.status == crate::domain::RoundStatus::Done && recent && !noted.contains(&round.id) {
+                lines.push(format!(
+                    "{} ({id}), round {}: while it is fresh, note how it went, what to improve and how the fit feels: \
+`debrief note {id} --round {} --impressions \"...\"`; if they said when they would decide: `--reply-after DATE` or `--wait-for-word`",
+                    application.company, round.number, round.number
+                ));
+            }
+        }
+    }
+    Ok(lines)
 }
 
 /// The greeting and the name a note uses for a person: their preferred form of address

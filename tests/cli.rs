@@ -502,3 +502,39 @@ fn a_missed_reschedule_is_repaired_by_moving_the_round_and_corrections_are_in_th
         assert!(history.contains(expected), "{expected:?} in {history}");
     }
 }
+
+#[test]
+fn right_after_the_interview_sync_asks_for_impressions_and_what_they_said_sets_the_cadence() {
+    let home = Home::new();
+    home.add_acme();
+    let out = home.ok(home.run_at("2026-12-01 19:30:00", &["sync"]));
+    assert!(out.contains("Acme Robotics (1), round 1: while it is fresh"), "{out}");
+    assert!(out.contains("debrief note 1 --round 1 --impressions"), "{out}");
+    let listed = home.ok(home.run_at("2026-12-01 19:31:00", &["applications"]));
+    assert!(listed.contains("Interviews to write down:"), "{listed}");
+    home.ok(home.run_at(
+        "2026-12-01 19:32:00",
+        &["note", "1", "--impressions", "System design went well.\nShould have asked about on-call. Good fit."],
+    ));
+    let out = home.ok(home.run_at("2026-12-01 19:33:00", &["sync"]));
+    assert!(!out.contains("while it is fresh"), "asked once written down: {out}");
+    let history = home.ok(home.run_at("2026-12-01 19:33:00", &["history", "1"]));
+    assert!(history.contains("impressions of round 1 written down"), "{history}");
+    assert!(!history.contains("on-call"), "impressions stay out of the history: {history}");
+
+    // The notes are written by hand in the mail client (rejected here); Jane said they would
+    // decide by Friday 11 December: no follow-up before Saturday 12th.
+    home.ok(home.run_at("2026-12-01 19:34:00", &["reject", "1"]));
+    home.ok(home.run_at("2026-12-01 19:34:00", &["reject", "2"]));
+    home.ok(home.run_at("2026-12-01 19:34:00", &["note", "1", "--reply-after", "2026-12-12"]));
+    let app = &home.json("2026-12-01 19:34:00", &["applications"])[0];
+    assert_eq!(app["state"], "waiting");
+    // Saturday 12th waits for Monday 14th, 08:00 PST.
+    assert_eq!(app["next_action"]["kind"], "follow_up");
+    assert_eq!(app["next_action"]["at"], "2026-12-14T16:00:00Z");
+    // "Wait to hear from us": paused until the user resumes, and `applications` says so.
+    home.ok(home.run_at("2026-12-01 19:35:00", &["note", "1", "--wait-for-word"]));
+    let listed = home.ok(home.run_at("2026-12-01 19:35:00", &["applications"]));
+    assert!(listed.contains("follow-ups paused") && listed.contains("debrief mark 1 following_up"), "{listed}");
+    fails_with(&home.run_at("2026-12-01 19:36:00", &["note", "1", "--reply-after", "Friday"]), 2, "is not a date");
+}

@@ -99,6 +99,17 @@ pub struct NoteArgs {
     /// with an example ("I cut the nightly build from 40 to 12 minutes by caching artefacts").
     #[arg(long)]
     pub strength: Option<String>,
+    /// Your impressions right after the interview, kept with the round for you alone: what
+    /// went well, what to improve, how you feel about the fit.
+    #[arg(long)]
+    pub impressions: Option<String>,
+    /// They said when they would decide ("by Friday"): no follow-up before this day
+    /// (YYYY-MM-DD, the day after their date), as if their email had said so.
+    #[arg(long, value_name = "DATE", conflicts_with = "wait_for_word")]
+    pub reply_after: Option<String>,
+    /// They said to wait to hear from them: follow-ups pause until `debrief mark ID following_up`.
+    #[arg(long)]
+    pub wait_for_word: bool,
     /// The round the topic or strength belongs to, by number (see `debrief applications`)
     /// [default: the latest round that has begun, else the next one].
     #[arg(long, value_name = "N")]
@@ -116,16 +127,25 @@ pub struct NoteArgs {
 }
 
 pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::Result<()> {
-    if (args.round.is_some() || args.person.is_some()) && args.topic.is_none() && args.strength.is_none() {
+    if (args.round.is_some() || args.person.is_some())
+        && args.topic.is_none()
+        && args.strength.is_none()
+        && args.impressions.is_none()
+    {
         return Err(usage("--round and --person say whose --topic or --strength it is: give one of those too"));
     }
     if args.text.is_none()
         && args.topic.is_none()
         && args.strength.is_none()
+        && args.impressions.is_none()
+        && args.reply_after.is_none()
+        && !args.wait_for_word
         && !args.not_interested
         && !args.interested
     {
-        return Err(usage("give a note TEXT, --topic TEXT, --strength TEXT, --interested or --not-interested"));
+        return Err(usage(
+            "give a note TEXT, --topic, --strength, --impressions, --reply-after, --wait-for-word, --interested or --not-interested",
+        ));
     }
     let mut session = Session::open(config)?;
     let (planner, store) = session.parts();
@@ -137,12 +157,15 @@ pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::R
     if let Some(text) = &args.text {
         store::insert_note(&tx, id, text.trim(), now)?;
     }
-    for (flag, value, kind) in
-        [("--topic", &args.topic, PointKind::Topic), ("--strength", &args.strength, PointKind::Strength)]
-    {
+    for (flag, value, kind) in [
+        ("--topic", &args.topic, PointKind::Topic),
+        ("--strength", &args.strength, PointKind::Strength),
+        ("--impressions", &args.impressions, PointKind::Impressions),
+    ] {
         let Some(value) = value else { continue };
-        let text = value.trim().trim_end_matches('.');
-        if text.is_empty() || text.contains(['\r', '\n']) {
+        let text = if kind == PointKind::Impressions { value.trim() } else { value.trim().trim_end_matches('.') };
+        // Impressions are the user's own notes and may span lines; the others go into mail.
+        if text.is_empty() || (kind != PointKind::Impressions && text.contains(['\r', '\n'])) {
             return Err(usage(format!("{flag} must be one line of text")));
         }
         let (round, person) = point_target(&tx, id, args.round, args.person.as_deref(), now)?;
@@ -151,7 +174,10 @@ pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::R
             Some(person) => format!("round {} with {}", round.number, person.email.as_deref().unwrap_or_default()),
             None => format!("round {}", round.number),
         };
-        let event = format!("{} for {whose} set: {text}", kind.as_str());
+        let event = match kind {
+            PointKind::Impressions => format!("impressions of {whose} written down"),
+            _ => format!("{} for {whose} set: {text}", kind.as_str()),
+        };
         store::insert_history(&tx, id, now, None, None, &event, &cause)?;
         rerender = true;
     }
@@ -159,6 +185,22 @@ pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::R
         store::set_interested(&tx, id, args.interested, now)?;
         let event = if args.interested { "marked as still interested" } else { "marked as no longer interested" };
         store::insert_history(&tx, id, now, None, None, event, &cause)?;
+        rerender = true;
+    }
+    // What the interviewer said about following up counts as if their email had said it.
+    if args.reply_after.is_some() || args.wait_for_word {
+        let reply_after = match args.reply_after.as_deref() {
+            Some(text) => Some(text.trim().parse::<jiff::civil::Date>().map_err(|_| {
+                usage(format!("--reply-after {text:?} is not a date: write YYYY-MM-DD, the first day to follow up"))
+            })?),
+            None => None,
+        };
+        let event = crate::domain::process::Event::TimelineGiven { reply_after };
+        let command = match reply_after {
+            Some(date) => format!("debrief note {id} --reply-after {date}"),
+            None => format!("debrief note {id} --wait-for-word"),
+        };
+        planner.apply_event(&tx, id, &event, &Cause::Command(command), None, now, now)?;
         rerender = true;
     }
     let rewritten = if rerender { planner.rerender_pending(&tx, id, None, now)? } else { 0 };
@@ -469,6 +511,13 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
             None => no_action_reason(conn, &session.config, &app)?,
         };
         println!("{:>4}  {:<24} {:<30} {:<13} {next}", app.id, app.company, app.role, app.state);
+    }
+    let prompts = crate::planner::impressions_wanted(conn, now)?;
+    if !prompts.is_empty() {
+        println!("\nInterviews to write down:");
+        for prompt in prompts {
+            println!("  {prompt}");
+        }
     }
     Ok(())
 }

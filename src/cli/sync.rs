@@ -20,6 +20,7 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         (None, Some(imap)) => Some(imap.mailboxes.join(", ")),
         (None, None) => None,
     };
+    let storage = config.storage_path.clone();
     let (read, report) = runtime()?.block_on(daemon::sync_once(config, templates))?;
     let mut line = source.map(|source| format!("{} ", read.sentence(&source))).unwrap_or_default();
     line.push_str(&format!(
@@ -31,6 +32,11 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         if report.drafts_created + read.plan.drafts_created > 0 { " See `debrief queue`." } else { "" }
     ));
     println!("{line}");
+    // Right after an interview, the advice is to write down how it went.
+    let store = crate::store::Store::open(&storage)?;
+    for prompt in crate::planner::impressions_wanted(store.conn(), crate::clock::now())? {
+        println!("{prompt}");
+    }
     Ok(())
 }
 

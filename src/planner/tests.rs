@@ -496,3 +496,23 @@ fn an_interviewer_without_an_address_gets_a_note_that_waits_for_one() {
     scenario.plan("2026-12-01T19:30:00Z");
     assert_eq!(scenario.drafts().len(), 2);
 }
+
+#[test]
+fn an_offer_reply_comes_with_a_reminder_to_tell_the_recruiter_and_talk_to_the_team() {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.plan("2026-12-01T19:00:00Z");
+    message_from_jane(&scenario, "offer@acme.example", "Your offer", "offer", "2026-12-08T18:00:00Z");
+    let message = store::find_message(scenario.store.conn(), "offer@acme.example").unwrap().unwrap().id;
+    let planner = scenario.planner();
+    let at = ts("2026-12-08T18:00:00Z");
+    planner
+        .apply_event(scenario.store.conn(), scenario.app, &Event::OfferReceived, &Cause::Clock, message, at, at)
+        .unwrap();
+    let reply = scenario.draft_to(DraftKind::OfferReply, "jane@acme.example");
+    let gaps = scenario.gaps(&reply);
+    assert!(
+        gaps.iter().any(|gap| gap.contains("tell your recruiter") && gap.contains("before you decide")),
+        "{gaps:?}"
+    );
+}

@@ -15,6 +15,9 @@ pub enum PointKind {
     Topic,
     /// A qualification of the candidate's tied to the role, with an example.
     Strength,
+    /// The candidate's own notes right after the interview: what went well, what to
+    /// improve, how the fit feels (never sent to anyone).
+    Impressions,
 }
 
 impl PointKind {
@@ -22,6 +25,7 @@ impl PointKind {
         match self {
             PointKind::Topic => "topic",
             PointKind::Strength => "strength",
+            PointKind::Impressions => "impressions",
         }
     }
 }
@@ -68,7 +72,11 @@ pub fn talking_points_of(conn: &Connection, application: ApplicationId) -> rusql
             Ok(TalkingPointRow {
                 round_id: RoundId(row.get(0)?),
                 person_id: Some(row.get::<_, i64>(1)?).filter(|id| *id != 0).map(PersonId),
-                kind: if kind == "strength" { PointKind::Strength } else { PointKind::Topic },
+                kind: match kind.as_str() {
+                    "strength" => PointKind::Strength,
+                    "impressions" => PointKind::Impressions,
+                    _ => PointKind::Topic,
+                },
                 text: row.get(3)?,
                 created_at: ts_from_sql(&row.get::<_, String>(4)?)?,
             })
