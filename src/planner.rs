@@ -10,7 +10,6 @@ use crate::config::{Config, is_plain_address};
 use crate::domain::policy::Greeting;
 use crate::domain::process::{self, ApplicationView, Context, Effect, Event, Slot};
 use crate::domain::threading::{clean_header_value, reply_references, reply_subject};
-use crate::domain::window::next_send_time;
 use crate::domain::{ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, MessageId, PersonId, RoundId};
 use crate::store::{self, ApplicationRow, Cause, DraftContent, DraftRow, MessageRow, NewDraft, NewRound, PersonRow};
 use crate::templates::{DraftContext, TemplateName, Templates, greeting_for};
@@ -598,24 +597,18 @@ impl Planner<'_> {
             .unwrap_or_else(|| self.config.identity.time_zone.clone())
     }
 
-    /// When an unsent draft whose send time has passed will actually go out: now, or the
-    /// next opening of the send window.
-    pub fn actual_send_time(&self, conn: &Connection, draft: &DraftRow, now: Timestamp) -> anyhow::Result<Timestamp> {
-        if draft.send_at >= now {
-            return Ok(draft.send_at);
-        }
-        let rounds = store::rounds_of(conn, draft.application_id)?;
-        let zone = self.draft_zone(&rounds, draft);
-        let policy = &self.config.policy;
-        Ok(next_send_time(now, &zone, policy.send_window, policy.send_days))
+    /// When an unsent draft will actually go out: its send time, or now when that has
+    /// passed (the outbox sends an overdue approved draft at its next pass).
+    pub fn actual_send_time(&self, draft: &DraftRow, now: Timestamp) -> Timestamp {
+        draft.send_at.max(now)
     }
 
     /// Words about time ("today", "yesterday", "on Friday") are written for the day a note
     /// goes out. A pending or approved draft nobody edited by hand whose send time has
-    /// passed goes at the next instant inside the window; when that changes its words, it
-    /// is rewritten for that day and its send time moved there (at approval, and before
-    /// each send pass). Returns the new send time when it was rewritten. The rewrite is
-    /// conditional on the draft being as it was read.
+    /// passed goes out now (at the next pass); when that changes its words, it is rewritten
+    /// for today (at approval, and before each send pass). Its send time is left alone.
+    /// Returns the instant it was rewritten for. The rewrite is conditional on the draft
+    /// being as it was read.
     pub fn rewrite_for_send_day(
         &self,
         conn: &Connection,
@@ -626,7 +619,7 @@ impl Planner<'_> {
         {
             return Ok(None);
         }
-        let goes_at = self.actual_send_time(conn, draft, now)?;
+        let goes_at = self.actual_send_time(draft, now);
         let application = self.application(conn, draft.application_id)?;
         let rounds = store::rounds_of(conn, draft.application_id)?;
         let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
@@ -641,7 +634,7 @@ impl Planner<'_> {
             goes_at,
             Some(draft.id),
         )?;
-        if body == draft.body || !store::rewrite_for_send_day(conn, draft, &body, goes_at, now)? {
+        if body == draft.body || !store::rewrite_for_send_day(conn, draft, &body, draft.send_at, now)? {
             return Ok(None);
         }
         let zone = self.draft_zone(&rounds, draft);
@@ -677,7 +670,7 @@ impl Planner<'_> {
             let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
             let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
             // Written for the day it will go out, which is later than planned when it is overdue.
-            let goes_at = self.actual_send_time(conn, &draft, now)?;
+            let goes_at = self.actual_send_time(&draft, now);
             let (subject, body, needs_topic) = self.render(
                 conn,
                 &application,

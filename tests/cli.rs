@@ -392,11 +392,11 @@ fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritte
 
     // Approved on Thursday 09:00 PST, a day after its deadline: it says when they met, and warns.
     let approved = home.ok(home.run_at("2026-12-03 17:00:00", &["approve", "1"]));
-    assert!(approved.contains("It was rewritten for that day"), "{approved}");
+    assert!(approved.contains("It was rewritten for today"), "{approved}");
     assert!(approved.contains("Warning: this thank-you is late"), "{approved}");
     let jane = home.json("2026-12-03 17:00:00", &["show", "1"]);
     assert_eq!(jane["status"], "approved");
-    assert_eq!(jane["send_at"], "2026-12-03T17:00:00Z");
+    assert_eq!(jane["send_at"], "2026-12-01T23:00:00Z", "overdue: it goes at the next pass");
     assert!(jane["body"].as_str().unwrap().contains("speak with me on Tuesday, December 1"), "{jane}");
     // Approved in time, no warning.
     let on_time = home.ok(home.run_at("2026-12-01 19:05:00", &["approve", "2"]));

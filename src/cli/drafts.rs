@@ -235,7 +235,7 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
     }
     let rewritten = planner.rewrite_for_send_day(&tx, &draft, now)?;
     let draft = if rewritten.is_some() { draft_or_not_found(&tx, draft.id)? } else { draft };
-    let late = late_warning(&planner, &tx, &draft, now)?;
+    let late = late_warning(&planner, &draft, now)?;
     store::approve_draft(&tx, draft.id, now)?;
     let event = format!("draft {id} ({}) to {} approved", draft.kind, draft.to.join(", "));
     store::insert_history(
@@ -255,7 +255,7 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
     };
     println!("Approved draft {id} to {}; it will be sent {when}.", draft.to.join(", "));
     if rewritten.is_some() {
-        println!("It was rewritten for that day, so that what it says about when you met is still true.");
+        println!("It was rewritten for today, so that what it says about when you met is still true.");
     }
     if let Some(late) = late {
         println!("{late}");
@@ -268,17 +268,12 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
 
 /// A warning for a thank-you that goes out after its deadline (approved late, or the
 /// window kept it back): the user may want to own the delay in a line of their own.
-fn late_warning(
-    planner: &Planner,
-    conn: &rusqlite::Connection,
-    draft: &DraftRow,
-    now: Timestamp,
-) -> anyhow::Result<Option<String>> {
+fn late_warning(planner: &Planner, draft: &DraftRow, now: Timestamp) -> anyhow::Result<Option<String>> {
     let Some(deadline) = draft.deadline else { return Ok(None) };
     if draft.kind != DraftKind::ThankYou {
         return Ok(None);
     }
-    let goes_at = planner.actual_send_time(conn, draft, now)?;
+    let goes_at = planner.actual_send_time(draft, now);
     if goes_at <= deadline {
         return Ok(None);
     }
