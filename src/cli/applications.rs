@@ -436,7 +436,14 @@ fn next_action(
     Ok(match crate::domain::process::next_in_cadence(&view, &context) {
         Some(Cadenced::FollowUp { send_at, .. }) => Some(("follow_up".to_owned(), send_at.max(now))),
         Some(Cadenced::Ghosted { at, .. }) => Some(("ghosted".to_owned(), at.max(now))),
-        None => None,
+        // Before any interview no follow-up is planned; when they said when they would
+        // answer, that is what comes next.
+        None => app
+            .cadence
+            .not_before
+            .filter(|at| *at > now && !app.cadence.paused)
+            .filter(|_| matches!(app.state, ApplicationState::Applied | ApplicationState::Invited))
+            .map(|at| ("answer_expected".to_owned(), at)),
     })
 }
 
