@@ -416,10 +416,6 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     drop(events_tx);
     let mut watching = 0usize;
     let mut ready = false;
-    if mailboxes.is_empty() {
-        notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("running")]);
-        ready = true;
-    }
 
     let (jobs_tx, mut jobs) = mpsc::unbounded_channel();
     let mut scheduler = start_scheduler(jobs_tx).await?;
@@ -432,12 +428,22 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     maildir_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seen_version = engine.data_version();
     let mut due_pass = true;
+    // The planning deadline is kept, not recomputed at every wake: another branch of the
+    // select (the change poll, every second) may fire first at the very minute the plan is
+    // due, and a deadline recomputed from "now" would then move to the next minute, again
+    // and again (issue 9: the daemon never planned on the clock). It is compared with the
+    // clock at every turn, whichever branch woke the loop.
+    let mut plan_at = crate::clock::now();
     let mut last_digest: Option<Timestamp> = None;
     let mut next_digest = next_digest_at(&engine.config, crate::clock::now());
 
     loop {
+        if crate::clock::now() >= plan_at {
+            due_pass = true;
+        }
         if due_pass {
             let now = crate::clock::now();
+            plan_at = next_minute(now);
             match engine.pass(now).await {
                 Ok(report) => {
                     if report != PassReport::default() {
@@ -454,6 +460,12 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
             }
             seen_version = engine.data_version();
             due_pass = false;
+            // Without a mailbox to watch, ready means the first pass is done: what was
+            // due at start is planned (and `systemctl start` returns after it).
+            if !ready && mailboxes.is_empty() {
+                notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("running")]);
+                ready = true;
+            }
         }
         // The digest is driven by the wall clock, checked at every wake (at least once a
         // minute), so a suspended laptop or a clock change cannot make it skip a day.
@@ -465,7 +477,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
             }
             next_digest = next_digest_at(&engine.config, now);
         }
-        let wake = next_wake(&engine, crate::clock::now());
+        let wake = next_wake(&engine, plan_at, crate::clock::now());
         tokio::select! {
             biased;
             _ = async { let _ = stop.wait_for(|stopped| *stopped).await; } => break,
@@ -541,19 +553,25 @@ fn next_digest_at(config: &Config, now: Timestamp) -> Option<Timestamp> {
     }
 }
 
+/// The start of the minute after `now`: when the loop plans next ("correct to the
+/// minute").
+fn next_minute(now: Timestamp) -> Timestamp {
+    Timestamp::from_second((now.as_second().div_euclid(60) + 1) * 60).unwrap_or(now)
+}
+
 /// The next instant the loop must pass without being woken: the earliest due message, or
-/// the next minute's start for planning.
-fn next_wake(engine: &Engine, now: Timestamp) -> Instant {
-    let next_minute = Timestamp::from_second((now.as_second() / 60 + 1) * 60).unwrap_or(now);
+/// `plan_at`, when planning is due.
+fn next_wake(engine: &Engine, plan_at: Timestamp, now: Timestamp) -> Instant {
     let due = match engine.next_due() {
-        Ok(Some(due)) => due.max(now).min(next_minute),
-        Ok(None) => next_minute,
+        Ok(Some(due)) => due.max(now).min(plan_at),
+        Ok(None) => plan_at,
         Err(err) => {
             tracing::error!("Reading the outbox failed: {err:#}.");
-            next_minute
+            plan_at
         }
     };
-    let wait = due.duration_since(now).unsigned_abs();
+    // A deadline already past wakes the loop at once (not after |due - now|).
+    let wait = due.max(now).duration_since(now).unsigned_abs();
     Instant::now() + wait.max(Duration::from_millis(50))
 }
 
