@@ -294,8 +294,15 @@ fn a_reply_in_the_thread_cancels_pending_follow_ups() {
     planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
     for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
         assert_eq!(draft.kind, DraftKind::ThankYou);
-        store::set_draft_status(desk.store.conn(), draft.id, DraftStatus::Rejected, None, ts("2026-12-02T21:00:00Z"))
-            .unwrap();
+        store::set_draft_status(
+            desk.store.conn(),
+            draft.id,
+            draft.status,
+            DraftStatus::Rejected,
+            None,
+            ts("2026-12-02T21:00:00Z"),
+        )
+        .unwrap();
     }
     // A week later the first follow-up is drafted, to the recruiter.
     planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
@@ -330,8 +337,15 @@ fn an_uncertain_answer_in_the_thread_is_held_for_review_but_still_stops_the_foll
     let planner = desk.planner();
     planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
     for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
-        store::set_draft_status(desk.store.conn(), draft.id, DraftStatus::Rejected, None, ts("2026-12-02T21:00:00Z"))
-            .unwrap();
+        store::set_draft_status(
+            desk.store.conn(),
+            draft.id,
+            draft.status,
+            DraftStatus::Rejected,
+            None,
+            ts("2026-12-02T21:00:00Z"),
+        )
+        .unwrap();
     }
     planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
     let follow_up = store::drafts_of(desk.store.conn(), app)
@@ -339,7 +353,7 @@ fn an_uncertain_answer_in_the_thread_is_held_for_review_but_still_stops_the_foll
         .into_iter()
         .find(|draft| draft.kind == DraftKind::FollowUp && draft.status == DraftStatus::Pending)
         .expect("a follow-up is drafted a week after the interview");
-    store::approve_draft(desk.store.conn(), follow_up.id, ts("2026-12-08T21:00:00Z")).unwrap();
+    store::approve_draft(desk.store.conn(), follow_up.id, DraftStatus::Pending, ts("2026-12-08T21:00:00Z")).unwrap();
 
     let reply = format!(
         "From: Maya Chen <maya.chen.recruits@gmail.com>\r\nTo: Priya Raman <priya@example.net>\r\n\
