@@ -456,7 +456,10 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
                         );
                     }
                 }
-                Err(err) => tracing::error!("A pass failed: {err:#}. It will be retried."),
+                Err(err) => {
+                    let error = crate::store::disk_full_message(&err).unwrap_or_else(|| format!("{err:#}"));
+                    tracing::error!("A pass failed: {error}. It will be retried.");
+                }
             }
             seen_version = engine.data_version();
             due_pass = false;
@@ -583,10 +586,10 @@ pub async fn sync_once(config: Config, templates: Templates) -> anyhow::Result<(
         let mut last_shown = std::time::Instant::now();
         let mut progress = |done: usize, total: usize| {
             if total >= 100 && (last_shown.elapsed() >= Duration::from_secs(1) || done == total) {
-                eprint!("\rReading mail: {done}/{total}");
-                if done == total {
-                    eprintln!();
-                }
+                // Progress only: a closed stderr must not stop the reading.
+                use std::io::Write as _;
+                let end = if done == total { "\n" } else { "" };
+                let _ = write!(std::io::stderr(), "\rReading mail: {done}/{total}{end}");
                 last_shown = std::time::Instant::now();
             }
         };

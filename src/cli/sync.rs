@@ -4,6 +4,7 @@
 use crate::cli::common::load_config;
 use crate::daemon;
 use crate::templates::Templates;
+use std::io::Write as _;
 use std::path::Path;
 
 /// The runtime both commands use: one thread is plenty for one user's mail, and keeps
@@ -30,7 +31,9 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         report.sent,
         if report.drafts_created + read.plan.drafts_created > 0 { " See `debrief queue`." } else { "" }
     ));
-    println!("{line}");
+    // A closed stdout is not a failure of the sync that already happened (SIGPIPE is
+    // ignored for this command, see `cli::main`).
+    let _ = writeln!(std::io::stdout(), "{line}");
     Ok(())
 }
 
