@@ -579,7 +579,15 @@ fn next_wake(engine: &Engine, plan_at: Timestamp, now: Timestamp) -> Instant {
 }
 
 /// `debrief sync`: one pass of what `run` does, with progress on stderr for long scans.
-pub async fn sync_once(config: Config, templates: Templates) -> anyhow::Result<(SourceReport, PassReport)> {
+///
+/// An inbox that cannot be read (IMAP down) does not stop the rest, as it does not stop
+/// the daemon: what needs no inbox check is still planned and sent, and a follow-up
+/// waits (its own check before sending fails, invariant 3). The read's failure is
+/// returned beside the pass for the caller to report. A config error still stops it.
+pub async fn sync_once(
+    config: Config,
+    templates: Templates,
+) -> anyhow::Result<(anyhow::Result<SourceReport>, PassReport)> {
     let mut engine = Engine::open(config, templates)?;
     let result = async {
         engine.recover(crate::clock::now()).await?;
@@ -593,7 +601,12 @@ pub async fn sync_once(config: Config, templates: Templates) -> anyhow::Result<(
                 last_shown = std::time::Instant::now();
             }
         };
-        let read = engine.read_inbox(&mut progress).await?;
+        let read = engine.read_inbox(&mut progress).await;
+        if let Err(err) = &read
+            && err.chain().any(|cause| cause.downcast_ref::<ConfigError>().is_some())
+        {
+            return Err(read.unwrap_err());
+        }
         let report = engine.pass(crate::clock::now()).await?;
         Ok((read, report))
     }

@@ -3,6 +3,7 @@
 
 use crate::cli::common::load_config;
 use crate::daemon;
+use crate::sources::SourceReport;
 use crate::templates::Templates;
 use std::io::Write as _;
 use std::path::Path;
@@ -22,7 +23,15 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         (None, None) => None,
     };
     let (read, report) = runtime()?.block_on(daemon::sync_once(config, templates))?;
-    let mut line = source.map(|source| format!("{} ", read.sentence(&source))).unwrap_or_default();
+    let (read, unread) = match read {
+        Ok(read) => (read, None),
+        Err(err) => (SourceReport::default(), Some(err)),
+    };
+    let mut line = match (&source, &unread) {
+        (Some(source), None) => format!("{} ", read.sentence(source)),
+        (Some(source), Some(_)) => format!("Could not read {source}. "),
+        (None, _) => String::new(),
+    };
     line.push_str(&format!(
         "Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {}.{}",
         report.drafts_created + read.plan.drafts_created,
@@ -34,7 +43,12 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
     // A closed stdout is not a failure of the sync that already happened (SIGPIPE is
     // ignored for this command, see `cli::main`).
     let _ = writeln!(std::io::stdout(), "{line}");
-    Ok(())
+    match unread {
+        None => Ok(()),
+        Some(err) => Err(anyhow::anyhow!(
+            "{err:#}; what needs no inbox check was planned and sent, and follow-ups wait until the inbox can be read"
+        )),
+    }
 }
 
 pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
