@@ -4,6 +4,9 @@
 //! the race happen every time. The edit must not undo that change; the user is told in
 //! one line, and their text is kept in a file beside the database.
 
+#[path = "support/rig.rs"]
+mod rig;
+
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -19,6 +22,11 @@ struct Home {
 
 impl Home {
     fn new() -> Home {
+        Home::with_config(None)
+    }
+
+    /// A home whose config is `config`'s text (the rig's IMAP and SMTP), else a Maildir.
+    fn with_config(rig_config: Option<&rig::RigConfig>) -> Home {
         let dir = tempfile::tempdir().unwrap();
         for sub in ["new", "cur", "tmp"] {
             std::fs::create_dir_all(dir.path().join("maildir").join(sub)).unwrap();
@@ -30,6 +38,15 @@ impl Home {
             dir.path().join("data/debrief.db").display(),
             dir.path().join("maildir").display(),
         );
+        let config = match rig_config {
+            Some(rig_config) => {
+                let text = std::fs::read_to_string(&rig_config.path).unwrap();
+                let database = format!("path = {:?}", dir.path().join("data/debrief.db").display().to_string());
+                let text = with_storage_path(&text, &database);
+                text + "\n[policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n"
+            }
+            None => config,
+        };
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         Home { dir }
     }
@@ -94,6 +111,24 @@ impl Home {
         std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
         self.command(Some(at), &["edit", &id.to_string()]).env("EDITOR", &editor).output().unwrap()
     }
+}
+
+/// `text` with the `path = ...` line of its `[storage]` table replaced by `line`.
+fn with_storage_path(text: &str, line: &str) -> String {
+    let mut in_storage = false;
+    let mut out = String::new();
+    for current in text.lines() {
+        if current.starts_with('[') {
+            in_storage = current.trim() == "[storage]";
+        }
+        if in_storage && current.trim_start().starts_with("path") {
+            out.push_str(line);
+        } else {
+            out.push_str(current);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The one line of an error, and the file it says the text was kept in.
@@ -190,4 +225,54 @@ fn an_edit_with_nothing_in_the_way_is_saved() {
             .unwrap()
             .all(|entry| { !entry.unwrap().file_name().to_string_lossy().starts_with("draft-") })
     );
+}
+
+/// The worst case: a thank-you approved, opened in the editor, sent by a sync
+/// meanwhile; saving used to make it pending again, and approving it again sent it a
+/// second time with the same Message-ID. Now the edit is refused, and the draft stays
+/// sent: it reaches the SMTP server once.
+#[test]
+fn a_draft_sent_while_it_is_edited_is_not_revived_and_never_sent_twice() {
+    let rig = rig::Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "edit-race@rig.test";
+    let rig_config = rig.config_for(me).build();
+    let home = Home::with_config(Some(&rig_config));
+    home.ok(
+        "2026-01-05 10:00:00",
+        &[
+            "add",
+            "--company",
+            "Acme",
+            "--role",
+            "Engineer",
+            "--start",
+            "2026-01-05T15:00:00Z",
+            "--interviewer",
+            "Edna Racer <edna-race@acme.example>",
+        ],
+    );
+    home.ok("2026-01-05 17:00:00", &["sync"]);
+    let output = home.command(None, &["approve", "1"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let message_id = home.show(1)["message_id"].as_str().unwrap().to_owned();
+    let edited = EDITED.replace("dana@clockwork.example", "edna-race@acme.example");
+    let script = format!("printf '%s' '{edited}' > \"$1\"\n\"{BINARY}\" sync >/dev/null 2>&1");
+    let editor = home.path("editor.sh");
+    std::fs::write(&editor, format!("#!/bin/sh\nset -e\n{script}\n")).unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = home.command(None, &["edit", "1"]).env("EDITOR", &editor).output().unwrap();
+
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let (line, path) = kept_file(&output);
+    assert!(line.contains("draft 1 was changed while you were editing it (it is sent now)"), "{line}");
+    assert_eq!(std::fs::read_to_string(path).unwrap(), edited);
+    // It cannot be approved again, and another pass sends nothing.
+    let again = home.command(None, &["approve", "1"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "{}", String::from_utf8_lossy(&again.stderr));
+    home.command(None, &["sync"]).output().unwrap();
+    let wanted = message_id.as_str();
+    let times = rig.smtp_log().iter().filter(|entry| entry.message_id.as_deref() == Some(wanted)).count();
+    assert_eq!(times, 1, "sent exactly once");
+    assert_eq!(home.show(1)["status"], "sent");
 }
