@@ -119,6 +119,38 @@ fn every_command_ends_quietly_when_its_output_pipe_is_closed() {
     assert!(home.command(&["sync"]).stdout(writer).status().unwrap().success());
 }
 
+/// The daemon with both its stdout and stderr closed (`debrief run 2>&1 | head -1` after
+/// head exits) goes on: its log lines are dropped, not a panic; SIGTERM still stops it
+/// with exit 0.
+#[test]
+fn the_daemon_goes_on_when_its_log_pipe_is_closed() {
+    let home = Home::new(None);
+    home.with_a_draft();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut daemon = home
+        .command(&["run", "-v"])
+        .env("RUST_LOG", "debug")
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    // It has logged (start-up, the first pass) once it holds the database in WAL mode.
+    let wal = PathBuf::from(format!("{}-wal", home.database.display()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !wal.exists() {
+        assert!(Instant::now() < deadline, "the daemon never opened the database");
+        assert!(daemon.try_wait().unwrap().is_none(), "the daemon died: {:?}", daemon.try_wait());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A change by another process makes it pass, and log, again.
+    home.ok(&["reject", "1"]);
+    let status = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().unwrap();
+    assert!(status.success(), "the daemon is still there to be stopped");
+    let status = daemon.wait().unwrap();
+    assert!(status.success(), "SIGTERM, exit 0, no panic: {status:?}");
+}
+
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
