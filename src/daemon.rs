@@ -438,7 +438,9 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     let mut next_digest = next_digest_at(&engine.config, crate::clock::now());
 
     loop {
-        if crate::clock::now() >= plan_at {
+        let (planning_due, deadline) = planning_deadline(plan_at, crate::clock::now());
+        plan_at = deadline;
+        if planning_due {
             due_pass = true;
         }
         if due_pass {
@@ -562,6 +564,15 @@ fn next_minute(now: Timestamp) -> Timestamp {
     Timestamp::from_second((now.as_second().div_euclid(60) + 1) * 60).unwrap_or(now)
 }
 
+/// Whether planning is due at `now` with the kept deadline `plan_at`, and the deadline to
+/// keep. The deadline never moves later by itself (issue 9: recomputing it at each wake
+/// postponed it forever); a clock set back (NTP, a suspended laptop's correction) brings
+/// it back with it, so that planning never waits more than a minute.
+fn planning_deadline(plan_at: Timestamp, now: Timestamp) -> (bool, Timestamp) {
+    let plan_at = plan_at.min(next_minute(now));
+    (now >= plan_at, plan_at)
+}
+
 /// The next instant the loop must pass without being woken: the earliest due message, or
 /// `plan_at`, when planning is due.
 fn next_wake(engine: &Engine, plan_at: Timestamp, now: Timestamp) -> Instant {
@@ -613,4 +624,31 @@ pub async fn sync_once(
     .await;
     engine.close().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_planning_deadline_is_kept_until_it_passes_and_follows_a_clock_set_back() {
+        let plan_at = next_minute(ts("2026-12-07T15:59:50Z"));
+        assert_eq!(plan_at, ts("2026-12-07T16:00:00Z"));
+        // Woken early (the change poll, every second): not due, and the deadline stays.
+        for now in ["2026-12-07T15:59:51Z", "2026-12-07T15:59:59Z"] {
+            assert_eq!(planning_deadline(plan_at, ts(now)), (false, plan_at), "{now}");
+        }
+        // Woken at or after it, by whatever: due. A deadline recomputed from the wake would
+        // have said "16:01" here, then "16:02"... (issue 9).
+        for now in ["2026-12-07T16:00:00Z", "2026-12-07T16:00:01Z", "2026-12-07T17:30:00Z"] {
+            assert_eq!(planning_deadline(plan_at, ts(now)), (true, plan_at), "{now}");
+        }
+        // The clock set back an hour: the deadline comes back to the next minute.
+        assert_eq!(planning_deadline(plan_at, ts("2026-12-07T14:59:59Z")), (false, ts("2026-12-07T15:00:00Z")));
+        assert_eq!(next_minute(ts("2026-12-07T16:00:00Z")), ts("2026-12-07T16:01:00Z"), "strictly after");
+    }
 }
