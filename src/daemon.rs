@@ -612,12 +612,10 @@ pub async fn sync_once(
                 last_shown = std::time::Instant::now();
             }
         };
-        let read = engine.read_inbox(&mut progress).await;
-        if let Err(err) = &read
-            && err.chain().any(|cause| cause.downcast_ref::<ConfigError>().is_some())
-        {
-            return Err(read.unwrap_err());
-        }
+        let read = match engine.read_inbox(&mut progress).await {
+            Err(err) if err.chain().any(|cause| cause.downcast_ref::<ConfigError>().is_some()) => return Err(err),
+            read => read,
+        };
         let report = engine.pass(crate::clock::now()).await?;
         Ok((read, report))
     }
