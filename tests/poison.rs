@@ -1,6 +1,7 @@
 //! Poison mail (issue 9), from outside: the real binary reads hostile mail from a Maildir
-//! and from the rig's Dovecot under a memory limit (`prlimit --as`), and a message during
-//! which the process dies is quarantined at the next start instead of killing it again.
+//! under a memory limit (`prlimit --as`); a message during which the process dies is
+//! quarantined at the next start instead of killing it again (Maildir and the rig's
+//! Dovecot); names and subjects carrying CR/LF or NUL never add a header to a draft.
 //!
 //! The hostile messages come from `tests/support/hostile.rs` (truncation, broken
 //! boundaries and charsets, deep multipart and message/rfc822 nesting, the encoded
@@ -53,14 +54,31 @@ impl Desk {
         std::fs::write(self.dir.path().join("maildir/new").join(file), raw).unwrap();
     }
 
+    /// `debrief ARGS` at the UTC instant `at` (libfaketime), under the memory limit.
+    fn debrief_at(&self, at: &str, args: &[&str]) -> Output {
+        assert!(
+            Path::new("/usr/bin/faketime").exists(),
+            "this test needs libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
+        );
+        let mut all = vec!["/usr/bin/faketime", at, BINARY];
+        all.extend_from_slice(args);
+        self.command(&all, &[])
+    }
+
     /// `debrief ARGS` under the memory limit, with `env` set.
     fn debrief(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut all = vec![BINARY];
+        all.extend_from_slice(args);
+        self.command(&all, env)
+    }
+
+    fn command(&self, program_and_args: &[&str], env: &[(&str, &str)]) -> Output {
         assert!(
             Path::new("/usr/bin/prlimit").exists(),
             "this test needs prlimit (util-linux): run scripts/test.sh, which installs it"
         );
         let mut command = Command::new("prlimit");
-        command.arg(format!("--as={ADDRESS_SPACE}")).arg("--").arg(BINARY).args(args);
+        command.arg(format!("--as={ADDRESS_SPACE}")).arg("--").args(program_and_args);
         command.env("TZ", "UTC").env("DEBRIEF_CONFIG", &self.config).env("RUST_BACKTRACE", "0");
         for (key, value) in env {
             command.env(key, value);
@@ -248,6 +266,60 @@ fn an_imap_message_that_killed_debrief_is_quarantined_at_the_next_start_and_read
     assert_eq!(uid, 2);
     let progress: i64 = count(&conn, "SELECT last_uid FROM mailbox_progress WHERE mailbox = 'INBOX'");
     assert_eq!(progress, 3, "reading went past it");
+}
+
+#[test]
+fn names_and_subjects_with_line_breaks_or_nul_never_add_a_header_to_a_draft() {
+    let desk = Desk::maildir();
+    let mut order = 0;
+    for subject in hostile::INJECTED_SUBJECTS {
+        for name in hostile::INJECTED_NAMES {
+            desk.deliver(order, "injection", &hostile::injected_confirmation(order, subject, name));
+            order += 1;
+        }
+    }
+    // Read before the interviews (Thu 3 Dec 2026, 14:00-15:00 CST), then plan after them.
+    let read = desk.debrief_at("2026-12-01 16:00:00", &["sync"]);
+    assert!(read.status.success(), "{}", text(&read.stderr));
+    let planned = desk.debrief_at("2026-12-03 21:30:00", &["sync"]);
+    assert!(planned.status.success(), "{}", text(&planned.stderr));
+
+    let config = debrief::config::Config::load(&desk.config).unwrap();
+    let store = debrief::store::Store::open(&config.storage_path).unwrap();
+    let drafts = debrief::store::drafts_with_status(store.conn(), debrief::domain::DraftStatus::Pending).unwrap();
+    assert_eq!(drafts.len(), order, "one thank-you per confirmation: {:?}", text(&planned.stdout));
+    let at: jiff::Timestamp = "2026-12-04T10:00:00Z".parse().unwrap();
+    for draft in &drafts {
+        for field in std::iter::once(&draft.subject).chain(&draft.to) {
+            assert!(!field.contains(['\r', '\n', '\0']), "draft {}: {field:?}", draft.id);
+        }
+        let raw = debrief::outbox::build_message(&config, draft, at).unwrap();
+        let head = text(&raw[..raw.windows(4).position(|window| window == b"\r\n\r\n").unwrap()]);
+        assert!(!head.contains('\0'), "{head}");
+        let mut names: Vec<String> = head
+            .split("\r\n")
+            .filter(|line| !line.starts_with([' ', '\t']))
+            .map(|line| line.split_once(':').map_or(line, |(name, _)| name).to_ascii_lowercase())
+            .collect();
+        names.sort();
+        let mut expected = vec![
+            "content-transfer-encoding",
+            "content-type",
+            "date",
+            "from",
+            "message-id",
+            "mime-version",
+            "subject",
+            "to",
+        ];
+        if draft.in_reply_to.is_some() {
+            expected.extend(["in-reply-to", "references"]);
+        }
+        expected.sort();
+        assert_eq!(names, expected, "draft {}:\n{head}", draft.id);
+        let to = head.lines().find(|line| line.starts_with("To:")).unwrap();
+        assert_eq!(to, format!("To: {}", draft.to.join(", ")), "{head}");
+    }
 }
 
 /// SIGABRT's number on Linux.

