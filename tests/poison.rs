@@ -139,8 +139,16 @@ fn hundreds_of_hostile_messages_are_each_recorded_under_a_memory_limit() {
     // message: reading goes past the poison.
     desk.deliver(300, "poison-base64", &hostile::poison_message(367_000, true));
     desk.deliver(301, "poison-qp", &hostile::poison_message(367_000, false));
-    desk.deliver(302, "after-the-poison", &confirmation("Initech", "after-poison"));
-    let files = 303;
+    // A file of 4 GiB (sparse: nothing on disk), four times the memory limit.
+    desk.deliver(302, "huge", b"");
+    let huge = std::fs::read_dir(desk.dir.path().join("maildir/new"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().ends_with(".huge"))
+        .unwrap();
+    std::fs::OpenOptions::new().write(true).open(huge).unwrap().set_len(4 << 30).unwrap();
+    desk.deliver(303, "after-the-poison", &confirmation("Initech", "after-poison"));
+    let files = 304;
 
     let output = desk.debrief(&["sync"], &[]);
     let stderr = text(&output.stderr);
@@ -160,6 +168,8 @@ fn hundreds_of_hostile_messages_are_each_recorded_under_a_memory_limit() {
         "SELECT COUNT(*) FROM messages WHERE status = 'error' AND error LIKE 'refused unread: its encoded message/rfc822 parts%'",
     );
     assert!(refused >= 2, "{refused} refused as encoded chains");
+    let too_long = count(&conn, "SELECT COUNT(*) FROM messages WHERE error LIKE 'refused unread: it is longer than%'");
+    assert_eq!(too_long, 1, "the 4 GiB file is refused for its size");
     let after = count(&conn, "SELECT COUNT(*) FROM messages WHERE message_id = 'after-poison@initech.example'");
     assert_eq!(after, 1, "the message after the poison is read");
     // `debrief inbox` lists what could not be read.

@@ -60,8 +60,8 @@ const MAX_CONTENT_TYPE_BYTES: usize = 8 * 1024;
 /// Why a message was refused, in words for `debrief inbox`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("it is {size} bytes long, more than the {limit} bytes debrief reads")]
-    TooLarge { size: usize, limit: usize },
+    #[error("it is longer than the {limit} bytes debrief reads")]
+    TooLarge { limit: usize },
     #[error("a header section is longer than {limit} bytes")]
     HeaderTooLong { limit: usize },
     #[error("a header section has more than {limit} fields")]
@@ -79,7 +79,7 @@ pub enum Refusal {
 /// Checks `raw` against `limits`. See the module docs.
 pub fn check(raw: &[u8], limits: &Limits) -> Result<(), Refusal> {
     if raw.len() > limits.max_message_bytes {
-        return Err(Refusal::TooLarge { size: raw.len(), limit: limits.max_message_bytes });
+        return Err(Refusal::TooLarge { limit: limits.max_message_bytes });
     }
     let mut walk = Walk { limits, parts: 0, encoded_messages: 0 };
     walk.entity(&mut Lines::new(raw), &mut Vec::new(), 0, 0, false)
