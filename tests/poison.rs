@@ -16,7 +16,8 @@ mod rig;
 use rusqlite::Connection;
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 /// The address space `debrief sync` gets, in bytes (1 GiB; util-linux 2.38's prlimit
@@ -25,6 +26,8 @@ const ADDRESS_SPACE: u64 = 1 << 30;
 /// The test-only trigger (debug builds): the process aborts, as an out-of-memory parser
 /// would, on a message containing this text (`quarantine::abort_if_asked`).
 const ABORT_MARK: &str = "X-Debrief-Test-Abort-Here";
+/// A safety net for waits: never reached when things work.
+const WAIT: Duration = Duration::from_secs(30);
 
 /// A user with a Maildir (or the rig's IMAP) and a database in a temporary folder.
 struct Desk {
@@ -72,7 +75,18 @@ impl Desk {
         self.command(&all, env)
     }
 
+    /// Starts `debrief ARGS` under the memory limit, its standard error into `log`.
+    fn spawn(&self, args: &[&str], env: &[(&str, &str)], log: &str) -> Child {
+        let mut command = self.prlimit(&[&[BINARY], args].concat(), env);
+        let log = std::fs::File::create(self.dir.path().join(log)).unwrap();
+        command.stdout(Stdio::null()).stderr(log).spawn().unwrap()
+    }
+
     fn command(&self, program_and_args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.prlimit(program_and_args, env).output().unwrap()
+    }
+
+    fn prlimit(&self, program_and_args: &[&str], env: &[(&str, &str)]) -> Command {
         assert!(
             Path::new("/usr/bin/prlimit").exists(),
             "this test needs prlimit (util-linux): run scripts/test.sh, which installs it"
@@ -83,7 +97,7 @@ impl Desk {
         for (key, value) in env {
             command.env(key, value);
         }
-        command.output().unwrap()
+        command
     }
 
     fn database(&self) -> Connection {
@@ -233,6 +247,55 @@ fn a_maildir_message_that_killed_debrief_is_quarantined_at_the_next_start_and_re
         .filter(|name| name.contains(".reading.") || name.contains("new-marker"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_daemon_started_again_after_dying_on_a_message_quarantines_it_and_reads_on() {
+    let desk = Desk::maildir();
+    desk.deliver(1, "before", &confirmation("Initech", "run-before"));
+    desk.deliver(2, "killer", &killer("run-killer"));
+    desk.deliver(3, "after", &confirmation("Globex", "run-after"));
+    let abort = [("DEBRIEF_TEST_ABORT_ON", ABORT_MARK), ("RUST_LOG", "info")];
+
+    let mut first = desk.spawn(&["run"], &abort, "first.log");
+    let died = wait_for_exit(&mut first);
+    assert_eq!(died.signal(), Some(libc_sigabrt()), "the killer kills the daemon: {died:?}");
+
+    // Started again (as systemd's Restart= does), it records the message and reads on.
+    let mut second = desk.spawn(&["run"], &abort, "second.log");
+    let conn = desk.database();
+    let read = |id: &str| count(&conn, &format!("SELECT COUNT(*) FROM messages WHERE message_id = '{id}'"));
+    let deadline = Instant::now() + WAIT;
+    while read("run-after@globex.example") == 0 {
+        if let Some(status) = second.try_wait().unwrap() {
+            panic!("the daemon died again: {status:?}");
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for the message after the killer");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill").arg("-TERM").arg(second.id().to_string()).status().unwrap();
+    assert!(status.success());
+    let stopped = wait_for_exit(&mut second);
+    assert!(stopped.success(), "SIGTERM ends it with exit 0: {stopped:?}");
+    assert_eq!(read("run-killer@poison.example"), 0, "never parsed");
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM quarantined"), 1);
+    let log = std::fs::read_to_string(desk.dir.path().join("second.log")).unwrap();
+    assert!(log.contains("it is quarantined"), "{log}");
+}
+
+/// Waits for `child` to end, killing it and failing after [`WAIT`].
+fn wait_for_exit(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("debrief did not end within {WAIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
