@@ -30,7 +30,7 @@ use rusqlite::Connection;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Read as _;
-use std::os::unix::fs::FileExt as _;
+use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -214,11 +214,13 @@ fn install(prefix: &Path) -> anyhow::Result<()> {
     let final_path = PathBuf::from(final_name);
     let database_name = prefix.file_name().unwrap_or_default().to_string_lossy().replace(".reading.", "");
     let temporary = final_path.with_file_name(format!("{database_name}.new-marker.{}", std::process::id()));
+    // Readable by the user only, like the database: it names their mailboxes and files.
     let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(true)
+        .mode(0o600)
         .open(&temporary)
         .with_context(|| format!("Creating the quarantine marker {}", temporary.display()))?;
     file.lock().with_context(|| format!("Locking {}", temporary.display()))?;

@@ -74,6 +74,8 @@ fn reading_writes_the_marker_while_a_message_is_parsed_and_clears_it_after() {
     own.push(std::process::id().to_string());
     let own = PathBuf::from(own);
     assert_eq!(std::fs::read_to_string(&own).unwrap(), "");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(std::fs::metadata(&own).unwrap().permissions().mode() & 0o777, 0o600);
 
     let first = Reading::begin(store.conn(), &imap(5), b"Subject: x\r\n\r\nbody");
     let second = Reading::begin(store.conn(), &imap(6), b"Subject: y\r\n\r\nbody");
