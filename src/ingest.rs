@@ -34,7 +34,8 @@ pub enum Origin {
 }
 
 impl Origin {
-    /// Where it is, for people: "INBOX UID 7", "/home/sam/Mail/cur/1764700000.M1P2.host".
+    /// Where it is, for people: "INBOX UID 7", or the Maildir and the file's unique name
+    /// ("/home/sam/Mail/1764700000.M1P2.host", the file being in its new/ or cur/).
     pub fn place(&self) -> String {
         match self {
             Origin::Imap { mailbox, uid, .. } => format!("{mailbox} UID {uid}"),
