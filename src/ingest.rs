@@ -624,17 +624,19 @@ fn record_unreadable(
     if let Some(seen) = store::find_message(conn, &message_id)? {
         return Ok(duplicate(&seen, &message_id));
     }
+    let place = origin.place();
+    // Where it is comes first: `debrief inbox` has nothing else to show of a message it
+    // could not read, and the user finds it in their mail client by it.
     let mut row = MessageRow {
         direction: "in".into(),
         message_id: Some(message_id),
         status: Outcome::Error.as_str().into(),
-        error: Some(error.to_owned()),
+        error: Some(format!("{place}: {error}")),
         received_at: Some(now),
         ..MessageRow::default()
     };
     set_origin(&mut row, origin);
     let id = store::insert_message(conn, &row, now)?;
-    let place = origin.place();
     Ok(Ingested {
         message: Some(id),
         application: None,

@@ -251,7 +251,11 @@ fn a_message_over_the_structural_limits_is_recorded_unread_with_the_reason() {
     assert_eq!(refused.outcome, Outcome::Error);
     let row = store::get_message(desk.store.conn(), refused.message.unwrap()).unwrap().unwrap();
     assert_eq!(row.status, "error");
-    assert_eq!(row.error.as_deref(), Some("refused unread: its parts are nested more than 32 levels deep"));
+    assert_eq!(
+        row.error.as_deref(),
+        Some("/test/message: refused unread: its parts are nested more than 32 levels deep"),
+        "where it is, then why"
+    );
     assert_eq!(desk.ingest(deep.as_bytes(), now).outcome, Outcome::Duplicate, "and it is not retried");
 }
 

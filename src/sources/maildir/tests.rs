@@ -80,5 +80,12 @@ fn a_file_of_a_gigabyte_is_refused_for_its_size_without_being_read_whole() {
     assert_eq!((report.read, report.errors, report.applied), (2, 1, 1), "{report:?}");
     let error: String =
         desk.store.conn().query_row("SELECT error FROM messages WHERE status = 'error'", [], |row| row.get(0)).unwrap();
-    assert_eq!(error, format!("refused unread: it is longer than the {limit} bytes debrief reads"));
+    let folder = std::fs::canonicalize(&dir).unwrap();
+    assert_eq!(
+        error,
+        format!(
+            "{}/1795547100.M1P1.host: refused unread: it is longer than the {limit} bytes debrief reads",
+            folder.display()
+        )
+    );
 }
