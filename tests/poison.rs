@@ -119,7 +119,7 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// An interview confirmation of my own writing from `company`.
+/// An interview confirmation from `company`, written for this test.
 fn confirmation(company: &str, id: &str) -> Vec<u8> {
     let domain = format!("{}.example", company.to_lowercase());
     format!(
