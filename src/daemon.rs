@@ -180,7 +180,15 @@ pub struct Engine {
 impl Engine {
     pub fn open(config: Config, templates: Templates) -> anyhow::Result<Engine> {
         tls::install_crypto_provider();
-        let store = Store::open(&config.storage_path)?;
+        let mut store = Store::open(&config.storage_path)?;
+        // Before any mail is read: a message a dead process was reading is not read again.
+        for found in crate::quarantine::start(&mut store, crate::clock::now())? {
+            tracing::warn!(
+                "debrief stopped while reading the message at {}: it is quarantined as message {} and will not be read again (see `debrief inbox`).",
+                found.place,
+                found.message
+            );
+        }
         Ok(Engine {
             config: Arc::new(config),
             templates: Arc::new(templates),
@@ -324,6 +332,7 @@ impl Engine {
         if let Some(session) = self.imap.value.take() {
             session.logout().await;
         }
+        crate::quarantine::finish(self.store.conn());
     }
 }
 

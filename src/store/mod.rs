@@ -10,9 +10,11 @@
 //! what to do and uses these functions to do it.
 
 mod progress;
+mod quarantine;
 mod queries;
 
 pub use progress::*;
+pub use quarantine::*;
 pub use queries::*;
 
 use anyhow::Context as _;
@@ -27,7 +29,11 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::
 
 /// The schema's steps, oldest first. Append only: a database records how many it ran.
 fn migration_steps() -> Vec<M<'static>> {
-    vec![M::up(include_str!("migrations/001_initial.sql")), M::up(include_str!("migrations/002_maildir_seen.sql"))]
+    vec![
+        M::up(include_str!("migrations/001_initial.sql")),
+        M::up(include_str!("migrations/002_maildir_seen.sql")),
+        M::up(include_str!("migrations/004_quarantine.sql")),
+    ]
 }
 
 /// An open database.
