@@ -3,7 +3,9 @@
 
 use crate::cli::common::load_config;
 use crate::daemon;
+use crate::sources::SourceReport;
 use crate::templates::Templates;
+use std::io::Write as _;
 use std::path::Path;
 
 /// The runtime both commands use: one thread is plenty for one user's mail, and keeps
@@ -22,7 +24,15 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
     };
     let storage = config.storage_path.clone();
     let (read, report) = runtime()?.block_on(daemon::sync_once(config, templates))?;
-    let mut line = source.map(|source| format!("{} ", read.sentence(&source))).unwrap_or_default();
+    let (read, unread) = match read {
+        Ok(read) => (read, None),
+        Err(err) => (SourceReport::default(), Some(err)),
+    };
+    let mut line = match (&source, &unread) {
+        (Some(source), None) => format!("{} ", read.sentence(source)),
+        (Some(source), Some(_)) => format!("Could not read {source}. "),
+        (None, _) => String::new(),
+    };
     line.push_str(&format!(
         "Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {}.{}",
         report.drafts_created + read.plan.drafts_created,
@@ -31,13 +41,20 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         report.sent,
         if report.drafts_created + read.plan.drafts_created > 0 { " See `debrief queue`." } else { "" }
     ));
-    println!("{line}");
+    // A closed stdout is not a failure of the sync that already happened (SIGPIPE is
+    // ignored for this command, see `cli::main`).
+    let _ = writeln!(std::io::stdout(), "{line}");
     // Right after an interview, the advice is to write down how it went.
     let store = crate::store::Store::open(&storage)?;
     for prompt in crate::planner::impressions_wanted(store.conn(), crate::clock::now())? {
-        println!("{prompt}");
+        let _ = writeln!(std::io::stdout(), "{prompt}");
     }
-    Ok(())
+    match unread {
+        None => Ok(()),
+        Some(err) => Err(anyhow::anyhow!(
+            "{err:#}; what needs no inbox check was planned and sent, and follow-ups wait until the inbox can be read"
+        )),
+    }
 }
 
 pub fn run(config: Option<&Path>) -> anyhow::Result<()> {

@@ -89,6 +89,12 @@ impl Scenario {
     }
 }
 
+/// Sets a draft's status from whatever it is now (the tests play the user, one at a time).
+fn set_status(conn: &Connection, id: DraftId, to: DraftStatus, at: Timestamp) {
+    let from = store::get_draft(conn, id).unwrap().unwrap().status;
+    assert!(store::set_draft_status(conn, id, from, to, None, at).unwrap());
+}
+
 /// A draft as its reader sees it, with its times, for a snapshot.
 fn mail(draft: &DraftRow) -> String {
     format!(
@@ -171,7 +177,14 @@ fn a_follow_up_mentions_a_conversation_only_to_someone_who_was_in_it() {
     scenario.point(1, None, PointKind::Topic, "how the fleet scheduler handles backpressure");
     scenario.plan("2026-12-01T19:00:00Z");
     for draft in scenario.drafts() {
-        store::mark_draft_sent(scenario.store.conn(), draft.id, None, ts("2026-12-01T19:00:00Z")).unwrap();
+        store::mark_draft_sent(
+            scenario.store.conn(),
+            draft.id,
+            &[DraftStatus::Pending],
+            None,
+            ts("2026-12-01T19:00:00Z"),
+        )
+        .unwrap();
     }
     // The interviewer gets a follow-up that may recall their conversation...
     scenario.plan("2026-12-07T19:00:00Z");
@@ -186,8 +199,7 @@ fn a_follow_up_mentions_a_conversation_only_to_someone_who_was_in_it() {
     )
     .unwrap();
     store::set_contact(scenario.store.conn(), scenario.app, recruiter, ts("2026-12-07T19:00:00Z")).unwrap();
-    store::set_draft_status(scenario.store.conn(), to_jane.id, DraftStatus::Rejected, None, ts("2026-12-07T19:01:00Z"))
-        .unwrap();
+    set_status(scenario.store.conn(), to_jane.id, DraftStatus::Rejected, ts("2026-12-07T19:01:00Z"));
     scenario.plan("2026-12-14T19:00:00Z");
     let to_rita = scenario.draft_to(DraftKind::FollowUp, "rita@acme.example");
     assert!(!to_rita.body.contains("backpressure") && !to_rita.body.contains("conversation about"), "{}", to_rita.body);
@@ -232,7 +244,7 @@ fn a_note_that_goes_out_days_late_says_when_the_interview_was() {
     scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
     scenario.plan("2026-12-01T19:00:00Z");
     let note = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
-    store::approve_draft(scenario.store.conn(), note.id, ts("2026-12-01T19:30:00Z")).unwrap();
+    store::approve_draft(scenario.store.conn(), note.id, DraftStatus::Pending, ts("2026-12-01T19:30:00Z")).unwrap();
     scenario.plan("2026-12-02T17:00:00Z");
     let next_day = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
     assert_eq!(next_day.status, DraftStatus::Approved);
@@ -247,7 +259,14 @@ fn a_note_that_goes_out_days_late_says_when_the_interview_was() {
         needs_topic: false,
         edited: true,
     };
-    store::update_draft_content(scenario.store.conn(), next_day.id, &content, ts("2026-12-02T17:01:00Z")).unwrap();
+    store::update_draft_content(
+        scenario.store.conn(),
+        next_day.id,
+        DraftStatus::Approved,
+        &content,
+        ts("2026-12-02T17:01:00Z"),
+    )
+    .unwrap();
     scenario.plan("2026-12-04T17:00:00Z");
     assert_eq!(scenario.draft_to(DraftKind::ThankYou, "jane@acme.example").body, "Thank you for Tuesday.\n");
 }
@@ -259,8 +278,7 @@ fn the_rewrite_is_conditional_on_the_draft_as_it_was_read() {
     scenario.plan("2026-12-01T19:00:00Z");
     let read = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
     // Another process rejects it between the read and the rewrite.
-    store::set_draft_status(scenario.store.conn(), read.id, DraftStatus::Rejected, None, ts("2026-12-03T16:59:00Z"))
-        .unwrap();
+    set_status(scenario.store.conn(), read.id, DraftStatus::Rejected, ts("2026-12-03T16:59:00Z"));
     let planner = scenario.planner();
     assert_eq!(planner.rewrite_for_send_day(scenario.store.conn(), &read, ts("2026-12-03T17:00:00Z")).unwrap(), None);
     let after = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
@@ -274,11 +292,11 @@ fn follow_ups_of_a_series_differ_and_the_one_after_a_timeline_refers_to_it() {
     scenario.plan("2026-12-01T19:00:00Z");
     let send = |scenario: &Scenario, kind: DraftKind, at: &str| {
         let draft = scenario.draft_to(kind, "jane@acme.example");
-        store::mark_draft_sent(scenario.store.conn(), draft.id, None, ts(at)).unwrap();
+        store::mark_draft_sent(scenario.store.conn(), draft.id, &[DraftStatus::Pending], None, ts(at)).unwrap();
     };
     let reject = |scenario: &Scenario, kind: DraftKind, at: &str| {
         let draft = scenario.draft_to(kind, "jane@acme.example");
-        store::set_draft_status(scenario.store.conn(), draft.id, DraftStatus::Rejected, None, ts(at)).unwrap();
+        set_status(scenario.store.conn(), draft.id, DraftStatus::Rejected, ts(at));
         draft
     };
     send(&scenario, DraftKind::ThankYou, "2026-12-01T19:00:00Z");
@@ -379,7 +397,8 @@ fn notes_are_never_threaded_onto_a_calendar_invitation_or_an_auto_reply() {
     insta::assert_snapshot!("thank_you_after_a_calendar_invitation", mail(&thanks));
 
     // The note goes out; Jane answers once, then her out-of-office answers the next mail.
-    store::mark_draft_sent(scenario.store.conn(), thanks.id, None, ts("2026-12-03T23:00:00Z")).unwrap();
+    store::mark_draft_sent(scenario.store.conn(), thanks.id, &[DraftStatus::Pending], None, ts("2026-12-03T23:00:00Z"))
+        .unwrap();
     let sent = store::get_draft(scenario.store.conn(), thanks.id).unwrap().unwrap();
     store::record_outgoing(scenario.store.conn(), &sent, "priya@example.net", ts("2026-12-03T23:00:00Z")).unwrap();
     message_from_jane(
@@ -404,12 +423,21 @@ fn no_follow_up_goes_to_an_address_that_bounced_and_the_queue_says_why() {
     scenario.plan("2026-12-01T19:00:00Z");
     let jane = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
     let bob = scenario.draft_to(DraftKind::ThankYou, "bob@acme.example");
-    store::mark_draft_sent(scenario.store.conn(), bob.id, None, ts("2026-12-01T23:00:00Z")).unwrap();
+    store::mark_draft_sent(scenario.store.conn(), bob.id, &[DraftStatus::Pending], None, ts("2026-12-01T23:00:00Z"))
+        .unwrap();
     // Jane's address is refused for good; the user rejects the failed note.
     let refusal = "the server refused it (550): 5.1.1 <jane@acme.example>: user unknown";
     let conn = scenario.store.conn();
-    store::set_draft_outcome(conn, jane.id, DraftStatus::Failed, refusal, ts("2026-12-01T23:00:00Z")).unwrap();
-    store::set_draft_status(conn, jane.id, DraftStatus::Rejected, None, ts("2026-12-02T00:00:00Z")).unwrap();
+    store::set_draft_outcome(
+        conn,
+        jane.id,
+        DraftStatus::Pending,
+        DraftStatus::Failed,
+        refusal,
+        ts("2026-12-01T23:00:00Z"),
+    )
+    .unwrap();
+    set_status(conn, jane.id, DraftStatus::Rejected, ts("2026-12-02T00:00:00Z"));
     // The follow-up would go to the first interviewer, Jane: it is not drafted.
     scenario.plan("2026-12-08T19:00:00Z");
     assert!(scenario.drafts().iter().all(|draft| draft.kind != DraftKind::FollowUp), "{:#?}", scenario.drafts());
