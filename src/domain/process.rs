@@ -611,9 +611,12 @@ pub fn on_mark(
         ApplicationState::FollowingUp if app.cadence.paused => {
             effects.push(Effect::SetCadence(Cadence { paused: false, ..app.cadence.clone() }));
         }
-        // Following up although every thank-you was rejected: the series counts from now.
+        // Following up although every thank-you was rejected: the series counts from the
+        // interview's end, as if the notes had gone (a follow-up is due at once when the
+        // user says so weeks later).
         ApplicationState::FollowingUp if app.cadence.anchor.is_none() && app.thank_yous_all_rejected() => {
-            effects.push(Effect::SetCadence(Cadence { anchor: Some(now), ..app.cadence.clone() }));
+            let end = app.latest_done_round().map(|round| round.end);
+            effects.push(Effect::SetCadence(Cadence { anchor: end, ..app.cadence.clone() }));
         }
         _ => {}
     }

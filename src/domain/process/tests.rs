@@ -653,12 +653,13 @@ fn no_follow_ups_after_thank_yous_the_user_rejected_until_they_say_so() {
     sim.tick("2026-12-30T20:00:00Z");
     assert!(sim.drafts(DraftKind::FollowUp).is_empty(), "nothing follows a note that never went");
     assert_eq!(sim.app.state, ApplicationState::Interviewed, "nor is it ghosted");
-    // The user says to follow up after all: the series counts from then.
+    // The user says to follow up after all: the series counts from the interview, so
+    // weeks later the first follow-up is due at once.
     sim.mark(ApplicationState::FollowingUp, false, "2027-01-04T18:00:00Z");
-    sim.tick("2027-01-10T18:00:00Z");
+    sim.tick("2027-01-04T18:00:00Z");
     let follow_ups = sim.drafts(DraftKind::FollowUp);
     assert_eq!(follow_ups.len(), 1);
-    assert_eq!(follow_ups[0].send_at, ts("2027-01-11T18:00:00Z"), "a week after the user said so");
+    assert_eq!(follow_ups[0].send_at, ts("2027-01-04T18:00:00Z"), "due now, inside the window");
     // One rejected note and one sent: the follow-ups go on as usual.
     let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
     sim.tick("2026-12-01T20:00:00Z");
