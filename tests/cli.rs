@@ -424,8 +424,11 @@ fn an_interviewer_named_without_an_address_gets_a_note_that_waits_for_it() {
     let shown = home.ok(home.run_at("2026-12-01 19:00:00", &["show", &id]));
     assert!(shown.contains("Dear Carol Ng,"), "{shown}");
     // Not approvable until it has an address; the guess is never used by itself.
-    let refused = home.run_at("2026-12-01 19:01:00", &["approve", &id]);
-    assert_eq!(refused.status.code(), Some(2));
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["approve", &id]),
+        2,
+        &format!("draft {id} waits for Carol Ng's address: `debrief person \"Carol Ng\" --email ADDRESS`"),
+    );
     fails_with(
         &home.run_at("2026-12-01 19:01:00", &["person", "Dana Moss", "--email", "dana@acme.example"]),
         2,

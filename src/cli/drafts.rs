@@ -219,6 +219,14 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
         }
         other => return Err(usage(format!("draft {id} is {other} and cannot be approved; see `debrief queue`"))),
     }
+    if draft.to.is_empty() {
+        // A note to an interviewer named without an address (issue 12).
+        let name = draft.person_id.map(|person| store::get_person(&tx, person)).transpose()?.flatten();
+        let name = name.and_then(|person| person.name).unwrap_or_else(|| "NAME".to_owned());
+        return Err(usage(format!(
+            "draft {id} waits for {name}'s address: `debrief person {name:?} --email ADDRESS` (see `debrief show {id}`)"
+        )));
+    }
     // Invariant 7: a draft goes only to addresses taken from its application.
     let allowed = application_addresses(&tx, draft.application_id)?;
     let foreign: Vec<&String> =
