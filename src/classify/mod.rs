@@ -19,6 +19,7 @@ pub mod eval;
 pub mod fields;
 pub mod kinds;
 pub mod text;
+pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
