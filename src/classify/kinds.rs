@@ -361,6 +361,10 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
             confidence_from(s(K::InterviewInvitation), margin),
             "invitation wording, no fixed time",
         )
+    } else if outcome >= 1.5 && outcome >= timeline_score && outcome >= s(K::Acknowledgement) && !parsed.bulk_header {
+        // Safety by asymmetry: outcome evidence is never discarded into a harmless kind.
+        let kind = if s(K::Rejection) >= s(K::Offer) { K::Rejection } else { K::Offer };
+        decide(kind, 0.6, "some outcome evidence, too little to be sure: held for review rather than discarded")
     } else if timeline_score >= 2.0 {
         decide(
             K::Timeline,

@@ -192,13 +192,42 @@ pub fn split_quoted(text: &str) -> (String, String) {
             }
         }
     }
-    let own = lines[..cut].join("\n");
-    let quoted = lines[cut..]
-        .iter()
-        .map(|line| line.trim_start().trim_start_matches(['>', ' ']).trim_start())
-        .collect::<Vec<_>>()
-        .join("\n");
-    (own, quoted)
+    let unquote = |line: &&str| line.trim_start().trim_start_matches(['>', ' ']).trim_start().to_string();
+    let mut own: Vec<&str> = lines[..cut].to_vec();
+    let mut quoted: Vec<String> = Vec::new();
+    // A `>` quote (with or without an attribution line above it) marks quoted lines
+    // one by one, so the sender's own words may also sit below it (bottom-posting) or
+    // between its blocks: those lines are the sender's. Any other history (an
+    // attribution over unmarked text, an Outlook header block) runs to the end.
+    let is_marked = |line: &str| line.trim_start().starts_with('>');
+    let marked_quote = lines[cut..].iter().take(3).any(|line| is_marked(line));
+    if marked_quote {
+        let mut index = cut;
+        while index < lines.len() {
+            let line = lines[index];
+            let trimmed = line.trim();
+            let next_marked = lines[index + 1..].iter().take(2).any(|l| is_marked(l));
+            let starts_history = ATTRIBUTION.is_match(trimmed)
+                || trimmed.to_ascii_lowercase().contains("original message")
+                || (HEADER_BLOCK_START.is_match(trimmed)
+                    && lines[index + 1..].iter().take(5).filter(|l| HEADER_BLOCK_FIELD.is_match(l.trim())).count()
+                        >= 2);
+            if is_marked(line) || (trimmed.ends_with(':') && next_marked) {
+                quoted.push(unquote(&line));
+            } else if starts_history && !next_marked {
+                quoted.extend(lines[index..].iter().map(unquote));
+                break;
+            } else if starts_history {
+                quoted.push(unquote(&line));
+            } else {
+                own.push(line);
+            }
+            index += 1;
+        }
+    } else {
+        quoted.extend(lines[cut..].iter().map(unquote));
+    }
+    (own.join("\n"), quoted.join("\n"))
 }
 
 fn is_rule_line(line: &str) -> bool {
@@ -464,6 +493,21 @@ mod tests {
         assert_eq!(own.trim(), "Perfect - let's lock in tomorrow.\n\nCourtney");
         assert!(quoted.contains("I'm free Thursday"));
         assert!(!quoted.lines().any(|line| line.starts_with('>')));
+    }
+
+    #[test]
+    fn words_below_or_between_a_marked_quote_are_the_senders() {
+        let text = "Am 01.02.27 um 15:20 schrieb Sam:\n> Any news?\n>\n>> On Jan 2, Ann wrote:\n>> old\n\nHi Sam,\n\nwe will not continue.\n\nAnn";
+        let (own, quoted) = split_quoted(text);
+        assert_eq!(own.trim(), "Hi Sam,\n\nwe will not continue.\n\nAnn");
+        assert!(quoted.contains("Any news?") && quoted.contains("old") && !quoted.contains("continue"));
+        let (own, quoted) = split_quoted("> When?\nThursday at 3.\n> Where?\nOur office.");
+        assert_eq!(own, "Thursday at 3.\nOur office.");
+        assert_eq!(quoted, "When?\nWhere?");
+        // Unmarked history below an attribution stays history.
+        let (own, quoted) = split_quoted("Yes.\n\nOn Mon, Ann wrote:\nold text\nmore");
+        assert_eq!(own.trim(), "Yes.");
+        assert!(quoted.contains("more"));
     }
 
     #[test]
