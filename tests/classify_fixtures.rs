@@ -26,7 +26,7 @@ fn every_fixture_gets_its_label() {
             Case { file, expected, got }
         })
         .collect();
-    assert!(cases.len() >= 26);
+    assert!(cases.len() >= 40);
     let report = evaluate(&cases);
     assert_eq!(report.kind_correct, report.total, "{}", report.render());
     assert!(report.fields_percent() >= 95.0, "{}", report.render());
@@ -67,6 +67,20 @@ fn kinds_of_the_fixtures() {
         ("f24-timeline-numeric-date.eml", MessageKind::Timeline),
         ("f25-ooo-auto-generated.eml", MessageKind::AutoReply),
         ("f26-reminder.eml", MessageKind::InterviewConfirmation),
+        ("f27-bottom-posted-rejection.eml", MessageKind::Rejection),
+        ("f28-offer-join-as.eml", MessageKind::Offer),
+        ("f29-ooo-person-no-headers.eml", MessageKind::AutoReply),
+        ("f30-assessment-invite.eml", MessageKind::InterviewInvitation),
+        ("f31-calendar-text-invite.eml", MessageKind::InterviewConfirmation),
+        ("f32-offer-withdrawn-freeze.eml", MessageKind::Rejection),
+        ("f33-disclaimer-position-filled.eml", MessageKind::Rejection),
+        ("f34-timeline-revert-by-the-nth.eml", MessageKind::Timeline),
+        ("f35-timeline-fortnight.eml", MessageKind::Timeline),
+        ("f36-dutch-rejection.eml", MessageKind::Rejection),
+        ("f37-portuguese-offer.eml", MessageKind::Offer),
+        ("f38-italian-receipt.eml", MessageKind::ApplicationReceived),
+        ("f39-swedish-rejection.eml", MessageKind::Rejection),
+        ("f40-german-negated-offer.eml", MessageKind::Rejection),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");
@@ -95,4 +109,27 @@ fn the_configured_candidate_is_never_an_interviewer() {
     let classified = debrief::classify::classify_message_for(&raw, Some("Sam.Okafor@example.net")).expect("classifies");
     let interview = classified.classification.interview.expect("an interview");
     assert!(interview.interviewers.iter().all(|p| p.email.as_deref() != Some("sam.okafor@example.net")));
+}
+
+#[test]
+fn a_negated_offer_is_explained_as_rejection_evidence() {
+    let classification = classify("f40-german-negated-offer.eml");
+    assert_eq!(classification.kind, MessageKind::Rejection);
+    assert!(classification.confidence >= 0.8, "{}", classification.confidence);
+    let classification = classify("f28-offer-join-as.eml");
+    assert!(classification.reasons.iter().any(|r| r.contains("offer.join_as [en]")), "{:?}", classification.reasons);
+}
+
+#[test]
+fn the_organiser_of_a_one_to_one_text_invitation_is_the_interviewer() {
+    let interview = classify("f31-calendar-text-invite.eml").interview.expect("an interview");
+    let people: Vec<Option<&str>> = interview.interviewers.iter().map(|p| p.email.as_deref()).collect();
+    assert_eq!(people, [Some("nora.quint@brightkite.example")]);
+}
+
+#[test]
+fn a_bottom_posted_answer_is_read_below_the_quote() {
+    let classification = classify("f27-bottom-posted-rejection.eml");
+    assert_eq!(classification.kind, MessageKind::Rejection);
+    assert!(classification.confidence >= 0.8, "{}", classification.confidence);
 }

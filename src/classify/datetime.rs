@@ -924,13 +924,15 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
       | (?P<next_month_early>(?:early|beginning\s+of|start\s+of)\s+next\s+month)
       | (?P<next_month>next\s+month)
       | (?P<month_end>end\s+of\s+(?:the|this)\s+month|later\s+this\s+month|this\s+month)
+      | (?P<fortnight>(?:in|within|over|after)\s+(?:a|one|the\s+next)\s+fortnight|(?:a|one)\s+fortnight\s+from\s+(?:now|today))
+      | \b(?:week|wk|kw|vecka|semaine|semana|settimana|uke|uge)\.?\s*(?:no\.?\s*|nr\.?\s*|n\.?\s*)?(?P<isoweek>\d{{1,2}})\b
       | (?P<holidays>after\s+the\s+(?:holidays|holiday\s+break|break|new\s+year)|in\s+the\s+new\s+year|after\s+new\s+year'?s?|early\s+in\s+the\s+new\s+year)
       | \b(?:in|within|over|after)\s+(?:the\s+next\s+|another\s+|about\s+|around\s+|roughly\s+)?(?P<count>a|an|one|two|three|four|five|six|a\s+couple\s+of|a\s+couple|couple\s+of|a\s+few|few|several|\d{{1,2}}(?:\s*-\s*\d{{1,2}})?)\s+(?P<business>business\s+|working\s+)?(?P<unit>days?|weeks?|months?)\b
       | \b(?P<coming>(?:in|over)\s+the\s+(?:coming|next)\s+(?:few\s+)?(?P<coming_unit>days|weeks))\b
       | \b(?P<by_weekday>(?:by|before|on|until|this|next|this\s+coming|till)\s+(?:next\s+|this\s+)?(?P<wd>{weekdays}))\b
       | \b(?:by|before|on|until|till)\s+(?:the\s+)?(?P<bd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<bm>{months})\b
       | \b(?:by|before|on|until|till)\s+(?:\w+,?\s+)?(?P<bm2>{months})\.?\s+(?P<bd2>\d{{1,2}})(?:st|nd|rd|th)?\b
-      | \b(?:by|before|on|until|till)\s+the\s+(?P<bnth>\d{{1,2}})(?:st|nd|rd|th)\b
+      | \b(?:by|before|on|until|till)\s+the\s+(?P<bnth>\d{{1,2}})(?:st|nd|rd|th)\b(?:\s+of\s+(?P<bnth_month>this|the|next)\s+month\b)?
       | \b(?P<part>early|mid|late|end\s+of|beginning\s+of|start\s+of|the\s+end\s+of)[\s-]+(?P<pm>january|february|march|april|may|june|july|august|september|october|november|december)\b
         "
     ))
@@ -1015,6 +1017,17 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
             reference.first_of_month().checked_add(2.months()).ok()
         } else if captures.name("month_end").is_some() {
             reference.first_of_month().checked_add(1.month()).ok()
+        } else if captures.name("fortnight").is_some() {
+            add_days(reference, 14)
+        } else if let Some(week) = captures.name("isoweek") {
+            // A week number ends on that ISO week's Friday: this year's, or next year's
+            // when it is already over.
+            week.as_str().parse::<i8>().ok().and_then(|week| {
+                let friday =
+                    |year: i16| civil::ISOWeekDate::new(year, week, Weekday::Friday).ok().map(|iso| iso.date());
+                let this_year = friday(reference.year()).filter(|d| *d >= reference);
+                this_year.or_else(|| friday(reference.year() + 1)).and_then(|d| add_days(d, 1))
+            })
         } else if captures.name("holidays").is_some() {
             // The year-end holidays are over on January 1st.
             let year = if reference.month() >= 10 { reference.year() + 1 } else { reference.year() };
@@ -1058,8 +1071,10 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
                 .and_then(|m| infer_year(reference, m, day.as_str().parse().ok()?))
                 .and_then(|d| add_days(d, 1))
         } else if let Some(day) = captures.name("bnth") {
+            let next_month = captures.name("bnth_month").is_some_and(|m| m.as_str() == "next");
             day.as_str().parse::<i8>().ok().and_then(|day| {
-                let this_month = Date::new(reference.year(), reference.month(), day).ok().filter(|d| *d >= reference);
+                let this_month =
+                    Date::new(reference.year(), reference.month(), day).ok().filter(|d| *d >= reference && !next_month);
                 let date = this_month.or_else(|| {
                     let next = reference.first_of_month().checked_add(1.month()).ok()?;
                     Date::new(next.year(), next.month(), day).ok()
@@ -1265,6 +1280,19 @@ mod tests {
         for (text, minutes) in table {
             assert_eq!(find_duration(text), minutes.map(SignedDuration::from_mins), "{text}");
         }
+    }
+
+    #[test]
+    fn fortnights_and_week_numbers() {
+        let thursday = civil::date(2027, 2, 25);
+        let periods = |text: &str| find_periods(text, thursday).into_iter().map(|p| p.reply_after).collect::<Vec<_>>();
+        assert_eq!(periods("we will decide in a fortnight"), vec![civil::date(2027, 3, 11)]);
+        // ISO week 10 of 2027 runs Mon 8 March to Sun 14 March: it ends on Friday the 12th.
+        assert_eq!(periods("ni får besked vecka 10"), vec![civil::date(2027, 3, 13)]);
+        assert_eq!(periods("Rückmeldung in KW 10"), vec![civil::date(2027, 3, 13)]);
+        assert_eq!(periods("a decision in week 3"), vec![civil::date(2028, 1, 22)]);
+        assert_eq!(periods("the outcome by the 28th of this month"), vec![civil::date(2027, 3, 1)]);
+        assert_eq!(periods("we will revert by the 5th of next month"), vec![civil::date(2027, 3, 6)]);
     }
 
     #[test]

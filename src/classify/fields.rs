@@ -214,10 +214,42 @@ const GENERIC_TRAILING: &[&str] = &[
     "a/s",
     "aps",
     "oü",
+    "pvt",
+    "private",
+    "selezione",
+    "rekrytering",
+    "werving",
+    "recrutement",
+    "reclutamento",
+    "recrutamento",
+    "hq",
+    "ltda",
+    "lda",
 ];
 
+/// Lower-case letters and digits, accents folded: domains are ASCII, names are not
+/// ("Fjällvind" is fjallvind.example).
 fn norm_key(text: &str) -> String {
-    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    let mut key = String::with_capacity(text.len());
+    for c in text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase) {
+        match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => key.push('a'),
+            'æ' => key.push_str("ae"),
+            'ç' | 'ć' | 'č' => key.push('c'),
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' => key.push('e'),
+            'ì' | 'í' | 'î' | 'ï' => key.push('i'),
+            'ñ' | 'ń' => key.push('n'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => key.push('o'),
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' => key.push('u'),
+            'ý' | 'ÿ' => key.push('y'),
+            'ß' => key.push_str("ss"),
+            'ł' => key.push('l'),
+            'š' | 'ś' => key.push('s'),
+            'ž' | 'ź' | 'ż' => key.push('z'),
+            other => key.push(other),
+        }
+    }
+    key
 }
 
 /// Lower-case alphanumeric keys of the domains that speak for the employer.
@@ -910,7 +942,57 @@ fn plausible_name(context: &MessageContext<'_>, name: &str) -> bool {
     !is_candidate_name(context, name)
 }
 
+static GUESTS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:guests|attendees|participants|invitees|teilnehmer|invités|participantes|deelnemers|deltagare)\s*:?\s*$")
+        .expect("guests heading pattern")
+});
+static ORGANISER_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*[-(,]\s*(?:organi[sz]er|organisateur|organisator|organizador|arrangör)\)?\s*$")
+        .expect("organiser mark pattern")
+});
+
+/// The guest list of a calendar invitation sent as text ("Guests / Nora Quint -
+/// organizer / sam@example.net"): everyone but the candidate; the organiser only when
+/// nobody else is listed (the person who booked a one-to-one is the one you meet).
+fn guest_list(context: &MessageContext<'_>) -> Vec<Participant> {
+    let lines: Vec<&str> = context.own.lines().collect();
+    let Some(heading) = lines.iter().position(|line| GUESTS_HEADING.is_match(line)) else {
+        return Vec::new();
+    };
+    let mut guests: Vec<Participant> = Vec::new();
+    let mut organisers: Vec<Participant> = Vec::new();
+    for line in lines[heading + 1..].iter().map(|l| l.trim()).take(20) {
+        if line.is_empty() || line.to_ascii_lowercase().starts_with("view all") || line.len() > 80 {
+            break;
+        }
+        let is_organiser = ORGANISER_MARK.is_match(line);
+        let entry = ORGANISER_MARK.replace(line, "").trim().to_string();
+        let person = if entry.contains('@') && !entry.contains(' ') {
+            let email = entry.trim_matches(['<', '>']).to_ascii_lowercase();
+            if context.candidate == Some(email.as_str()) {
+                continue;
+            }
+            Participant { name: header_name_for(context, &email), email: Some(email) }
+        } else {
+            if !plausible_name(context, &entry) || entry.split_whitespace().count() > 4 {
+                continue;
+            }
+            let email = email_for_name(context, &entry);
+            if email.is_some() && email.as_deref() == context.candidate {
+                continue;
+            }
+            Participant { name: Some(entry), email }
+        };
+        if is_organiser { organisers.push(person) } else { guests.push(person) }
+    }
+    if guests.is_empty() { organisers } else { guests }
+}
+
 fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
+    let guests = guest_list(context);
+    if !guests.is_empty() {
+        return guests;
+    }
     let own = &context.own;
     let mut names: Vec<String> = Vec::new();
     let push = |name: &str, names: &mut Vec<String>| {

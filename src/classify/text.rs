@@ -261,7 +261,28 @@ static SENTENCE_TO_READER: LazyLock<Regex> = LazyLock::new(|| {
 /// Splits the sender's own text into the message and its signature (the sign-off line
 /// and everything after it, or everything after a `-- ` line).
 pub fn split_signature(own: &str) -> (String, String) {
-    let lines: Vec<&str> = own.lines().collect();
+    // A legal disclaimer and everything below it is never the sender's message.
+    let all: Vec<&str> = own.lines().collect();
+    let disclaimer = all.iter().position(|line| DISCLAIMER.is_match(line.trim())).unwrap_or(all.len());
+    let lines: Vec<&str> = all[..disclaimer].to_vec();
+    let (own, signature) = split_signature_lines(&lines);
+    if disclaimer == all.len() {
+        return (own, signature);
+    }
+    let rest = all[disclaimer..].join("\n");
+    let signature = if signature.is_empty() { rest } else { format!("{signature}\n{rest}") };
+    (own, signature)
+}
+
+static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:\*+\s*)?(?:disclaimer\b|confidentiality\s+(?:notice|note|statement)\b|this\s+e-?mail\s+(?:message\s+)?(?:and\s+any|is\s+(?:confidential|intended)|may\s+contain|contains\s+confidential)|the\s+information\s+(?:contained\s+)?in\s+this\s+(?:e-?mail|message|communication))",
+    )
+    .expect("disclaimer pattern")
+});
+
+fn split_signature_lines(lines: &[&str]) -> (String, String) {
+    let own = lines.join("\n");
     let first_content = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
     for (index, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
@@ -280,7 +301,7 @@ pub fn split_signature(own: &str) -> (String, String) {
             return (lines[..index].join("\n"), lines[index..].join("\n"));
         }
     }
-    (own.to_string(), String::new())
+    (own, String::new())
 }
 
 /// Turns HTML into readable text: block elements become line breaks, `head`, `style`,
