@@ -76,14 +76,15 @@ fn eval_ends_with_the_summary_line_and_enforces_targets() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let last = stdout.lines().last().expect("output");
     let pattern = regex::Regex::new(
-        r"^kind accuracy \d+\.\d% \(\d+/\d+\), fields \d+\.\d%, critical \d+, held for review \d+ \(\d+ wrong\), wrong and not held \d+$",
+        r"^kind accuracy \d+\.\d% \(\d+/\d+\), fields \d+\.\d% \(interview \d+\.\d%\), critical \d+, held for review \d+ \(\d+ wrong\), wrong and not held \d+$",
     )
     .unwrap();
     assert!(pattern.is_match(last), "{last}");
     let failing = debrief().args(["eval", &dir, "--min-kind-accuracy", "101"]).output().expect("runs");
     assert_eq!(failing.status.code(), Some(1));
     let passing = debrief()
-        .args(["eval", &dir, "--min-kind-accuracy", "90", "--min-fields", "90", "--max-critical", "0"])
+        .args(["eval", &dir, "--min-kind-accuracy", "90", "--min-fields", "90", "--min-interview-fields", "90"])
+        .args(["--max-critical", "0"])
         .output();
     assert_eq!(passing.expect("runs").status.code(), Some(0));
 }

@@ -81,6 +81,9 @@ fn kinds_of_the_fixtures() {
         ("f38-italian-receipt.eml", MessageKind::ApplicationReceived),
         ("f39-swedish-rejection.eml", MessageKind::Rejection),
         ("f40-german-negated-offer.eml", MessageKind::Rejection),
+        ("f41-one-line-yes-to-quoted-time.eml", MessageKind::InterviewConfirmation),
+        ("f42-second-window-bottom-posted.eml", MessageKind::InterviewConfirmation),
+        ("f43-day-at-hour-works.eml", MessageKind::InterviewConfirmation),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");
@@ -132,4 +135,18 @@ fn a_bottom_posted_answer_is_read_below_the_quote() {
     let classification = classify("f27-bottom-posted-rejection.eml");
     assert_eq!(classification.kind, MessageKind::Rejection);
     assert!(classification.confidence >= 0.8, "{}", classification.confidence);
+}
+
+#[test]
+fn a_reply_that_takes_up_a_proposed_time_reads_the_slot_from_the_quote() {
+    for (file, start, how) in [
+        ("f41-one-line-yes-to-quoted-time.eml", "2027-04-21T18:00:00Z", "the only proposal"),
+        ("f42-second-window-bottom-posted.eml", "2027-04-20T14:00:00Z", "proposal 2 of 3"),
+        ("f43-day-at-hour-works.eml", "2027-04-15T22:00:00Z", "the proposal on Thursday"),
+    ] {
+        let classification = classify(file);
+        let interview = classification.interview.as_ref().expect("an interview");
+        assert_eq!(interview.start.to_string(), start, "{file}");
+        assert!(classification.reasons.iter().any(|r| r.contains(how)), "{file}: {:?}", classification.reasons);
+    }
 }

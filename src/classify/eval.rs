@@ -16,6 +16,8 @@
 //!     every labelled interviewer is matched by address, or by name when the label
 //!     gives no address;
 //!   - `reply_after` (within a day), when the label is a timeline or a date was predicted.
+//! - **interview %**: the same over the interview fields only (presence, start, end,
+//!   interviewers).
 //! - **critical errors**: an offer or a rejection missed or invented; an interview
 //!   invented for a message whose label has none; an auto-reply taken for a human
 //!   answer (predicted as any kind a person writes).
@@ -82,6 +84,13 @@ impl Report {
         percent(correct, compared)
     }
 
+    /// Correct interview fields (presence, start, end, interviewers) over compared ones.
+    pub fn interview_fields_percent(&self) -> f64 {
+        let interview = self.fields.iter().filter(|(name, _)| name.starts_with("interview"));
+        let (correct, compared) = interview.fold((0, 0), |(c, n), (_, t)| (c + t.correct, n + t.compared));
+        percent(correct, compared)
+    }
+
     pub fn critical_count(&self) -> usize {
         self.critical.len()
     }
@@ -122,11 +131,12 @@ impl Report {
     /// The last line of `debrief eval`.
     pub fn summary_line(&self) -> String {
         format!(
-            "kind accuracy {:.1}% ({}/{}), fields {:.1}%, critical {}, held for review {} ({} wrong), wrong and not held {}",
+            "kind accuracy {:.1}% ({}/{}), fields {:.1}% (interview {:.1}%), critical {}, held for review {} ({} wrong), wrong and not held {}",
             self.kind_accuracy(),
             self.kind_correct,
             self.total,
             self.fields_percent(),
+            self.interview_fields_percent(),
             self.critical_count(),
             self.held,
             self.held_wrong,
@@ -476,6 +486,8 @@ mod tests {
         assert_eq!(report.critical_count(), 2);
         assert_eq!(report.fields["reply_after"], Tally { correct: 1, compared: 1 });
         assert_eq!(report.fields["interview.start"], Tally { correct: 1, compared: 1 });
+        // Interview fields: presence for all five, then start, end, interviewers of #4.
+        assert_eq!(report.interview_fields_percent(), 100.0);
         let rendered = report.render();
         assert_eq!(rendered.lines().last(), Some(report.summary_line().as_str()));
         assert!(report.summary_line().starts_with("kind accuracy 40.0% (2/5), fields "));

@@ -664,10 +664,22 @@ fn find_interview(
             .or_else(|| datetime::find_duration(&context.quoted))?;
         slot.start.checked_add(duration).ok()
     });
+    let mut interviewers = prose_interviewers(context);
+    if interviewers.is_empty()
+        && context.is_reply
+        && let Some(from) = &context.parsed.envelope.from
+        && !envelope::is_robot_address(&from.email)
+        && !COORDINATOR.is_match(&context.signature)
+        && Some(from.email.to_ascii_lowercase().as_str()) != context.candidate
+    {
+        // A person who answers the candidate with a time and names nobody else is the
+        // one the candidate will talk to ("Works for me, see you then").
+        interviewers.push(Participant { name: from.name.clone(), email: Some(from.email.clone()) });
+    }
     Some(InterviewFacts {
         start: slot.start,
         end,
-        interviewers: prose_interviewers(context),
+        interviewers,
         time_zone: slot.zone.as_ref().and_then(|z| z.iana_name()),
         location: None,
         calendar_uid: None,
@@ -852,6 +864,11 @@ static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con)\s+(?:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\))?(?:,?\s+and\s+({NAME}))?"
     ))
     .expect("with name")
+});
+/// A signature of someone who arranges interviews rather than holds them.
+static COORDINATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:coordinator|coordination|scheduler|scheduling|scheduling\s+team|executive\s+assistant|office\s+manager)\b")
+        .expect("coordinator pattern")
 });
 static SENDER_RUNS_IT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:i'll|i\s+will)\s+(?:call|ring|phone|dial)\s+you\b|\bcall\s+you\s+at\b|\band\s+me\b|\bme\s+and\s+\p{Lu}|\b\p{Lu}\p{Ll}+\s+and\s+i\s+(?:will|'ll|are|look)\b|\bmeet\s+with\s+me\b|\bchat\s+with\s+me\b|\bmy\s+(?:call|interview)\b")

@@ -238,16 +238,111 @@ pub fn timeline_evidence(context: &MessageContext<'_>) -> Option<(civil::Date, S
     best
 }
 
+/// Words with which a reply takes up a time the other side proposed.
+static ACCEPTS_A_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(
+        r"\b(?:works|work\s+(?:for|great|well)|suits|(?:see|talk\s+to|speak\s+to)\s+you\s+then|let's\s+(?:do|take|go\s+with|say|book|lock|plan\s+on)|sounds\s+(?:good|great|perfect)|perfect|booked|confirmed|locked\s+in|(?:first|second|third|last|earlier|later)\s+(?:window|slot|option|one|time)|option\s+\d)\b",
+    )
+    .expect("accepts a time pattern")
+});
+static ORDINAL_CHOICE: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(r"\b(?:(?P<word>first|second|third|fourth|last)\s+(?:window|slot|option|one|time|suggestion|proposal)|(?:option|slot|window|#)\s*(?P<digit>[1-9]))\b")
+        .expect("ordinal choice pattern")
+});
+static OWN_HOUR: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(r"\b(?:at|@)\s+(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<mer>am|pm|a\.m\.|p\.m\.)?")
+        .expect("own hour pattern")
+});
+
+/// A short reply ("Thursday at 3 works", "let's take your second window") names a time
+/// the candidate proposed in the message it quotes: the quoted slot it points at, by
+/// position, by weekday (with the hour the reply gives), or the only one there is.
+/// The proposed window's end is not the interview's end.
+fn resolve_from_quote(context: &MessageContext<'_>) -> Option<(Slot, String)> {
+    let latest = super::text::latest_quoted(&context.quoted);
+    let slots = datetime::find_slots(latest, context.local?, &context.default_zone);
+    if slots.is_empty() {
+        return None;
+    }
+    let own = &context.own_lower;
+    let (chosen, how) = if let Some(captures) = ORDINAL_CHOICE.captures(own) {
+        let index = match (captures.name("word").map(|m| m.as_str()), captures.name("digit")) {
+            (Some("first"), _) => 0,
+            (Some("second"), _) => 1,
+            (Some("third"), _) => 2,
+            (Some("fourth"), _) => 3,
+            (Some(_), _) => slots.len() - 1,
+            (None, Some(digit)) => digit.as_str().parse::<usize>().ok()?.checked_sub(1)?,
+            (None, None) => return None,
+        };
+        (slots.get(index)?.clone(), format!("proposal {} of {}", index + 1, slots.len()))
+    } else if let Some(weekday) = own.split(|c: char| !c.is_alphabetic()).find_map(datetime::weekday_from_name) {
+        let zone = |slot: &Slot| slot.zone.as_ref().and_then(|z| z.time_zone());
+        let on_day: Vec<&Slot> = slots
+            .iter()
+            .filter(|slot| zone(slot).is_some_and(|tz| slot.start.to_zoned(tz).weekday() == weekday))
+            .collect();
+        let slot = (*on_day.first()?).clone();
+        (slot, format!("the proposal on {weekday:?}"))
+    } else if slots.len() == 1 {
+        (slots[0].clone(), "the only proposal".to_string())
+    } else {
+        return None;
+    };
+    let mut slot = chosen;
+    let window_end = slot.end.take();
+    // "Thursday at 3": that hour inside the chosen window (3 pm in a 1-4 pm window).
+    if let Some(captures) = OWN_HOUR.captures(own)
+        && let Some(tz) = slot.zone.as_ref().and_then(|z| z.time_zone())
+    {
+        let hour: i8 = captures["h"].parse().ok()?;
+        let minute: i8 = captures.name("m").map_or(Some(0), |m| m.as_str().parse().ok())?;
+        let window_start = slot.start.to_zoned(tz.clone());
+        let day = window_start.date();
+        let meridiem = captures.name("mer").map(|m| m.as_str().starts_with('p'));
+        let candidates: Vec<i8> = match meridiem {
+            Some(true) if hour < 12 => vec![hour + 12],
+            Some(_) => vec![hour],
+            None if hour < 12 => vec![hour, hour + 12],
+            None => vec![hour],
+        };
+        let at = |h: i8| day.at(h, minute, 0, 0).to_zoned(tz.clone()).ok().map(|z| z.timestamp());
+        let inside = candidates
+            .iter()
+            .filter_map(|h| at(*h))
+            .find(|t| *t >= slot.start && window_end.is_none_or(|end| *t < end));
+        let fallback = candidates.iter().copied().find(|h| (8..=20).contains(h)).and_then(at);
+        if let Some(start) = inside.or(fallback) {
+            slot.start = start;
+        }
+    }
+    Some((slot, how))
+}
+
 /// Decides the kind and fills the fields.
 pub fn classify(context: &MessageContext<'_>) -> Classification {
-    let scores = score_features(context);
+    let mut scores = score_features(context);
     let mut reasons: Vec<String> = Vec::new();
     let parsed = context.parsed;
+    let mut own_slots = context.own_slots();
+    // A reply that takes up a time the candidate proposed ("Thursday at 3 works",
+    // "let's take your second window"): the slot is in the quoted message.
+    if own_slots.iter().all(|slot| !slot.explicit_date)
+        && context.is_reply
+        && let Some(found) = ACCEPTS_A_TIME.find(&context.own_lower)
+        && let Some((slot, how)) = resolve_from_quote(context)
+    {
+        let evidence = format!(
+            "body: \"{}\" takes up a time from the quoted message ({how})",
+            snippet(&context.own_lower, found.start(), found.end())
+        );
+        scores.add("confirmation.quoted_slot", "core", K::InterviewConfirmation, 1.0, &evidence);
+        own_slots = vec![slot];
+    }
     let s = |kind| scores.get(kind);
     let calendar_cancel = context.events.iter().any(|e| e.is_cancel());
     let calendar_request = context.events.iter().any(|e| !e.is_cancel() && e.method.as_deref() != Some("REPLY"));
     let max_sequence = context.events.iter().map(|e| e.sequence).max().unwrap_or(0);
-    let own_slots = context.own_slots();
     let subject_slots = context.subject_slots();
     let has_slot =
         own_slots.iter().any(|slot| slot.explicit_date) || !own_slots.is_empty() || !subject_slots.is_empty();

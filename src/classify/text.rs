@@ -154,6 +154,29 @@ static HEADER_BLOCK_FIELD: LazyLock<Regex> = LazyLock::new(|| {
         .expect("header field pattern")
 });
 
+/// The most recent quoted message: the quoted history up to the next attribution
+/// ("On … wrote:"), the one the sender is answering.
+pub fn latest_quoted(quoted: &str) -> &str {
+    let mut offset = 0;
+    let mut start = 0;
+    let mut seen_text = false;
+    for line in quoted.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let is_attribution = ATTRIBUTION.is_match(trimmed) || trimmed.ends_with("wrote:");
+        if seen_text && (is_attribution || HEADER_BLOCK_START.is_match(trimmed)) {
+            return &quoted[start..offset];
+        }
+        offset += line.len();
+        if !seen_text && (trimmed.is_empty() || is_attribution) {
+            // The attribution of the latest message itself carries its date: not a proposal.
+            start = offset;
+        } else {
+            seen_text = true;
+        }
+    }
+    &quoted[start..]
+}
+
 /// Splits text into the sender's own part and the quoted history (markers removed).
 pub fn split_quoted(text: &str) -> (String, String) {
     let lines: Vec<&str> = text.lines().collect();
@@ -529,6 +552,13 @@ mod tests {
         let (own, quoted) = split_quoted("Yes.\n\nOn Mon, Ann wrote:\nold text\nmore");
         assert_eq!(own.trim(), "Yes.");
         assert!(quoted.contains("more"));
+    }
+
+    #[test]
+    fn the_latest_quoted_message_is_the_first_one_without_its_attribution() {
+        let quoted = "On Mon, Jan 11, 2027 at 6:40 PM, Sam <s@x.example> wrote:\nWould Tuesday work?\n\nOn Jan 10, Ann <a@y.example> wrote:\nPick a time.";
+        assert_eq!(latest_quoted(quoted).trim(), "Would Tuesday work?");
+        assert_eq!(latest_quoted("just text"), "just text");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `debrief eval DIR...`: classify every `DIR/*.eml` that `DIR/labels.json` labels and
 //! print, per set, per-kind precision and recall, the confusion matrix, field accuracy,
-//! the misses and a last line `kind accuracy A% (n/N), fields F%, critical C, held for
-//! review H (W wrong), wrong and not held X`; with several sets, a final `combined:`
+//! the misses and a last line `kind accuracy A% (n/N), fields F% (interview I%),
+//! critical C, held for review H (W wrong), wrong and not held X`; with several sets, a final `combined:`
 //! line. A set is one directory, or with `--by-inbox` one candidate's mail in it (the
 //! first `To:` recipient). The `--min-*`/`--max-critical` targets apply to every set
 //! and turn a miss into exit code 1 (for CI).
@@ -27,6 +27,9 @@ pub struct EvalArgs {
     /// Exit 1 when the field accuracy (percent) of any set is below this.
     #[arg(long, value_name = "PERCENT")]
     pub min_fields: Option<f64>,
+    /// Exit 1 when the interview field accuracy (percent) of any set is below this.
+    #[arg(long, value_name = "PERCENT")]
+    pub min_interview_fields: Option<f64>,
     /// Exit 1 when any set has more critical errors than this.
     #[arg(long, value_name = "COUNT")]
     pub max_critical: Option<usize>,
@@ -93,6 +96,11 @@ fn missed_targets(report: &Report, args: &EvalArgs) -> Vec<String> {
         && report.fields_percent() < min
     {
         failed.push(format!("field accuracy {:.1}% is below {min}%", report.fields_percent()));
+    }
+    if let Some(min) = args.min_interview_fields
+        && report.interview_fields_percent() < min
+    {
+        failed.push(format!("interview field accuracy {:.1}% is below {min}%", report.interview_fields_percent()));
     }
     if let Some(max) = args.max_critical
         && report.critical_count() > max
