@@ -84,6 +84,10 @@ fn kinds_of_the_fixtures() {
         ("f41-one-line-yes-to-quoted-time.eml", MessageKind::InterviewConfirmation),
         ("f42-second-window-bottom-posted.eml", MessageKind::InterviewConfirmation),
         ("f43-day-at-hour-works.eml", MessageKind::InterviewConfirmation),
+        ("f44-off-the-calendar.eml", MessageKind::InterviewCancelled),
+        ("f45-pick-a-block.eml", MessageKind::InterviewInvitation),
+        ("f46-interleaved-move.eml", MessageKind::InterviewRescheduled),
+        ("f47-itinerary-date-label.eml", MessageKind::InterviewConfirmation),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");

@@ -767,6 +767,8 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
     let times: Vec<TimeMention> = time_mentions(text)
         .into_iter()
         .filter(|t| !dates.iter().any(|d| d.explicit && t.start < d.end && d.start < t.end))
+        // "Please arrive by 9:15": the interview starts at the first session, not on arrival.
+        .filter(|t| !ARRIVAL.is_match(&text[ceil_boundary(text, t.start.saturating_sub(40))..t.start]))
         .collect();
     let zones = zone_mentions(text);
     let mut slots: Vec<Slot> = Vec::new();
@@ -825,12 +827,22 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
     slots
 }
 
+static ARRIVAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:arrive|arrival|check[\s-]in|be\s+(?:there|here|in\s+the\s+lobby)|get\s+here|doors\s+open)\b[^.\n]{0,20}$")
+        .expect("arrival pattern")
+});
+static DATE_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:date|day|datum|fecha|data|dag)\s*:\s*$").expect("date label pattern"));
+
 fn pair_date<'a>(text: &str, dates: &'a [DateMention], time: &TimeMention) -> Option<&'a DateMention> {
     let before = dates.iter().rev().find(|d| d.end <= time.start).filter(|d| {
         let gap = &text[d.end..time.start];
         let distance = time.start - d.end;
+        // A labelled date ("Date: Friday, December 11") heads the session table below it.
+        let labelled = text[..d.start].rsplit('\n').next().is_some_and(|line| DATE_LABEL.is_match(line));
         (distance <= 90 && !gap.contains("\n\n"))
             || (time.at_line_start && distance <= 200 && gap.matches('\n').count() <= 3)
+            || (time.at_line_start && labelled && distance <= 600 && gap.matches('\n').count() <= 8)
     });
     let after = dates.iter().find(|d| d.start >= time.end).filter(|d| {
         let gap = &text[time.end..d.start];

@@ -19,7 +19,7 @@ use super::calendar::{CalendarEvent, CalendarPerson};
 use super::datetime::{self, Slot};
 use super::envelope;
 use super::kinds::MessageContext;
-use super::text::ceil_boundary;
+use super::text::{ceil_boundary, floor_boundary};
 use super::{Classification, InterviewFacts, MessageKind, Participant};
 use jiff::civil;
 use regex::Regex;
@@ -653,7 +653,8 @@ fn find_interview(
     }
     let slot = choose_slot(context, kind, own_slots).or_else(|| subject_slots.first().cloned()).or_else(|| {
         if kind == MessageKind::InterviewCancelled && context.local.is_some() {
-            datetime::find_slots(&context.quoted, context.reference(), &context.default_zone).into_iter().next()
+            let latest = super::text::latest_quoted(&context.quoted);
+            datetime::find_slots(latest, context.reference(), &context.default_zone).into_iter().next()
         } else {
             None
         }
@@ -667,6 +668,7 @@ fn find_interview(
     let mut interviewers = prose_interviewers(context);
     if interviewers.is_empty()
         && context.is_reply
+        && kind != MessageKind::InterviewCancelled
         && let Some(from) = &context.parsed.envelope.from
         && !envelope::is_robot_address(&from.email)
         && !COORDINATOR.is_match(&context.signature)
@@ -696,7 +698,8 @@ fn choose_slot(context: &MessageContext<'_>, kind: MessageKind, slots: &[Slot]) 
         let fresh: Vec<&Slot> = slots
             .iter()
             .filter(|slot| {
-                let at = slot.date_position.min(slot.position);
+                // A slot resolved from the quoted message has offsets in that text.
+                let at = floor_boundary(&context.own, slot.date_position.min(slot.position));
                 !PREVIOUS_SLOT.is_match(&context.own[ceil_boundary(&context.own, at.saturating_sub(60))..at])
             })
             .collect();
@@ -849,8 +852,35 @@ fn all_mailboxes<'a>(context: &'a MessageContext<'_>) -> Vec<&'a super::Mailbox>
 const NAME: &str =
     r"\p{Lu}[\p{Ll}'’-]+(?:[^\S\n]+(?:(?:de|van|von|der|da|di|le|la|du|del|bin|al)[^\S\n]+)?\p{Lu}[\p{L}'’-]+){1,2}";
 
-static ROW_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)?\s*-\s*\d{1,2}").expect("row start")
+/// "with Dr. Ilves", "with Ada and Tim": a title and surname, or a lone first name.
+static SHORT_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:with|meet|meeting|by)\s+(?:(?:Dr|Prof|Mr|Ms|Mrs|Mx)\.?\s+(?P<surname>\p{Lu}[\p{Ll}'’-]+)|(?P<first>\p{Lu}[\p{Ll}]+)\b(?:\s+(?:and|&)\s+\p{Lu}[\p{Ll}]+)?)(?:[^\S\n]+[^\p{Lu}\s]|[.,;:!?)\n]|$)")
+        .expect("short reference pattern")
+});
+
+/// The full name of someone referred to by surname ("Dr. Ilves" -> "Anu Ilves").
+fn complete_surname(context: &MessageContext<'_>, surname: &str) -> Option<String> {
+    let pattern = Regex::new(&format!(r"\b(\p{{Lu}}[\p{{Ll}}'’-]+)\s+{}\b", regex::escape(surname))).ok()?;
+    for text in [&context.own, &context.quoted, &context.signature] {
+        for captures in pattern.captures_iter(text) {
+            let first = &captures[1];
+            if !matches!(first, "Dr" | "Prof" | "Mr" | "Ms" | "Mrs" | "Mx" | "With" | "Meet") {
+                return Some(format!("{first} {surname}"));
+            }
+        }
+    }
+    None
+}
+
+/// The time range at the start of a session-table row.
+static ROW_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?\s*-\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?(?:[^\S\n]*[A-Z]{2,5}\b)?[\s:|]*")
+        .expect("row range")
+});
+/// Words of a session's title, not a person's name ("Lunch Break", "System Design").
+static ROLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:break|lunch|design|coding|review|session|interview|exercise|chat|walkthrough|deep|dive|architecture|values|culture|presentation|wrap|welcome|intro|introduction|tour|q&a|panel|round|screen|case|study|system|technical|behavio(?:u)?ral|hiring|manager|team|data|product)\b")
+        .expect("role words")
 });
 static NAME_AT_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"^\s*({NAME})")).expect("name at start"));
 static NAME_WITH_TITLE: LazyLock<Regex> =
@@ -1019,13 +1049,19 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
         }
     };
     // Itinerary rows: "9:30 - 10:30 AM  System Design - Aisha Rahman, Staff Engineer".
+    // Session tables: "9:30 - 10:15 AM  Charlotte Ashby, Partner", "11:00 AM - 12:00 PM
+    // Case exercise - A (Manager) and B (Data Scientist)".
     for line in own.lines() {
-        if ROW_START.is_match(line)
-            && let Some(last) = line.rsplit(" - ").next()
-            && last.len() < line.len()
-            && let Some(captures) = NAME_AT_START.captures(last)
-        {
-            push(&captures[1], &mut names);
+        let Some(range) = ROW_RANGE.find(line) else { continue };
+        let rest = &line[range.end()..];
+        for segment in rest.split(" - ").flat_map(|segment| segment.split("  ")) {
+            for piece in segment.split(" and ").flat_map(|piece| piece.split(" & ")) {
+                if let Some(captures) = NAME_AT_START.captures(piece)
+                    && !ROLE_WORDS.is_match(&captures[1])
+                {
+                    push(&captures[1], &mut names);
+                }
+            }
         }
     }
     // "Name (Principal Engineer)".
@@ -1049,6 +1085,17 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
             if let Some(name) = captures.get(index) {
                 push(name.as_str(), &mut names);
             }
+        }
+    }
+    // "with Dr. Ilves", "with Ada": a short form of a full name written elsewhere.
+    for captures in SHORT_REFERENCE.captures_iter(own) {
+        let full = if let Some(surname) = captures.name("surname") {
+            complete_surname(context, surname.as_str())
+        } else {
+            captures.name("first").and_then(|first| complete_name(context, first.as_str()))
+        };
+        if let Some(full) = full {
+            push(&full, &mut names);
         }
     }
     let mut participants: Vec<Participant> = Vec::new();

@@ -319,6 +319,12 @@ fn resolve_from_quote(context: &MessageContext<'_>) -> Option<(Slot, String)> {
     Some((slot, how))
 }
 
+/// The candidate's request to move an interview, in the message a reply answers.
+static MOVE_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(r"(?i)\b(?:move|moving|reschedul\w*|push\s+(?:it\s+|the\s+\w+\s+)?back|postpone|a\s+different\s+(?:time|day)|another\s+(?:time|day))\b[^.?!]{0,60}\b(?:interview|call|conversation|chat|meeting|session|it)\b|\b(?:interview|call|conversation|chat|meeting|session)\b[^.?!]{0,40}\b(?:moved|rescheduled|postponed)\b")
+        .expect("move request pattern")
+});
+
 /// Decides the kind and fills the fields.
 pub fn classify(context: &MessageContext<'_>) -> Classification {
     let mut scores = score_features(context);
@@ -444,11 +450,19 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
         && s(K::InterviewConfirmation) + 1.0 >= s(K::InterviewInvitation)
     {
         let margin = s(K::InterviewConfirmation) - s(K::InterviewInvitation);
-        decide(
-            K::InterviewConfirmation,
-            confidence_from(s(K::InterviewConfirmation), margin),
-            "confirmation wording with a fixed date and time",
-        )
+        if context.is_reply && MOVE_REQUEST.is_match(super::text::latest_quoted(&context.quoted)) {
+            decide(
+                K::InterviewRescheduled,
+                confidence_from(s(K::InterviewConfirmation), margin),
+                "a new time confirmed in answer to a request to move the interview (quoted)",
+            )
+        } else {
+            decide(
+                K::InterviewConfirmation,
+                confidence_from(s(K::InterviewConfirmation), margin),
+                "confirmation wording with a fixed date and time",
+            )
+        }
     } else if s(K::InterviewInvitation) >= 2.0 {
         let margin = s(K::InterviewInvitation) - s(K::InterviewConfirmation);
         decide(

@@ -160,9 +160,14 @@ pub fn latest_quoted(quoted: &str) -> &str {
     let mut offset = 0;
     let mut start = 0;
     let mut seen_text = false;
-    for line in quoted.split_inclusive('\n') {
+    let lines: Vec<&str> = quoted.split_inclusive('\n').collect();
+    for (index, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
-        let is_attribution = ATTRIBUTION.is_match(trimmed) || trimmed.ends_with("wrote:");
+        let folded = lines.get(index + 1).is_some_and(|next| {
+            let next = next.trim();
+            next.ends_with(':') && next.len() < 40 && ATTRIBUTION.is_match(&format!("{trimmed} {next}"))
+        });
+        let is_attribution = ATTRIBUTION.is_match(trimmed) || trimmed.ends_with("wrote:") || folded;
         if seen_text && (is_attribution || HEADER_BLOCK_START.is_match(trimmed)) {
             return &quoted[start..offset];
         }
@@ -230,12 +235,16 @@ pub fn split_quoted(text: &str) -> (String, String) {
             let line = lines[index];
             let trimmed = line.trim();
             let next_marked = lines[index + 1..].iter().take(2).any(|l| is_marked(l));
+            let folded_attribution = lines.get(index + 1).is_some_and(|next| {
+                next.trim().ends_with(':') && ATTRIBUTION.is_match(&format!("{trimmed} {}", next.trim()))
+            });
             let starts_history = ATTRIBUTION.is_match(trimmed)
+                || folded_attribution
                 || trimmed.to_ascii_lowercase().contains("original message")
                 || (HEADER_BLOCK_START.is_match(trimmed)
                     && lines[index + 1..].iter().take(5).filter(|l| HEADER_BLOCK_FIELD.is_match(l.trim())).count()
                         >= 2);
-            if is_marked(line) || (trimmed.ends_with(':') && next_marked) {
+            if is_marked(line) || (trimmed.ends_with(':') && next_marked) || (folded_attribution && next_marked) {
                 quoted.push(unquote(&line));
             } else if starts_history && !next_marked {
                 quoted.extend(lines[index..].iter().map(unquote));
