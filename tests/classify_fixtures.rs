@@ -88,6 +88,12 @@ fn kinds_of_the_fixtures() {
         ("f45-pick-a-block.eml", MessageKind::InterviewInvitation),
         ("f46-interleaved-move.eml", MessageKind::InterviewRescheduled),
         ("f47-itinerary-date-label.eml", MessageKind::InterviewConfirmation),
+        ("f48-bounce.eml", MessageKind::Unrelated),
+        ("f49-newsletter-about-offers.eml", MessageKind::Unrelated),
+        ("f50-german-informal-invite.eml", MessageKind::InterviewInvitation),
+        ("f51-italian-proposed-slots.eml", MessageKind::InterviewInvitation),
+        ("f52-dutch-receipt.eml", MessageKind::ApplicationReceived),
+        ("f53-moved-half-past.eml", MessageKind::InterviewRescheduled),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");
@@ -153,4 +159,11 @@ fn a_reply_that_takes_up_a_proposed_time_reads_the_slot_from_the_quote() {
         assert_eq!(interview.start.to_string(), start, "{file}");
         assert!(classification.reasons.iter().any(|r| r.contains(how)), "{file}: {:?}", classification.reasons);
     }
+}
+
+#[test]
+fn a_newsletter_with_outcome_words_is_held_for_review_not_dropped() {
+    let classification = classify("f49-newsletter-about-offers.eml");
+    assert_eq!(classification.kind, MessageKind::Unrelated);
+    assert!(classification.confidence < 0.8, "held for review: {}", classification.confidence);
 }

@@ -584,6 +584,17 @@ static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("time range pattern")
 });
 
+static WORD_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(r"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b(?:\s*(?P<ap>a\.?m\.?|p\.?m\.?|in\s+the\s+(?:morning|afternoon|evening)))?")
+        .expect("word time pattern")
+});
+
+fn number_word(word: &str) -> Option<i8> {
+    const WORDS: [&str; 12] =
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
+    WORDS.iter().position(|w| *w == word).map(|i| i as i8 + 1).or_else(|| word.parse().ok())
+}
+
 /// A time or time range mentioned in prose.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeMention {
@@ -691,6 +702,40 @@ pub fn time_mentions(text: &str) -> Vec<TimeMention> {
             .map(|z| z.zone.clone());
         mentions.push(TimeMention { start: whole.start(), end: whole.end(), from, to, zone, at_line_start });
     }
+    // "half past ten", "quarter to three": clock times in words, read in business hours
+    // unless "am"/"pm" or a part of the day says otherwise.
+    for captures in WORD_TIME.captures_iter(&lower) {
+        let Some(whole) = captures.get(0) else { continue };
+        if mentions.iter().any(|m| m.start < whole.end() && whole.start() < m.end) {
+            continue;
+        }
+        let Some(hour) = number_word(&captures["h"]).filter(|h| (1..=12).contains(h)) else { continue };
+        let (hour, minute) = match (&captures["q"], &captures["rel"]) {
+            ("half", _) => (hour, 30),
+            ("quarter", "past") => (hour, 15),
+            _ => (if hour == 1 { 12 } else { hour - 1 }, 45),
+        };
+        let meridiem = captures.name("ap").map(|m| {
+            let m = m.as_str();
+            m.starts_with('p') || m.contains("afternoon") || m.contains("evening")
+        });
+        let Some(raw) = raw_time(&hour.to_string(), Some(&format!("{minute:02}")), None) else { continue };
+        let Ok(from) = Time::new(to_24h(raw, meridiem), minute, 0, 0) else { continue };
+        let zone = zones
+            .iter()
+            .find(|z| {
+                z.start >= whole.end() && z.start - whole.end() <= 4 && !text[whole.end()..z.start].contains('\n')
+            })
+            .map(|z| z.zone.clone());
+        mentions.push(TimeMention {
+            start: whole.start(),
+            end: whole.end(),
+            from,
+            to: None,
+            zone,
+            at_line_start: false,
+        });
+    }
     // "Tuesday at 11": a bare hour after "at" is a time too, read in business hours.
     for captures in BARE_AT_HOUR.captures_iter(&lower) {
         let (Some(whole), Some(hour)) = (captures.get(0), captures.get(1)) else { continue };
@@ -794,6 +839,17 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
             let end_date = if to < time.from { add_days(date.date, 1)? } else { date.date };
             end_date.to_datetime(to).to_zoned(tz.clone()).ok().map(|z| z.timestamp())
         });
+        // "starting at half past two and finishing at 4pm": the end in the same sentence.
+        if end.is_none()
+            && let Some(cue) = END_CUE.find(&text[time.end..floor_boundary(text, time.end + 80)])
+            && !text[time.end..time.end + cue.start()].contains(['.', '\n'])
+            && let Some(finish) =
+                times.iter().find(|t| t.start >= time.end + cue.end() && t.start <= time.end + cue.end() + 3)
+            && let Ok(zoned) = date.date.to_datetime(finish.from).to_zoned(tz.clone())
+            && zoned.timestamp() > start
+        {
+            end = Some(zoned.timestamp());
+        }
         // Itinerary rows below: later times at line starts with no date of their own.
         let mut last_end = time.end;
         for (next_index, next) in times.iter().enumerate().skip(index + 1) {
@@ -827,6 +883,12 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
     slots
 }
 
+static END_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(
+        r"(?i)\b(?:finishing|finish|ending|ends?|wrapping\s+up|until|till|through)\s+(?:at\s+|by\s+|around\s+)?",
+    )
+    .expect("end cue pattern")
+});
 static ARRIVAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:arrive|arrival|check[\s-]in|be\s+(?:there|here|in\s+the\s+lobby)|get\s+here|doors\s+open)\b[^.\n]{0,20}$")
         .expect("arrival pattern")
@@ -1292,6 +1354,15 @@ mod tests {
         for (text, minutes) in table {
             assert_eq!(find_duration(text), minutes.map(SignedDuration::from_mins), "{text}");
         }
+    }
+
+    #[test]
+    fn clock_times_in_words() {
+        let at = |text: &str| time_mentions(text).into_iter().map(|m| m.from.to_string()).collect::<Vec<_>>();
+        assert_eq!(at("starting at half past ten"), ["10:30:00"]);
+        assert_eq!(at("quarter past two"), ["14:15:00"]);
+        assert_eq!(at("quarter to nine in the morning"), ["08:45:00"]);
+        assert_eq!(at("half past seven in the evening"), ["19:30:00"]);
     }
 
     #[test]

@@ -668,7 +668,8 @@ fn find_interview(
     let mut interviewers = prose_interviewers(context);
     if interviewers.is_empty()
         && context.is_reply
-        && kind != MessageKind::InterviewCancelled
+        && kind == MessageKind::InterviewConfirmation
+        && !OTHERS_TAKE_PART.is_match(&context.own)
         && let Some(from) = &context.parsed.envelope.from
         && !envelope::is_robot_address(&from.email)
         && !COORDINATOR.is_match(&context.signature)
@@ -895,6 +896,12 @@ static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("with name")
 });
+/// Words that say other people hold the interview ("same panel", "the team").
+static OTHERS_TAKE_PART: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:panel|panelists?|interviewers|the\s+team|hiring\s+manager|same\s+people)\b")
+        .expect("others pattern")
+});
+
 /// A signature of someone who arranges interviews rather than holds them.
 static COORDINATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:coordinator|coordination|scheduler|scheduling|scheduling\s+team|executive\s+assistant|office\s+manager)\b")

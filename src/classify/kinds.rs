@@ -375,7 +375,18 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
     let timeline_score = s(K::Timeline) + if timeline.is_some() { 3.0 } else { 0.0 };
 
     let decide = |kind: MessageKind, confidence: f64, rule: &str| (kind, confidence, rule.to_string());
-    let (kind, confidence, rule) = if parsed.auto_reply_header {
+    let (kind, confidence, rule) = if parsed.bounce {
+        decide(K::Unrelated, 0.95, "a delivery-status notification (bounce): no person answered")
+    } else if parsed.bulk_header
+        && s(K::Unrelated) >= 1.5
+        && context.events.is_empty()
+        && !context.is_reply
+        && outcome >= 2.5
+    {
+        // A newsletter that talks about offers in general: most likely unrelated, but
+        // outcome words are never dropped silently.
+        decide(K::Unrelated, 0.6, "bulk mail with an unsubscribe link that talks about outcomes: held for review")
+    } else if parsed.auto_reply_header {
         decide(
             K::AutoReply,
             0.97,
@@ -463,7 +474,7 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
                 "confirmation wording with a fixed date and time",
             )
         }
-    } else if s(K::InterviewInvitation) >= 2.0 {
+    } else if s(K::InterviewInvitation) >= 2.0 && s(K::InterviewInvitation) >= timeline_score {
         let margin = s(K::InterviewInvitation) - s(K::InterviewConfirmation);
         decide(
             K::InterviewInvitation,
