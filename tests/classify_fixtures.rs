@@ -94,6 +94,9 @@ fn kinds_of_the_fixtures() {
         ("f51-italian-proposed-slots.eml", MessageKind::InterviewInvitation),
         ("f52-dutch-receipt.eml", MessageKind::ApplicationReceived),
         ("f53-moved-half-past.eml", MessageKind::InterviewRescheduled),
+        ("f54-amsterdam-time-after-dst.eml", MessageKind::InterviewConfirmation),
+        ("f55-uk-time-hours-apart.eml", MessageKind::InterviewConfirmation),
+        ("f56-wrapped-prose-time.eml", MessageKind::InterviewRescheduled),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");

@@ -225,7 +225,7 @@ static ZONE_MENTION: LazyLock<Regex> = LazyLock::new(|| {
       | \b(?:ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|AKST|HST|UTC|GMT|BST|CET|CEST|MEZ|MESZ|EET|EEST|WET|IST|AEDT|AEST|ACDT|AWST|NZDT|NZST|JST|KST|SGT|HKT|BRT)\b
       | (?i:\b(?:us\s+)?(?:eastern|central|mountain|pacific)(?:\s+(?:standard|daylight))?(?:\s+time)?\b)
       | (?i:\bcentral\s+european(?:\s+(?:standard|summer))?\s+time\b)
-      | (?i:\b(?:new\s+york|chicago|denver|los\s+angeles|san\s+francisco|seattle|toronto|berlin|paris|oslo|london|amsterdam|stockholm|vienna|zurich|madrid|rome|warsaw|prague|copenhagen|dublin|lisbon|helsinki|india|sydney|melbourne|tokyo|singapore|bengaluru|bangalore|mumbai|auckland|indian|german|british|australian\s+eastern(?:\s+daylight|\s+standard)?|coordinated\s+universal)\s+time\b)
+      | (?i:\b(?:new\s+york|chicago|denver|los\s+angeles|san\s+francisco|seattle|toronto|berlin|paris|oslo|london|uk|amsterdam|stockholm|vienna|zurich|madrid|rome|warsaw|prague|copenhagen|dublin|lisbon|helsinki|india|sydney|melbourne|tokyo|singapore|bengaluru|bangalore|mumbai|auckland|indian|german|british|australian\s+eastern(?:\s+daylight|\s+standard)?|coordinated\s+universal)\s+time\b)
         ",
     )
     .expect("zone mention pattern")
@@ -573,9 +573,9 @@ pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
 static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     super::word_regex(
         r"(?x)
-        (?P<h1>\d{1,2})(?:(?::|h)(?P<m1>\d{2}))?\s*(?P<ap1>a\.?m\.?|p\.?m\.?)?
+        (?P<h1>\d{1,2})(?:(?::|h)(?P<m1>\d{2}))?\s*(?P<ap1>a\.?m\b\.?|p\.?m\b\.?)?
         (?:\s*(?:-|to|until|till|bis|à)\s*
-           (?P<h2>\d{1,2})(?:(?::|h)(?P<m2>\d{2}))?\s*(?P<ap2>a\.?m\.?|p\.?m\.?)?
+           (?P<h2>\d{1,2})(?:(?::|h)(?P<m2>\d{2}))?\s*(?P<ap2>a\.?m\b\.?|p\.?m\b\.?)?
         )?
         (?P<uhr>\s*uhr\b|\s*h\b)?
       | \b(?P<noon>noon|midday)\b
@@ -854,7 +854,19 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
         let mut last_end = time.end;
         for (next_index, next) in times.iter().enumerate().skip(index + 1) {
             let gap = &text[last_end.min(next.start)..next.start];
+            // A time at the start of a hard-wrapped prose line is not a row: the line above
+            // a row is another row or a short heading.
+            let line_above = text[..next.start]
+                .trim_end_matches([' ', '\t'])
+                .strip_suffix('\n')
+                .map(|above| above.rsplit('\n').next().unwrap_or(above).trim());
+            let wrapped_prose = line_above.is_some_and(|above| {
+                above.len() > 50
+                    && !above.starts_with(|c: char| c.is_ascii_digit())
+                    && above.ends_with(|c: char| c.is_lowercase() || c == ',')
+            });
             let only_rows = next.at_line_start
+                && !wrapped_prose
                 && next.start - last_end <= 240
                 && gap.matches('\n').count() <= 3
                 && !dates.iter().any(|d| d.start >= time.end && d.start < next.start);
@@ -953,7 +965,15 @@ pub fn find_duration(text: &str) -> Option<SignedDuration> {
         let after = &lower[whole.end()..floor_boundary(&lower, whole.end() + 12)];
         let before = &lower[ceil_boundary(&lower, whole.start().saturating_sub(12))..whole.start()];
         // "held for 48 hours", "within 24 hours", "2 hours ago" are not meeting lengths.
-        if before.contains("within") || before.contains("held for") || after.trim_start().starts_with("ago") {
+        // "four hours apart", "an hour ahead": a time difference, not a length.
+        let difference = ["apart", "ahead", "behind", "earlier", "later", "difference"]
+            .iter()
+            .any(|word| after.trim_start().starts_with(word));
+        if before.contains("within")
+            || before.contains("held for")
+            || after.trim_start().starts_with("ago")
+            || difference
+        {
             continue;
         }
         let minutes: i64 = if let Some(m) = captures.name("min") {
@@ -1357,12 +1377,21 @@ mod tests {
     }
 
     #[test]
+    fn time_differences_are_not_lengths() {
+        assert_eq!(find_duration("we're only four hours apart, so an hour it is"), Some(SignedDuration::from_mins(60)));
+    }
+
+    #[test]
     fn clock_times_in_words() {
         let at = |text: &str| time_mentions(text).into_iter().map(|m| m.from.to_string()).collect::<Vec<_>>();
         assert_eq!(at("starting at half past ten"), ["10:30:00"]);
         assert_eq!(at("quarter past two"), ["14:15:00"]);
         assert_eq!(at("quarter to nine in the morning"), ["08:45:00"]);
         assert_eq!(at("half past seven in the evening"), ["19:30:00"]);
+        // "am" at the start of a word is not a meridiem.
+        assert_eq!(at("14:00-15:30 Amsterdam time"), ["14:00:00"]);
+        let zones = zone_mentions("at 4pm UK time");
+        assert_eq!(zones.first().map(|z| z.zone.clone()), Some(ZoneSpec::Named("Europe/London".into())));
     }
 
     #[test]

@@ -855,7 +855,7 @@ const NAME: &str =
 
 /// "with Dr. Ilves", "with Ada and Tim": a title and surname, or a lone first name.
 static SHORT_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:with|meet|meeting|by)\s+(?:(?:Dr|Prof|Mr|Ms|Mrs|Mx)\.?\s+(?P<surname>\p{Lu}[\p{Ll}'’-]+)|(?P<first>\p{Lu}[\p{Ll}]+)\b(?:\s+(?:and|&)\s+\p{Lu}[\p{Ll}]+)?)(?:[^\S\n]+[^\p{Lu}\s]|[.,;:!?)\n]|$)")
+    Regex::new(r"\b(?:with|meet|meeting|by)\s+(?:(?:Dr|Prof|Mr|Ms|Mrs|Mx)\.?\s+(?P<surname>\p{Lu}[\p{Ll}'’-]+)|(?P<first>\p{Lu}[\p{Ll}]+)\b(?:\s+(?:and|&)\s+(?P<second>\p{Lu}[\p{Ll}]+))?)(?:[^\S\n]+[^\p{Lu}\s]|[.,;:!?)\n]|$)")
         .expect("short reference pattern")
 });
 
@@ -892,7 +892,7 @@ static LABELLED_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con)\s+(?:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\))?(?:,?\s+and\s+({NAME}))?"
+        r"(?:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con)\s+(?:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\)|,[^,\n]{{2,50}},)?(?:,?\s+(?:and|e|y|et|und|en|och)\s+({NAME}))?"
     ))
     .expect("with name")
 });
@@ -1102,6 +1102,9 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
             captures.name("first").and_then(|first| complete_name(context, first.as_str()))
         };
         if let Some(full) = full {
+            push(&full, &mut names);
+        }
+        if let Some(full) = captures.name("second").and_then(|second| complete_name(context, second.as_str())) {
             push(&full, &mut names);
         }
     }
