@@ -97,6 +97,9 @@ fn kinds_of_the_fixtures() {
         ("f54-amsterdam-time-after-dst.eml", MessageKind::InterviewConfirmation),
         ("f55-uk-time-hours-apart.eml", MessageKind::InterviewConfirmation),
         ("f56-wrapped-prose-time.eml", MessageKind::InterviewRescheduled),
+        ("f57-day-first-numeric-date.eml", MessageKind::InterviewCancelled),
+        ("f58-portuguese-interviewers-line.eml", MessageKind::InterviewConfirmation),
+        ("f59-first-name-in-subject-cc.eml", MessageKind::InterviewConfirmation),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");

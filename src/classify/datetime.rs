@@ -316,6 +316,33 @@ const MONTH_NAMES: &[(&str, i8)] = &[
     ("octubre", 10),
     ("noviembre", 11),
     ("diciembre", 12),
+    // Portuguese, Italian, Dutch, Swedish (names shared with other languages are above).
+    ("janeiro", 1),
+    ("fevereiro", 2),
+    ("março", 3),
+    ("maio", 5),
+    ("junho", 6),
+    ("julho", 7),
+    ("setembro", 9),
+    ("outubro", 10),
+    ("novembro", 11),
+    ("dezembro", 12),
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("dicembre", 12),
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mei", 5),
+    ("augustus", 8),
+    ("maj", 5),
+    ("augusti", 8),
 ];
 
 const WEEKDAY_NAMES: &[(&str, Weekday)] = &[
@@ -347,6 +374,25 @@ const WEEKDAY_NAMES: &[(&str, Weekday)] = &[
     ("viernes", Weekday::Friday),
     ("sábado", Weekday::Saturday),
     ("domingo", Weekday::Sunday),
+    ("segunda-feira", Weekday::Monday),
+    ("terça-feira", Weekday::Tuesday),
+    ("quarta-feira", Weekday::Wednesday),
+    ("quinta-feira", Weekday::Thursday),
+    ("sexta-feira", Weekday::Friday),
+    ("maandag", Weekday::Monday),
+    ("dinsdag", Weekday::Tuesday),
+    ("woensdag", Weekday::Wednesday),
+    ("donderdag", Weekday::Thursday),
+    ("vrijdag", Weekday::Friday),
+    ("zaterdag", Weekday::Saturday),
+    ("zondag", Weekday::Sunday),
+    ("måndag", Weekday::Monday),
+    ("tisdag", Weekday::Tuesday),
+    ("onsdag", Weekday::Wednesday),
+    ("torsdag", Weekday::Thursday),
+    ("fredag", Weekday::Friday),
+    ("lördag", Weekday::Saturday),
+    ("söndag", Weekday::Sunday),
     ("thurs", Weekday::Thursday),
     ("tues", Weekday::Tuesday),
     ("thur", Weekday::Thursday),
@@ -485,10 +531,36 @@ pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
                 month.as_str().parse::<i8>().ok().and_then(|m| {
                     explicit_date(reference, day.as_str(), m, captures.name("y3").map(|y| y.as_str()), None)
                 })
-            } else if let (Some(month), Some(day)) = (captures.name("m4"), captures.name("d4")) {
-                month.as_str().parse::<i8>().ok().and_then(|m| {
-                    explicit_date(reference, day.as_str(), m, captures.name("y4").map(|y| y.as_str()), None)
-                })
+            } else if let (Some(first), Some(second)) = (captures.name("m4"), captures.name("d4")) {
+                // 3/18 is month/day; 12/03 could be either (US or most of the world): the
+                // reading on the weekday written just before it, else the one nearest the
+                // message's own date.
+                let year = captures.name("y4").map(|y| y.as_str());
+                let us = first
+                    .as_str()
+                    .parse::<i8>()
+                    .ok()
+                    .and_then(|m| explicit_date(reference, second.as_str(), m, year, None));
+                let world = second
+                    .as_str()
+                    .parse::<i8>()
+                    .ok()
+                    .and_then(|m| explicit_date(reference, first.as_str(), m, year, None));
+                let before = &lower[ceil_boundary(&lower, whole.start().saturating_sub(16))..whole.start()];
+                let named = before.split(|c: char| !c.is_alphabetic()).rev().find_map(weekday_from_name);
+                let distance = |d: &Date| d.since(reference).map(|span| span.get_days().abs()).unwrap_or(i32::MAX);
+                match (us, world) {
+                    (Some(us), Some(world)) if us != world => {
+                        let fits = |d: &Date| named.is_none_or(|w| d.weekday() == w);
+                        match (fits(&us), fits(&world)) {
+                            (true, false) => Some(us),
+                            (false, true) => Some(world),
+                            _ if distance(&world) < distance(&us) => Some(world),
+                            _ => Some(us),
+                        }
+                    }
+                    (us, world) => us.or(world),
+                }
             } else {
                 None
             };
@@ -1374,6 +1446,30 @@ mod tests {
         for (text, minutes) in table {
             assert_eq!(find_duration(text), minutes.map(SignedDuration::from_mins), "{text}");
         }
+    }
+
+    #[test]
+    fn day_month_order_follows_the_nearest_reading() {
+        let reference = civil::date(2027, 3, 8);
+        let dates = |text: &str| {
+            date_mentions(text, reference).into_iter().filter(|d| d.explicit).map(|d| d.date).collect::<Vec<_>>()
+        };
+        assert_eq!(dates("Friday (12/03/2027)"), [civil::date(2027, 3, 12)]);
+        assert_eq!(dates("on 3/18"), [civil::date(2027, 3, 18)]);
+        assert_eq!(dates("on 18/3"), [civil::date(2027, 3, 18)]);
+        assert_eq!(dates("by 3/10"), [civil::date(2027, 3, 10)]);
+    }
+
+    #[test]
+    fn dates_in_more_languages() {
+        let reference = civil::date(2027, 2, 1);
+        let dates = |text: &str| {
+            date_mentions(text, reference).into_iter().filter(|d| d.explicit).map(|d| d.date).collect::<Vec<_>>()
+        };
+        assert_eq!(dates("quinta-feira, 18 de fevereiro de 2027"), [civil::date(2027, 2, 18)]);
+        assert_eq!(dates("giovedì 18 febbraio"), [civil::date(2027, 2, 18)]);
+        assert_eq!(dates("donderdag 18 februari"), [civil::date(2027, 2, 18)]);
+        assert_eq!(dates("torsdag 18 februari"), [civil::date(2027, 2, 18)]);
     }
 
     #[test]

@@ -487,7 +487,7 @@ static ROLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Titles that put the head first (Spanish, French): "Ingeniero de Datos", "Développeur Backend".
 static ROLE_HEAD_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:Ingenier[oa]|Desarrollador(?:a)?|Développeu(?:r|se)|Ingénieure?|Analista|Arquitect[oa]|Architecte|Chef\s+de\s+projet|Responsable|Programador(?:a)?)\b(?:[^\S\n]+(?:de[^\S\n]+|du[^\S\n]+|des[^\S\n]+|d'|en[^\S\n]+)?\p{Lu}[\p{L}-]+){1,2}")
+    Regex::new(r"\b(?:Ingenier[oa]|Engenheir[oa]|Ingegnere|Desarrollador(?:a)?|Desenvolvedor(?:a)?|Sviluppat(?:ore|rice)|Développeu(?:r|se)|Ingénieure?|Analista|Arquitect[oa]|Architecte|Chef\s+de\s+projet|Responsable|Programador(?:a)?)\b(?:[^\S\n]+(?:de[^\S\n]+|du[^\S\n]+|des[^\S\n]+|da[^\S\n]+|do[^\S\n]+|di[^\S\n]+|d'|en[^\S\n]+)?\p{Lu}[\p{L}-]+){1,2}")
         .expect("head-first role pattern")
 });
 
@@ -887,7 +887,7 @@ static NAME_AT_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"^
 static NAME_WITH_TITLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"({NAME})[^\S\n]*\(([^)\n]{{2,60}})\)")).expect("name with title"));
 static LABELLED_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?im)^[^\S\n]*(?:with|who|panel|panelists?|interviewers?|interviewing\s+you|you'll\s+(?:meet|be\s+meeting|speak)\s+with)[^\S\n]*:[^\S\n]*(.+)$")
+    Regex::new(r"(?im)^[^\S\n]*(?:with|who|panel|panelists?|interviewers?|interviewing\s+you|you'll\s+(?:meet|be\s+meeting|speak)\s+with|entrevistador(?:es|as?)?|gesprächspartner(?:in|innen)?|interlocuteurs?|intervistator[ie]|intervjuare|gesprekspartners?|mit|avec|con|com|met|med)[^\S\n]*:[^\S\n]*(.+)$")
         .expect("labelled line")
 });
 static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -1080,7 +1080,16 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
     // "Who: A and B", "Panel: …", "With: …".
     for captures in LABELLED_LINE.captures_iter(own) {
         let line = captures[1].to_string();
-        for part in line.split([',', '&', '/', ';']).flat_map(|p| p.split(" and ")) {
+        let parts = line.split([',', '&', '/', ';']).flat_map(|p| {
+            p.split(" and ")
+                .flat_map(|p| p.split(" e "))
+                .flat_map(|p| p.split(" y "))
+                .flat_map(|p| p.split(" et "))
+                .flat_map(|p| p.split(" und "))
+                .flat_map(|p| p.split(" en "))
+                .flat_map(|p| p.split(" och "))
+        });
+        for part in parts {
             if let Some(found) = NAME_AT_START.captures(part) {
                 push(&found[1], &mut names);
             }
@@ -1094,8 +1103,10 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
             }
         }
     }
-    // "with Dr. Ilves", "with Ada": a short form of a full name written elsewhere.
-    for captures in SHORT_REFERENCE.captures_iter(own) {
+    // "with Dr. Ilves", "with Ada": a short form of a full name written elsewhere (in
+    // the sender's words, or their own subject: "Chat with Hamish").
+    let subject = if context.is_reply { "" } else { context.subject_core.as_str() };
+    for captures in SHORT_REFERENCE.captures_iter(own).chain(SHORT_REFERENCE.captures_iter(subject)) {
         let full = if let Some(surname) = captures.name("surname") {
             complete_surname(context, surname.as_str())
         } else {
