@@ -100,6 +100,7 @@ fn kinds_of_the_fixtures() {
         ("f57-day-first-numeric-date.eml", MessageKind::InterviewCancelled),
         ("f58-portuguese-interviewers-line.eml", MessageKind::InterviewConfirmation),
         ("f59-first-name-in-subject-cc.eml", MessageKind::InterviewConfirmation),
+        ("f60-moved-same-panel.eml", MessageKind::InterviewRescheduled),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");

@@ -666,6 +666,19 @@ fn find_interview(
         slot.start.checked_add(duration).ok()
     });
     let mut interviewers = prose_interviewers(context);
+    // A move or a cancellation in a reply keeps the people of the interview it refers
+    // to ("same panel", "Tobias will still join"): those named in the quoted message.
+    if matches!(kind, MessageKind::InterviewRescheduled | MessageKind::InterviewCancelled) && context.is_reply {
+        let latest = super::text::latest_quoted(&context.quoted);
+        for person in interviewers_in(context, latest) {
+            let known = interviewers
+                .iter()
+                .any(|p| p.name.is_some() && p.name == person.name || p.email.is_some() && p.email == person.email);
+            if !known && person.email.as_deref() != context.candidate {
+                interviewers.push(person);
+            }
+        }
+    }
     if interviewers.is_empty()
         && context.is_reply
         && kind == MessageKind::InterviewConfirmation
@@ -892,7 +905,7 @@ static LABELLED_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con)\s+(?:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\)|,[^,\n]{{2,50}},)?(?:,?\s+(?:and|e|y|et|und|en|och)\s+({NAME}))?"
+        r"(?i:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con|design|review|exercise|dive)\s+(?i:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\)|,[^,\n]{{2,50}},)?(?:,?\s+(?:and|e|y|et|und|en|och)\s+({NAME}))?"
     ))
     .expect("with name")
 });
@@ -1047,7 +1060,12 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
     if !guests.is_empty() {
         return guests;
     }
-    let own = &context.own;
+    interviewers_in(context, &context.own)
+}
+
+/// The interviewers named in `own` (the sender's words, or the quoted message a move or
+/// a cancellation refers to).
+fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> {
     let mut names: Vec<String> = Vec::new();
     let push = |name: &str, names: &mut Vec<String>| {
         let name = name.trim().trim_end_matches(['\'', '’']).to_string();
@@ -1062,6 +1080,8 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
         let Some(range) = ROW_RANGE.find(line) else { continue };
         let rest = &line[range.end()..];
         for segment in rest.split(" - ").flat_map(|segment| segment.split("  ")) {
+            // "System design with A and B": the names after "with".
+            let segment = segment.rsplit_once(" with ").map_or(segment, |(_, names)| names);
             for piece in segment.split(" and ").flat_map(|piece| piece.split(" & ")) {
                 if let Some(captures) = NAME_AT_START.captures(piece)
                     && !ROLE_WORDS.is_match(&captures[1])
