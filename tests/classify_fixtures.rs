@@ -101,6 +101,7 @@ fn kinds_of_the_fixtures() {
         ("f58-portuguese-interviewers-line.eml", MessageKind::InterviewConfirmation),
         ("f59-first-name-in-subject-cc.eml", MessageKind::InterviewConfirmation),
         ("f60-moved-same-panel.eml", MessageKind::InterviewRescheduled),
+        ("f61-team-organiser-staff-line.eml", MessageKind::InterviewConfirmation),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");

@@ -826,6 +826,19 @@ fn calendar_interviewers(context: &MessageContext<'_>, events: &[&CalendarEvent]
         .filter(|p| !is_organizer(p))
         .filter(|p| !p.name.as_deref().is_some_and(|n| described_as_recruiter(context, n)))
         .collect();
+    // A team or the company itself ("Acme Recruiting", "Acme Analytics") arranges; it
+    // does not interview.
+    let keys = domain_keys(context);
+    let is_team = |p: &&CalendarPerson| {
+        p.name.as_deref().is_some_and(|name| {
+            let key = norm_key(name);
+            name.split(|c: char| !c.is_alphanumeric())
+                .any(|w| GENERIC_TRAILING.contains(&w.to_lowercase().as_str()) && w.len() > 2)
+                || keys.iter().any(|k| k.len() >= 4 && key.starts_with(k.as_str()))
+        })
+    };
+    let people: Vec<&CalendarPerson> = people.into_iter().filter(|p| !is_team(p)).collect();
+    let others: Vec<&CalendarPerson> = others.into_iter().filter(|p| !is_team(p)).collect();
     let chosen: Vec<&CalendarPerson> = if !others.is_empty() {
         others
     } else if !people.is_empty() {
@@ -834,7 +847,7 @@ fn calendar_interviewers(context: &MessageContext<'_>, events: &[&CalendarEvent]
         events
             .iter()
             .filter_map(|e| e.organizer.as_ref())
-            .filter(|o| !is_candidate(context, o) && !is_robot_person(o))
+            .filter(|o| !is_candidate(context, o) && !is_robot_person(o) && !is_team(o))
             .take(1)
             .collect()
     };
@@ -900,7 +913,7 @@ static NAME_AT_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"^
 static NAME_WITH_TITLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"({NAME})[^\S\n]*\(([^)\n]{{2,60}})\)")).expect("name with title"));
 static LABELLED_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?im)^[^\S\n]*(?:with|who|panel|panelists?|interviewers?|interviewing\s+you|you'll\s+(?:meet|be\s+meeting|speak)\s+with|entrevistador(?:es|as?)?|gesprächspartner(?:in|innen)?|interlocuteurs?|intervistator[ie]|intervjuare|gesprekspartners?|mit|avec|con|com|met|med)[^\S\n]*:[^\S\n]*(.+)$")
+    Regex::new(r"(?im)^[^\S\n]*(?:with|who|panel|panelists?|interviewers?|interviewing\s+you|staff|hosts?|you'll\s+(?:meet|be\s+meeting|speak)\s+with|entrevistador(?:es|as?)?|gesprächspartner(?:in|innen)?|interlocuteurs?|intervistator[ie]|intervjuare|gesprekspartners?|mit|avec|con|com|met|med)[^\S\n]*:[^\S\n]*(.+)$")
         .expect("labelled line")
 });
 static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
