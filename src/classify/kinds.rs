@@ -164,7 +164,20 @@ pub fn score_features(context: &MessageContext<'_>) -> Scores {
     let mut scores = Scores::default();
     let subject_core_lower = context.subject_core.to_lowercase();
     let vocabulary = &*VOCABULARY;
+    let mut languages: Vec<(&str, bool)> = Vec::new();
     for feature in &vocabulary.features {
+        let present = match languages.iter().find(|(l, _)| *l == feature.language) {
+            Some((_, present)) => *present,
+            None => {
+                let present = vocabulary.language_present(feature.language, &context.own_lower)
+                    || vocabulary.language_present(feature.language, &subject_core_lower);
+                languages.push((feature.language, present));
+                present
+            }
+        };
+        if !present {
+            continue;
+        }
         let text: &str = match feature.scope {
             Scope::Body => &context.own_lower,
             Scope::ReplyBody if !context.is_reply => continue,

@@ -234,7 +234,14 @@ pub fn split_quoted(text: &str) -> (String, String) {
         while index < lines.len() {
             let line = lines[index];
             let trimmed = line.trim();
-            let next_marked = lines[index + 1..].iter().take(2).any(|l| is_marked(l));
+            index += 1;
+            // Marked lines are the bulk of a long thread: decided without any pattern.
+            if is_marked(line) {
+                quoted.push(unquote(&line));
+                continue;
+            }
+            let next_marked = lines[index..].iter().take(2).any(|l| is_marked(l));
+            let index = index - 1;
             let folded_attribution = lines.get(index + 1).is_some_and(|next| {
                 next.trim().ends_with(':') && ATTRIBUTION.is_match(&format!("{trimmed} {}", next.trim()))
             });
@@ -244,7 +251,7 @@ pub fn split_quoted(text: &str) -> (String, String) {
                 || (HEADER_BLOCK_START.is_match(trimmed)
                     && lines[index + 1..].iter().take(5).filter(|l| HEADER_BLOCK_FIELD.is_match(l.trim())).count()
                         >= 2);
-            if is_marked(line) || (trimmed.ends_with(':') && next_marked) || (folded_attribution && next_marked) {
+            if next_marked && (trimmed.ends_with(':') || folded_attribution) {
                 quoted.push(unquote(&line));
             } else if starts_history && !next_marked {
                 quoted.extend(lines[index..].iter().map(unquote));
@@ -254,7 +261,6 @@ pub fn split_quoted(text: &str) -> (String, String) {
             } else {
                 own.push(line);
             }
-            index += 1;
         }
     } else {
         quoted.extend(lines[cut..].iter().map(unquote));

@@ -67,6 +67,16 @@ pub struct Vocabulary {
     /// What follows an offer phrase when the offer went to someone else ("to another
     /// candidate").
     pub not_to_you: Regex,
+    /// `@marker`: common words of a language; its features are only tried on a message
+    /// that has one of them (a language without markers is always tried). Speed only.
+    pub markers: Vec<(&'static str, Regex)>,
+}
+
+impl Vocabulary {
+    /// Whether the features of `language` are worth trying on this (lower-case) text.
+    pub fn language_present(&self, language: &str, text: &str) -> bool {
+        self.markers.iter().filter(|(l, _)| *l == language).all(|(_, marker)| marker.is_match(text))
+    }
 }
 
 /// A mistake in a vocabulary file (found by the unit test, never at run time in a
@@ -113,6 +123,7 @@ fn kind_of(prefix: &str) -> Option<MessageKind> {
 pub fn parse(files: &[(&'static str, &'static str)]) -> Result<Vocabulary, VocabError> {
     let mut features = Vec::new();
     let mut lists: [Vec<&str>; 5] = Default::default();
+    let mut markers: Vec<(&'static str, Regex)> = Vec::new();
     const LISTS: [&str; 5] = ["@negation", "@context", "@interview", "@timeline_cue", "@not_to_you"];
     for (language, text) in files {
         for (index, line) in text.lines().enumerate() {
@@ -122,6 +133,11 @@ pub fn parse(files: &[(&'static str, &'static str)]) -> Result<Vocabulary, Vocab
                 continue;
             }
             let (first, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            if first == "@marker" {
+                let marker = super::word_regex(rest.trim()).map_err(|err| error(format!("@marker: {err}")))?;
+                markers.push((*language, marker));
+                continue;
+            }
             if let Some(slot) = LISTS.iter().position(|name| *name == first) {
                 let pattern = rest.trim();
                 if pattern.is_empty() {
@@ -182,6 +198,7 @@ pub fn parse(files: &[(&'static str, &'static str)]) -> Result<Vocabulary, Vocab
         interview: join(2)?,
         timeline_cue: join(3)?,
         not_to_you: join(4)?,
+        markers,
     })
 }
 
@@ -201,6 +218,10 @@ mod tests {
             }
         }
         assert!(vocabulary.negation.is_match("nicht") && vocabulary.negation.is_match("not"));
+        // Markers only gate the other languages; English is always tried.
+        assert!(vocabulary.language_present("en", "anything"));
+        assert!(vocabulary.language_present("de", "wir freuen uns"));
+        assert!(!vocabulary.language_present("de", "we are pleased"));
     }
 
     #[test]
