@@ -102,6 +102,7 @@ fn kinds_of_the_fixtures() {
         ("f59-first-name-in-subject-cc.eml", MessageKind::InterviewConfirmation),
         ("f60-moved-same-panel.eml", MessageKind::InterviewRescheduled),
         ("f61-team-organiser-staff-line.eml", MessageKind::InterviewConfirmation),
+        ("f62-cancel-our-slot-quoted-end.eml", MessageKind::InterviewCancelled),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");

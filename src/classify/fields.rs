@@ -659,7 +659,19 @@ fn find_interview(
             None
         }
     })?;
-    let end = slot.end.or_else(|| {
+    // "I have to cancel our 11:00": the quoted message that booked it says until when.
+    // (Only for a cancellation: a proposal window's end is not an interview's end.)
+    let quoted_end = || {
+        if kind != MessageKind::InterviewCancelled || !context.is_reply || context.local.is_none() {
+            return None;
+        }
+        let latest = super::text::latest_quoted(&context.quoted);
+        datetime::find_slots(latest, context.reference(), &context.default_zone)
+            .into_iter()
+            .find(|quoted| quoted.start == slot.start)
+            .and_then(|quoted| quoted.end)
+    };
+    let end = slot.end.or_else(quoted_end).or_else(|| {
         let duration = datetime::find_duration(&context.own)
             .or_else(|| datetime::find_duration(&context.subject_core))
             .or_else(|| datetime::find_duration(&context.quoted))?;
