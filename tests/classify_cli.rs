@@ -75,14 +75,62 @@ fn eval_ends_with_the_summary_line_and_enforces_targets() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let last = stdout.lines().last().expect("output");
-    let pattern = regex::Regex::new(r"^kind accuracy \d+\.\d% \(\d+/\d+\), fields \d+\.\d%, critical \d+$").unwrap();
+    let pattern = regex::Regex::new(
+        r"^kind accuracy \d+\.\d% \(\d+/\d+\), fields \d+\.\d% \(interview \d+\.\d%\), critical \d+, held for review \d+ \(\d+ wrong\), wrong and not held \d+$",
+    )
+    .unwrap();
     assert!(pattern.is_match(last), "{last}");
     let failing = debrief().args(["eval", &dir, "--min-kind-accuracy", "101"]).output().expect("runs");
     assert_eq!(failing.status.code(), Some(1));
     let passing = debrief()
-        .args(["eval", &dir, "--min-kind-accuracy", "90", "--min-fields", "90", "--max-critical", "0"])
+        .args(["eval", &dir, "--min-kind-accuracy", "90", "--min-fields", "90", "--min-interview-fields", "90"])
+        .args(["--max-critical", "0"])
         .output();
     assert_eq!(passing.expect("runs").status.code(), Some(0));
+}
+
+#[test]
+fn eval_scores_several_sets_and_combines_them() {
+    // Two sets: the fixtures, and a folder holding two of them under two inboxes.
+    let two = tempfile::tempdir().expect("temp dir");
+    let labels: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("labels.json")).expect("labels")).expect("JSON");
+    let mut picked = serde_json::Map::new();
+    for (file, to) in
+        [("f01-greenhouse-rejection.eml", None), ("f02-casual-offer.eml", Some("To: Ada <ada@example.org>"))]
+    {
+        let text = std::fs::read_to_string(fixture(file)).expect("fixture");
+        let text = match to {
+            Some(to) => text.replacen("To: Sam Okafor <sam.okafor@example.net>", to, 1),
+            None => text,
+        };
+        std::fs::write(two.path().join(file), text).expect("copy");
+        picked.insert(file.to_string(), labels[file].clone());
+    }
+    std::fs::write(two.path().join("labels.json"), serde_json::Value::Object(picked).to_string()).expect("write");
+    let second = two.path().display().to_string();
+    let output = debrief().args(["eval", &fixture(""), &second]).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().filter(|line| line.starts_with("== ")).count(), 2, "{stdout}");
+    let last = stdout.lines().last().expect("output");
+    let total = labels.as_object().expect("object").len() + 2;
+    assert!(last.starts_with(&format!("combined: kind accuracy 100.0% ({total}/{total}), ")), "{last}");
+    // Each inbox of a folder is its own set with --by-inbox.
+    let output = debrief().args(["eval", "--by-inbox", &second]).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let sets: Vec<&str> = stdout.lines().filter(|line| line.starts_with("== ")).collect();
+    assert_eq!(sets.len(), 2, "{stdout}");
+    assert!(sets.iter().all(|line| line.contains(&second) && line.contains('@')), "{sets:?}");
+    // A target applies to each set: naming the set that missed it.
+    let failing = debrief()
+        .args(["eval", &fixture(""), &second, "--max-critical", "0", "--min-kind-accuracy", "100.1"])
+        .output()
+        .expect("runs");
+    assert_eq!(failing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failing.stderr).contains(&second));
+    let usage = debrief().args(["eval", &second, "--review-below", "2"]).output().expect("runs");
+    assert_eq!(usage.status.code(), Some(2));
 }
 
 #[test]

@@ -26,7 +26,7 @@ fn every_fixture_gets_its_label() {
             Case { file, expected, got }
         })
         .collect();
-    assert!(cases.len() >= 26);
+    assert!(cases.len() >= 40);
     let report = evaluate(&cases);
     assert_eq!(report.kind_correct, report.total, "{}", report.render());
     assert!(report.fields_percent() >= 95.0, "{}", report.render());
@@ -67,6 +67,42 @@ fn kinds_of_the_fixtures() {
         ("f24-timeline-numeric-date.eml", MessageKind::Timeline),
         ("f25-ooo-auto-generated.eml", MessageKind::AutoReply),
         ("f26-reminder.eml", MessageKind::InterviewConfirmation),
+        ("f27-bottom-posted-rejection.eml", MessageKind::Rejection),
+        ("f28-offer-join-as.eml", MessageKind::Offer),
+        ("f29-ooo-person-no-headers.eml", MessageKind::AutoReply),
+        ("f30-assessment-invite.eml", MessageKind::InterviewInvitation),
+        ("f31-calendar-text-invite.eml", MessageKind::InterviewConfirmation),
+        ("f32-offer-withdrawn-freeze.eml", MessageKind::Rejection),
+        ("f33-disclaimer-position-filled.eml", MessageKind::Rejection),
+        ("f34-timeline-revert-by-the-nth.eml", MessageKind::Timeline),
+        ("f35-timeline-fortnight.eml", MessageKind::Timeline),
+        ("f36-dutch-rejection.eml", MessageKind::Rejection),
+        ("f37-portuguese-offer.eml", MessageKind::Offer),
+        ("f38-italian-receipt.eml", MessageKind::ApplicationReceived),
+        ("f39-swedish-rejection.eml", MessageKind::Rejection),
+        ("f40-german-negated-offer.eml", MessageKind::Rejection),
+        ("f41-one-line-yes-to-quoted-time.eml", MessageKind::InterviewConfirmation),
+        ("f42-second-window-bottom-posted.eml", MessageKind::InterviewConfirmation),
+        ("f43-day-at-hour-works.eml", MessageKind::InterviewConfirmation),
+        ("f44-off-the-calendar.eml", MessageKind::InterviewCancelled),
+        ("f45-pick-a-block.eml", MessageKind::InterviewInvitation),
+        ("f46-interleaved-move.eml", MessageKind::InterviewRescheduled),
+        ("f47-itinerary-date-label.eml", MessageKind::InterviewConfirmation),
+        ("f48-bounce.eml", MessageKind::Unrelated),
+        ("f49-newsletter-about-offers.eml", MessageKind::Unrelated),
+        ("f50-german-informal-invite.eml", MessageKind::InterviewInvitation),
+        ("f51-italian-proposed-slots.eml", MessageKind::InterviewInvitation),
+        ("f52-dutch-receipt.eml", MessageKind::ApplicationReceived),
+        ("f53-moved-half-past.eml", MessageKind::InterviewRescheduled),
+        ("f54-amsterdam-time-after-dst.eml", MessageKind::InterviewConfirmation),
+        ("f55-uk-time-hours-apart.eml", MessageKind::InterviewConfirmation),
+        ("f56-wrapped-prose-time.eml", MessageKind::InterviewRescheduled),
+        ("f57-day-first-numeric-date.eml", MessageKind::InterviewCancelled),
+        ("f58-portuguese-interviewers-line.eml", MessageKind::InterviewConfirmation),
+        ("f59-first-name-in-subject-cc.eml", MessageKind::InterviewConfirmation),
+        ("f60-moved-same-panel.eml", MessageKind::InterviewRescheduled),
+        ("f61-team-organiser-staff-line.eml", MessageKind::InterviewConfirmation),
+        ("f62-cancel-our-slot-quoted-end.eml", MessageKind::InterviewCancelled),
     ];
     for (file, kind) in table {
         assert_eq!(classify(file).kind, kind, "{file}");
@@ -95,4 +131,48 @@ fn the_configured_candidate_is_never_an_interviewer() {
     let classified = debrief::classify::classify_message_for(&raw, Some("Sam.Okafor@example.net")).expect("classifies");
     let interview = classified.classification.interview.expect("an interview");
     assert!(interview.interviewers.iter().all(|p| p.email.as_deref() != Some("sam.okafor@example.net")));
+}
+
+#[test]
+fn a_negated_offer_is_explained_as_rejection_evidence() {
+    let classification = classify("f40-german-negated-offer.eml");
+    assert_eq!(classification.kind, MessageKind::Rejection);
+    assert!(classification.confidence >= 0.8, "{}", classification.confidence);
+    let classification = classify("f28-offer-join-as.eml");
+    assert!(classification.reasons.iter().any(|r| r.contains("offer.join_as [en]")), "{:?}", classification.reasons);
+}
+
+#[test]
+fn the_organiser_of_a_one_to_one_text_invitation_is_the_interviewer() {
+    let interview = classify("f31-calendar-text-invite.eml").interview.expect("an interview");
+    let people: Vec<Option<&str>> = interview.interviewers.iter().map(|p| p.email.as_deref()).collect();
+    assert_eq!(people, [Some("nora.quint@brightkite.example")]);
+}
+
+#[test]
+fn a_bottom_posted_answer_is_read_below_the_quote() {
+    let classification = classify("f27-bottom-posted-rejection.eml");
+    assert_eq!(classification.kind, MessageKind::Rejection);
+    assert!(classification.confidence >= 0.8, "{}", classification.confidence);
+}
+
+#[test]
+fn a_reply_that_takes_up_a_proposed_time_reads_the_slot_from_the_quote() {
+    for (file, start, how) in [
+        ("f41-one-line-yes-to-quoted-time.eml", "2027-04-21T18:00:00Z", "the only proposal"),
+        ("f42-second-window-bottom-posted.eml", "2027-04-20T14:00:00Z", "proposal 2 of 3"),
+        ("f43-day-at-hour-works.eml", "2027-04-15T22:00:00Z", "the proposal on Thursday"),
+    ] {
+        let classification = classify(file);
+        let interview = classification.interview.as_ref().expect("an interview");
+        assert_eq!(interview.start.to_string(), start, "{file}");
+        assert!(classification.reasons.iter().any(|r| r.contains(how)), "{file}: {:?}", classification.reasons);
+    }
+}
+
+#[test]
+fn a_newsletter_with_outcome_words_is_held_for_review_not_dropped() {
+    let classification = classify("f49-newsletter-about-offers.eml");
+    assert_eq!(classification.kind, MessageKind::Unrelated);
+    assert!(classification.confidence < 0.8, "held for review: {}", classification.confidence);
 }

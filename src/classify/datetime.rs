@@ -225,7 +225,7 @@ static ZONE_MENTION: LazyLock<Regex> = LazyLock::new(|| {
       | \b(?:ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|AKST|HST|UTC|GMT|BST|CET|CEST|MEZ|MESZ|EET|EEST|WET|IST|AEDT|AEST|ACDT|AWST|NZDT|NZST|JST|KST|SGT|HKT|BRT)\b
       | (?i:\b(?:us\s+)?(?:eastern|central|mountain|pacific)(?:\s+(?:standard|daylight))?(?:\s+time)?\b)
       | (?i:\bcentral\s+european(?:\s+(?:standard|summer))?\s+time\b)
-      | (?i:\b(?:new\s+york|chicago|denver|los\s+angeles|san\s+francisco|seattle|toronto|berlin|paris|oslo|london|amsterdam|stockholm|vienna|zurich|madrid|rome|warsaw|prague|copenhagen|dublin|lisbon|helsinki|india|sydney|melbourne|tokyo|singapore|bengaluru|bangalore|mumbai|auckland|indian|german|british|australian\s+eastern(?:\s+daylight|\s+standard)?|coordinated\s+universal)\s+time\b)
+      | (?i:\b(?:new\s+york|chicago|denver|los\s+angeles|san\s+francisco|seattle|toronto|berlin|paris|oslo|london|uk|amsterdam|stockholm|vienna|zurich|madrid|rome|warsaw|prague|copenhagen|dublin|lisbon|helsinki|india|sydney|melbourne|tokyo|singapore|bengaluru|bangalore|mumbai|auckland|indian|german|british|australian\s+eastern(?:\s+daylight|\s+standard)?|coordinated\s+universal)\s+time\b)
         ",
     )
     .expect("zone mention pattern")
@@ -316,6 +316,33 @@ const MONTH_NAMES: &[(&str, i8)] = &[
     ("octubre", 10),
     ("noviembre", 11),
     ("diciembre", 12),
+    // Portuguese, Italian, Dutch, Swedish (names shared with other languages are above).
+    ("janeiro", 1),
+    ("fevereiro", 2),
+    ("março", 3),
+    ("maio", 5),
+    ("junho", 6),
+    ("julho", 7),
+    ("setembro", 9),
+    ("outubro", 10),
+    ("novembro", 11),
+    ("dezembro", 12),
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("dicembre", 12),
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mei", 5),
+    ("augustus", 8),
+    ("maj", 5),
+    ("augusti", 8),
 ];
 
 const WEEKDAY_NAMES: &[(&str, Weekday)] = &[
@@ -347,6 +374,25 @@ const WEEKDAY_NAMES: &[(&str, Weekday)] = &[
     ("viernes", Weekday::Friday),
     ("sábado", Weekday::Saturday),
     ("domingo", Weekday::Sunday),
+    ("segunda-feira", Weekday::Monday),
+    ("terça-feira", Weekday::Tuesday),
+    ("quarta-feira", Weekday::Wednesday),
+    ("quinta-feira", Weekday::Thursday),
+    ("sexta-feira", Weekday::Friday),
+    ("maandag", Weekday::Monday),
+    ("dinsdag", Weekday::Tuesday),
+    ("woensdag", Weekday::Wednesday),
+    ("donderdag", Weekday::Thursday),
+    ("vrijdag", Weekday::Friday),
+    ("zaterdag", Weekday::Saturday),
+    ("zondag", Weekday::Sunday),
+    ("måndag", Weekday::Monday),
+    ("tisdag", Weekday::Tuesday),
+    ("onsdag", Weekday::Wednesday),
+    ("torsdag", Weekday::Thursday),
+    ("fredag", Weekday::Friday),
+    ("lördag", Weekday::Saturday),
+    ("söndag", Weekday::Sunday),
     ("thurs", Weekday::Thursday),
     ("tues", Weekday::Tuesday),
     ("thur", Weekday::Thursday),
@@ -485,10 +531,36 @@ pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
                 month.as_str().parse::<i8>().ok().and_then(|m| {
                     explicit_date(reference, day.as_str(), m, captures.name("y3").map(|y| y.as_str()), None)
                 })
-            } else if let (Some(month), Some(day)) = (captures.name("m4"), captures.name("d4")) {
-                month.as_str().parse::<i8>().ok().and_then(|m| {
-                    explicit_date(reference, day.as_str(), m, captures.name("y4").map(|y| y.as_str()), None)
-                })
+            } else if let (Some(first), Some(second)) = (captures.name("m4"), captures.name("d4")) {
+                // 3/18 is month/day; 12/03 could be either (US or most of the world): the
+                // reading on the weekday written just before it, else the one nearest the
+                // message's own date.
+                let year = captures.name("y4").map(|y| y.as_str());
+                let us = first
+                    .as_str()
+                    .parse::<i8>()
+                    .ok()
+                    .and_then(|m| explicit_date(reference, second.as_str(), m, year, None));
+                let world = second
+                    .as_str()
+                    .parse::<i8>()
+                    .ok()
+                    .and_then(|m| explicit_date(reference, first.as_str(), m, year, None));
+                let before = &lower[ceil_boundary(&lower, whole.start().saturating_sub(16))..whole.start()];
+                let named = before.split(|c: char| !c.is_alphabetic()).rev().find_map(weekday_from_name);
+                let distance = |d: &Date| d.since(reference).map(|span| span.get_days().abs()).unwrap_or(i32::MAX);
+                match (us, world) {
+                    (Some(us), Some(world)) if us != world => {
+                        let fits = |d: &Date| named.is_none_or(|w| d.weekday() == w);
+                        match (fits(&us), fits(&world)) {
+                            (true, false) => Some(us),
+                            (false, true) => Some(world),
+                            _ if distance(&world) < distance(&us) => Some(world),
+                            _ => Some(us),
+                        }
+                    }
+                    (us, world) => us.or(world),
+                }
             } else {
                 None
             };
@@ -573,9 +645,9 @@ pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
 static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     super::word_regex(
         r"(?x)
-        (?P<h1>\d{1,2})(?:(?::|h)(?P<m1>\d{2}))?\s*(?P<ap1>a\.?m\.?|p\.?m\.?)?
+        (?P<h1>\d{1,2})(?:(?::|h)(?P<m1>\d{2}))?\s*(?P<ap1>a\.?m\b\.?|p\.?m\b\.?)?
         (?:\s*(?:-|to|until|till|bis|à)\s*
-           (?P<h2>\d{1,2})(?:(?::|h)(?P<m2>\d{2}))?\s*(?P<ap2>a\.?m\.?|p\.?m\.?)?
+           (?P<h2>\d{1,2})(?:(?::|h)(?P<m2>\d{2}))?\s*(?P<ap2>a\.?m\b\.?|p\.?m\b\.?)?
         )?
         (?P<uhr>\s*uhr\b|\s*h\b)?
       | \b(?P<noon>noon|midday)\b
@@ -583,6 +655,17 @@ static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("time range pattern")
 });
+
+static WORD_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(r"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b(?:\s*(?P<ap>a\.?m\.?|p\.?m\.?|in\s+the\s+(?:morning|afternoon|evening)))?")
+        .expect("word time pattern")
+});
+
+fn number_word(word: &str) -> Option<i8> {
+    const WORDS: [&str; 12] =
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
+    WORDS.iter().position(|w| *w == word).map(|i| i as i8 + 1).or_else(|| word.parse().ok())
+}
 
 /// A time or time range mentioned in prose.
 #[derive(Debug, Clone, PartialEq)]
@@ -691,6 +774,40 @@ pub fn time_mentions(text: &str) -> Vec<TimeMention> {
             .map(|z| z.zone.clone());
         mentions.push(TimeMention { start: whole.start(), end: whole.end(), from, to, zone, at_line_start });
     }
+    // "half past ten", "quarter to three": clock times in words, read in business hours
+    // unless "am"/"pm" or a part of the day says otherwise.
+    for captures in WORD_TIME.captures_iter(&lower) {
+        let Some(whole) = captures.get(0) else { continue };
+        if mentions.iter().any(|m| m.start < whole.end() && whole.start() < m.end) {
+            continue;
+        }
+        let Some(hour) = number_word(&captures["h"]).filter(|h| (1..=12).contains(h)) else { continue };
+        let (hour, minute) = match (&captures["q"], &captures["rel"]) {
+            ("half", _) => (hour, 30),
+            ("quarter", "past") => (hour, 15),
+            _ => (if hour == 1 { 12 } else { hour - 1 }, 45),
+        };
+        let meridiem = captures.name("ap").map(|m| {
+            let m = m.as_str();
+            m.starts_with('p') || m.contains("afternoon") || m.contains("evening")
+        });
+        let Some(raw) = raw_time(&hour.to_string(), Some(&format!("{minute:02}")), None) else { continue };
+        let Ok(from) = Time::new(to_24h(raw, meridiem), minute, 0, 0) else { continue };
+        let zone = zones
+            .iter()
+            .find(|z| {
+                z.start >= whole.end() && z.start - whole.end() <= 4 && !text[whole.end()..z.start].contains('\n')
+            })
+            .map(|z| z.zone.clone());
+        mentions.push(TimeMention {
+            start: whole.start(),
+            end: whole.end(),
+            from,
+            to: None,
+            zone,
+            at_line_start: false,
+        });
+    }
     // "Tuesday at 11": a bare hour after "at" is a time too, read in business hours.
     for captures in BARE_AT_HOUR.captures_iter(&lower) {
         let (Some(whole), Some(hour)) = (captures.get(0), captures.get(1)) else { continue };
@@ -767,6 +884,8 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
     let times: Vec<TimeMention> = time_mentions(text)
         .into_iter()
         .filter(|t| !dates.iter().any(|d| d.explicit && t.start < d.end && d.start < t.end))
+        // "Please arrive by 9:15": the interview starts at the first session, not on arrival.
+        .filter(|t| !ARRIVAL.is_match(&text[ceil_boundary(text, t.start.saturating_sub(40))..t.start]))
         .collect();
     let zones = zone_mentions(text);
     let mut slots: Vec<Slot> = Vec::new();
@@ -792,11 +911,34 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
             let end_date = if to < time.from { add_days(date.date, 1)? } else { date.date };
             end_date.to_datetime(to).to_zoned(tz.clone()).ok().map(|z| z.timestamp())
         });
+        // "starting at half past two and finishing at 4pm": the end in the same sentence.
+        if end.is_none()
+            && let Some(cue) = END_CUE.find(&text[time.end..floor_boundary(text, time.end + 80)])
+            && !text[time.end..time.end + cue.start()].contains(['.', '\n'])
+            && let Some(finish) =
+                times.iter().find(|t| t.start >= time.end + cue.end() && t.start <= time.end + cue.end() + 3)
+            && let Ok(zoned) = date.date.to_datetime(finish.from).to_zoned(tz.clone())
+            && zoned.timestamp() > start
+        {
+            end = Some(zoned.timestamp());
+        }
         // Itinerary rows below: later times at line starts with no date of their own.
         let mut last_end = time.end;
         for (next_index, next) in times.iter().enumerate().skip(index + 1) {
             let gap = &text[last_end.min(next.start)..next.start];
+            // A time at the start of a hard-wrapped prose line is not a row: the line above
+            // a row is another row or a short heading.
+            let line_above = text[..next.start]
+                .trim_end_matches([' ', '\t'])
+                .strip_suffix('\n')
+                .map(|above| above.rsplit('\n').next().unwrap_or(above).trim());
+            let wrapped_prose = line_above.is_some_and(|above| {
+                above.len() > 50
+                    && !above.starts_with(|c: char| c.is_ascii_digit())
+                    && above.ends_with(|c: char| c.is_lowercase() || c == ',')
+            });
             let only_rows = next.at_line_start
+                && !wrapped_prose
                 && next.start - last_end <= 240
                 && gap.matches('\n').count() <= 3
                 && !dates.iter().any(|d| d.start >= time.end && d.start < next.start);
@@ -825,12 +967,28 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
     slots
 }
 
+static END_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(
+        r"(?i)\b(?:finishing|finish|ending|ends?|wrapping\s+up|until|till|through)\s+(?:at\s+|by\s+|around\s+)?",
+    )
+    .expect("end cue pattern")
+});
+static ARRIVAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:arrive|arrival|check[\s-]in|be\s+(?:there|here|in\s+the\s+lobby)|get\s+here|doors\s+open)\b[^.\n]{0,20}$")
+        .expect("arrival pattern")
+});
+static DATE_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:date|day|datum|fecha|data|dag)\s*:\s*$").expect("date label pattern"));
+
 fn pair_date<'a>(text: &str, dates: &'a [DateMention], time: &TimeMention) -> Option<&'a DateMention> {
     let before = dates.iter().rev().find(|d| d.end <= time.start).filter(|d| {
         let gap = &text[d.end..time.start];
         let distance = time.start - d.end;
+        // A labelled date ("Date: Friday, December 11") heads the session table below it.
+        let labelled = text[..d.start].rsplit('\n').next().is_some_and(|line| DATE_LABEL.is_match(line));
         (distance <= 90 && !gap.contains("\n\n"))
             || (time.at_line_start && distance <= 200 && gap.matches('\n').count() <= 3)
+            || (time.at_line_start && labelled && distance <= 600 && gap.matches('\n').count() <= 8)
     });
     let after = dates.iter().find(|d| d.start >= time.end).filter(|d| {
         let gap = &text[time.end..d.start];
@@ -879,7 +1037,15 @@ pub fn find_duration(text: &str) -> Option<SignedDuration> {
         let after = &lower[whole.end()..floor_boundary(&lower, whole.end() + 12)];
         let before = &lower[ceil_boundary(&lower, whole.start().saturating_sub(12))..whole.start()];
         // "held for 48 hours", "within 24 hours", "2 hours ago" are not meeting lengths.
-        if before.contains("within") || before.contains("held for") || after.trim_start().starts_with("ago") {
+        // "four hours apart", "an hour ahead": a time difference, not a length.
+        let difference = ["apart", "ahead", "behind", "earlier", "later", "difference"]
+            .iter()
+            .any(|word| after.trim_start().starts_with(word));
+        if before.contains("within")
+            || before.contains("held for")
+            || after.trim_start().starts_with("ago")
+            || difference
+        {
             continue;
         }
         let minutes: i64 = if let Some(m) = captures.name("min") {
@@ -924,13 +1090,15 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
       | (?P<next_month_early>(?:early|beginning\s+of|start\s+of)\s+next\s+month)
       | (?P<next_month>next\s+month)
       | (?P<month_end>end\s+of\s+(?:the|this)\s+month|later\s+this\s+month|this\s+month)
+      | (?P<fortnight>(?:in|within|over|after)\s+(?:a|one|the\s+next)\s+fortnight|(?:a|one)\s+fortnight\s+from\s+(?:now|today))
+      | \b(?:week|wk|kw|vecka|semaine|semana|settimana|uke|uge)\.?\s*(?:no\.?\s*|nr\.?\s*|n\.?\s*)?(?P<isoweek>\d{{1,2}})\b
       | (?P<holidays>after\s+the\s+(?:holidays|holiday\s+break|break|new\s+year)|in\s+the\s+new\s+year|after\s+new\s+year'?s?|early\s+in\s+the\s+new\s+year)
       | \b(?:in|within|over|after)\s+(?:the\s+next\s+|another\s+|about\s+|around\s+|roughly\s+)?(?P<count>a|an|one|two|three|four|five|six|a\s+couple\s+of|a\s+couple|couple\s+of|a\s+few|few|several|\d{{1,2}}(?:\s*-\s*\d{{1,2}})?)\s+(?P<business>business\s+|working\s+)?(?P<unit>days?|weeks?|months?)\b
       | \b(?P<coming>(?:in|over)\s+the\s+(?:coming|next)\s+(?:few\s+)?(?P<coming_unit>days|weeks))\b
       | \b(?P<by_weekday>(?:by|before|on|until|this|next|this\s+coming|till)\s+(?:next\s+|this\s+)?(?P<wd>{weekdays}))\b
       | \b(?:by|before|on|until|till)\s+(?:the\s+)?(?P<bd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<bm>{months})\b
       | \b(?:by|before|on|until|till)\s+(?:\w+,?\s+)?(?P<bm2>{months})\.?\s+(?P<bd2>\d{{1,2}})(?:st|nd|rd|th)?\b
-      | \b(?:by|before|on|until|till)\s+the\s+(?P<bnth>\d{{1,2}})(?:st|nd|rd|th)\b
+      | \b(?:by|before|on|until|till)\s+the\s+(?P<bnth>\d{{1,2}})(?:st|nd|rd|th)\b(?:\s+of\s+(?P<bnth_month>this|the|next)\s+month\b)?
       | \b(?P<part>early|mid|late|end\s+of|beginning\s+of|start\s+of|the\s+end\s+of)[\s-]+(?P<pm>january|february|march|april|may|june|july|august|september|october|november|december)\b
         "
     ))
@@ -1015,6 +1183,17 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
             reference.first_of_month().checked_add(2.months()).ok()
         } else if captures.name("month_end").is_some() {
             reference.first_of_month().checked_add(1.month()).ok()
+        } else if captures.name("fortnight").is_some() {
+            add_days(reference, 14)
+        } else if let Some(week) = captures.name("isoweek") {
+            // A week number ends on that ISO week's Friday: this year's, or next year's
+            // when it is already over.
+            week.as_str().parse::<i8>().ok().and_then(|week| {
+                let friday =
+                    |year: i16| civil::ISOWeekDate::new(year, week, Weekday::Friday).ok().map(|iso| iso.date());
+                let this_year = friday(reference.year()).filter(|d| *d >= reference);
+                this_year.or_else(|| friday(reference.year() + 1)).and_then(|d| add_days(d, 1))
+            })
         } else if captures.name("holidays").is_some() {
             // The year-end holidays are over on January 1st.
             let year = if reference.month() >= 10 { reference.year() + 1 } else { reference.year() };
@@ -1058,8 +1237,10 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
                 .and_then(|m| infer_year(reference, m, day.as_str().parse().ok()?))
                 .and_then(|d| add_days(d, 1))
         } else if let Some(day) = captures.name("bnth") {
+            let next_month = captures.name("bnth_month").is_some_and(|m| m.as_str() == "next");
             day.as_str().parse::<i8>().ok().and_then(|day| {
-                let this_month = Date::new(reference.year(), reference.month(), day).ok().filter(|d| *d >= reference);
+                let this_month =
+                    Date::new(reference.year(), reference.month(), day).ok().filter(|d| *d >= reference && !next_month);
                 let date = this_month.or_else(|| {
                     let next = reference.first_of_month().checked_add(1.month()).ok()?;
                     Date::new(next.year(), next.month(), day).ok()
@@ -1265,6 +1446,61 @@ mod tests {
         for (text, minutes) in table {
             assert_eq!(find_duration(text), minutes.map(SignedDuration::from_mins), "{text}");
         }
+    }
+
+    #[test]
+    fn day_month_order_follows_the_nearest_reading() {
+        let reference = civil::date(2027, 3, 8);
+        let dates = |text: &str| {
+            date_mentions(text, reference).into_iter().filter(|d| d.explicit).map(|d| d.date).collect::<Vec<_>>()
+        };
+        assert_eq!(dates("Friday (12/03/2027)"), [civil::date(2027, 3, 12)]);
+        assert_eq!(dates("on 3/18"), [civil::date(2027, 3, 18)]);
+        assert_eq!(dates("on 18/3"), [civil::date(2027, 3, 18)]);
+        assert_eq!(dates("by 3/10"), [civil::date(2027, 3, 10)]);
+    }
+
+    #[test]
+    fn dates_in_more_languages() {
+        let reference = civil::date(2027, 2, 1);
+        let dates = |text: &str| {
+            date_mentions(text, reference).into_iter().filter(|d| d.explicit).map(|d| d.date).collect::<Vec<_>>()
+        };
+        assert_eq!(dates("quinta-feira, 18 de fevereiro de 2027"), [civil::date(2027, 2, 18)]);
+        assert_eq!(dates("giovedì 18 febbraio"), [civil::date(2027, 2, 18)]);
+        assert_eq!(dates("donderdag 18 februari"), [civil::date(2027, 2, 18)]);
+        assert_eq!(dates("torsdag 18 februari"), [civil::date(2027, 2, 18)]);
+    }
+
+    #[test]
+    fn time_differences_are_not_lengths() {
+        assert_eq!(find_duration("we're only four hours apart, so an hour it is"), Some(SignedDuration::from_mins(60)));
+    }
+
+    #[test]
+    fn clock_times_in_words() {
+        let at = |text: &str| time_mentions(text).into_iter().map(|m| m.from.to_string()).collect::<Vec<_>>();
+        assert_eq!(at("starting at half past ten"), ["10:30:00"]);
+        assert_eq!(at("quarter past two"), ["14:15:00"]);
+        assert_eq!(at("quarter to nine in the morning"), ["08:45:00"]);
+        assert_eq!(at("half past seven in the evening"), ["19:30:00"]);
+        // "am" at the start of a word is not a meridiem.
+        assert_eq!(at("14:00-15:30 Amsterdam time"), ["14:00:00"]);
+        let zones = zone_mentions("at 4pm UK time");
+        assert_eq!(zones.first().map(|z| z.zone.clone()), Some(ZoneSpec::Named("Europe/London".into())));
+    }
+
+    #[test]
+    fn fortnights_and_week_numbers() {
+        let thursday = civil::date(2027, 2, 25);
+        let periods = |text: &str| find_periods(text, thursday).into_iter().map(|p| p.reply_after).collect::<Vec<_>>();
+        assert_eq!(periods("we will decide in a fortnight"), vec![civil::date(2027, 3, 11)]);
+        // ISO week 10 of 2027 runs Mon 8 March to Sun 14 March: it ends on Friday the 12th.
+        assert_eq!(periods("ni får besked vecka 10"), vec![civil::date(2027, 3, 13)]);
+        assert_eq!(periods("Rückmeldung in KW 10"), vec![civil::date(2027, 3, 13)]);
+        assert_eq!(periods("a decision in week 3"), vec![civil::date(2028, 1, 22)]);
+        assert_eq!(periods("the outcome by the 28th of this month"), vec![civil::date(2027, 3, 1)]);
+        assert_eq!(periods("we will revert by the 5th of next month"), vec![civil::date(2027, 3, 6)]);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::{Envelope, Mailbox};
 use jiff::civil;
 use jiff::tz::Offset;
-use mail_parser::{Address, HeaderValue, Message};
+use mail_parser::{Address, HeaderValue, Message, MimeHeaders};
 
 /// The envelope and the header signals derived from it.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +21,9 @@ pub struct ParsedEnvelope {
     pub bulk_header: bool,
     /// A List-Unsubscribe header (ATS mail has it too, so it is weak evidence).
     pub list_unsubscribe: bool,
+    /// A delivery-status notification: a `multipart/report` body or a mailer-daemon
+    /// sender (RFC 3464), whatever its auto-reply headers say.
+    pub bounce: bool,
     /// The sender's local date and time, from the `Date` header in its own offset.
     pub local_date_time: Option<civil::DateTime>,
 }
@@ -80,6 +83,14 @@ pub fn read_envelope(message: &Message<'_>) -> ParsedEnvelope {
         parsed.bulk_header = true;
     }
     parsed.list_unsubscribe = message.header_raw("List-Unsubscribe").is_some();
+    let report = message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
+    let daemon = parsed.envelope.from.as_ref().is_some_and(|from| {
+        let local = from.email.split('@').next().unwrap_or("").to_ascii_lowercase();
+        local == "mailer-daemon" || local == "postmaster"
+    });
+    parsed.bounce = report || daemon;
     parsed.envelope.is_automated = parsed.auto_submitted || parsed.auto_reply_header || parsed.bulk_header;
     parsed
 }
@@ -206,6 +217,19 @@ mod tests {
         assert!(!parsed.envelope.is_automated);
         let parsed = parse("From: a@b.example\r\nPrecedence: bulk\r\nSubject: x\r\n\r\nbody\r\n");
         assert!(parsed.bulk_header && parsed.envelope.is_automated);
+    }
+
+    #[test]
+    fn bounces_are_recognised_by_report_type_or_daemon_sender() {
+        let parsed = parse(
+            "From: MAILER-DAEMON@mx.example\r\nAuto-Submitted: auto-replied\r\nSubject: Undelivered\r\n\r\nx\r\n",
+        );
+        assert!(parsed.bounce);
+        let parsed = parse(
+            "From: mail@mx.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n",
+        );
+        assert!(parsed.bounce);
+        assert!(!parse("From: ann@acme.example\r\nSubject: x\r\n\r\nbody\r\n").bounce);
     }
 
     #[test]

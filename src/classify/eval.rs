@@ -16,9 +16,15 @@
 //!     every labelled interviewer is matched by address, or by name when the label
 //!     gives no address;
 //!   - `reply_after` (within a day), when the label is a timeline or a date was predicted.
+//! - **interview %**: the same over the interview fields only (presence, start, end,
+//!   interviewers).
 //! - **critical errors**: an offer or a rejection missed or invented; an interview
 //!   invented for a message whose label has none; an auto-reply taken for a human
 //!   answer (predicted as any kind a person writes).
+//! - **held for review**: messages whose confidence is below the review threshold
+//!   (`policy.confidence_threshold`, 0.8 by default): debrief would not act on them but
+//!   list them in `debrief inbox`. They are counted apart, with how many of them were
+//!   read wrong; a wrong answer that is *not* held is the expensive kind of mistake.
 
 use super::{LabelJson, MessageKind, Participant};
 use std::collections::BTreeMap;
@@ -58,7 +64,14 @@ pub struct Report {
     pub fields: BTreeMap<&'static str, Tally>,
     pub misses: Vec<Miss>,
     pub critical: Vec<Miss>,
+    /// Messages read with a confidence below the review threshold.
+    pub held: usize,
+    /// Of those, how many had the wrong kind.
+    pub held_wrong: usize,
 }
+
+/// The review threshold of `policy.confidence_threshold` by default.
+pub const DEFAULT_REVIEW_BELOW: f64 = 0.8;
 
 impl Report {
     pub fn kind_accuracy(&self) -> f64 {
@@ -68,6 +81,13 @@ impl Report {
     pub fn fields_percent(&self) -> f64 {
         let correct: usize = self.fields.values().map(|t| t.correct).sum();
         let compared: usize = self.fields.values().map(|t| t.compared).sum();
+        percent(correct, compared)
+    }
+
+    /// Correct interview fields (presence, start, end, interviewers) over compared ones.
+    pub fn interview_fields_percent(&self) -> f64 {
+        let interview = self.fields.iter().filter(|(name, _)| name.starts_with("interview"));
+        let (correct, compared) = interview.fold((0, 0), |(c, n), (_, t)| (c + t.correct, n + t.compared));
         percent(correct, compared)
     }
 
@@ -85,15 +105,42 @@ impl Report {
         (precision, recall, actual)
     }
 
+    /// Wrong kinds that would have been acted on (not held for review).
+    pub fn wrong_not_held(&self) -> usize {
+        self.total - self.kind_correct - self.held_wrong
+    }
+
+    /// Adds another set's results (for the combined line of several sets).
+    pub fn merge(&mut self, other: &Report) {
+        self.total += other.total;
+        self.kind_correct += other.kind_correct;
+        for (key, n) in &other.confusion {
+            *self.confusion.entry(*key).or_insert(0) += n;
+        }
+        for (name, tally) in &other.fields {
+            let mine = self.fields.entry(name).or_default();
+            mine.correct += tally.correct;
+            mine.compared += tally.compared;
+        }
+        self.misses.extend(other.misses.iter().cloned());
+        self.critical.extend(other.critical.iter().cloned());
+        self.held += other.held;
+        self.held_wrong += other.held_wrong;
+    }
+
     /// The last line of `debrief eval`.
     pub fn summary_line(&self) -> String {
         format!(
-            "kind accuracy {:.1}% ({}/{}), fields {:.1}%, critical {}",
+            "kind accuracy {:.1}% ({}/{}), fields {:.1}% (interview {:.1}%), critical {}, held for review {} ({} wrong), wrong and not held {}",
             self.kind_accuracy(),
             self.kind_correct,
             self.total,
             self.fields_percent(),
-            self.critical_count()
+            self.interview_fields_percent(),
+            self.critical_count(),
+            self.held,
+            self.held_wrong,
+            self.wrong_not_held()
         )
     }
 
@@ -251,13 +298,27 @@ fn is_human_kind(kind: MessageKind) -> bool {
     !matches!(kind, MessageKind::AutoReply | MessageKind::Unrelated | MessageKind::ApplicationReceived)
 }
 
-/// Scores every case.
+/// Scores every case, holding for review below [`DEFAULT_REVIEW_BELOW`].
 pub fn evaluate(cases: &[Case]) -> Report {
+    evaluate_with(cases, DEFAULT_REVIEW_BELOW)
+}
+
+/// Scores every case; a prediction with a confidence below `review_below` counts as
+/// held for review.
+pub fn evaluate_with(cases: &[Case], review_below: f64) -> Report {
     let mut report = Report { total: cases.len(), ..Report::default() };
     for case in cases {
         let expected = &case.expected;
         let got = case.got.as_ref().ok();
         let got_kind = got.map(|g| g.kind);
+        if let Some(g) = got
+            && g.confidence.is_some_and(|confidence| confidence < review_below)
+        {
+            report.held += 1;
+            if g.kind != expected.kind {
+                report.held_wrong += 1;
+            }
+        }
         *report.confusion.entry((expected.kind, got_kind)).or_insert(0) += 1;
         let record = |report: &mut Report, field: &'static str, ok: bool, e: String, g: String| {
             let tally = report.fields.entry(field).or_default();
@@ -425,10 +486,32 @@ mod tests {
         assert_eq!(report.critical_count(), 2);
         assert_eq!(report.fields["reply_after"], Tally { correct: 1, compared: 1 });
         assert_eq!(report.fields["interview.start"], Tally { correct: 1, compared: 1 });
+        // Interview fields: presence for all five, then start, end, interviewers of #4.
+        assert_eq!(report.interview_fields_percent(), 100.0);
         let rendered = report.render();
         assert_eq!(rendered.lines().last(), Some(report.summary_line().as_str()));
         assert!(report.summary_line().starts_with("kind accuracy 40.0% (2/5), fields "));
+        assert!(report.summary_line().ends_with("critical 2, held for review 0 (0 wrong), wrong and not held 3"));
         let (precision, recall, n) = report.precision_recall(MessageKind::Timeline);
         assert_eq!((precision, recall, n), (Some(50.0), Some(100.0), 1));
+    }
+
+    #[test]
+    fn unsure_answers_are_counted_as_held_apart_from_wrong_ones() {
+        let unsure = |kind| LabelJson { confidence: Some(0.7), ..label(kind) };
+        let sure = |kind| LabelJson { confidence: Some(0.95), ..label(kind) };
+        let cases = vec![
+            Case { file: "1".into(), expected: label(MessageKind::Rejection), got: Ok(unsure(MessageKind::Timeline)) },
+            Case { file: "2".into(), expected: label(MessageKind::Timeline), got: Ok(unsure(MessageKind::Timeline)) },
+            Case { file: "3".into(), expected: label(MessageKind::Offer), got: Ok(sure(MessageKind::Unrelated)) },
+            Case { file: "4".into(), expected: label(MessageKind::Offer), got: Ok(sure(MessageKind::Offer)) },
+        ];
+        let report = evaluate(&cases);
+        assert_eq!((report.held, report.held_wrong, report.wrong_not_held()), (2, 1, 1));
+        assert_eq!(evaluate_with(&cases, 0.5).held, 0);
+        let mut combined = report.clone();
+        combined.merge(&report);
+        assert_eq!((combined.total, combined.kind_correct, combined.held, combined.critical_count()), (8, 4, 4, 4));
+        assert_eq!(combined.fields["company"], Tally { correct: 8, compared: 8 });
     }
 }

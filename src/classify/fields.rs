@@ -19,7 +19,7 @@ use super::calendar::{CalendarEvent, CalendarPerson};
 use super::datetime::{self, Slot};
 use super::envelope;
 use super::kinds::MessageContext;
-use super::text::ceil_boundary;
+use super::text::{ceil_boundary, floor_boundary};
 use super::{Classification, InterviewFacts, MessageKind, Participant};
 use jiff::civil;
 use regex::Regex;
@@ -214,10 +214,42 @@ const GENERIC_TRAILING: &[&str] = &[
     "a/s",
     "aps",
     "oü",
+    "pvt",
+    "private",
+    "selezione",
+    "rekrytering",
+    "werving",
+    "recrutement",
+    "reclutamento",
+    "recrutamento",
+    "hq",
+    "ltda",
+    "lda",
 ];
 
+/// Lower-case letters and digits, accents folded: domains are ASCII, names are not
+/// ("Fjällvind" is fjallvind.example).
 fn norm_key(text: &str) -> String {
-    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    let mut key = String::with_capacity(text.len());
+    for c in text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase) {
+        match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => key.push('a'),
+            'æ' => key.push_str("ae"),
+            'ç' | 'ć' | 'č' => key.push('c'),
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' => key.push('e'),
+            'ì' | 'í' | 'î' | 'ï' => key.push('i'),
+            'ñ' | 'ń' => key.push('n'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => key.push('o'),
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' => key.push('u'),
+            'ý' | 'ÿ' => key.push('y'),
+            'ß' => key.push_str("ss"),
+            'ł' => key.push('l'),
+            'š' | 'ś' => key.push('s'),
+            'ž' | 'ź' | 'ż' => key.push('z'),
+            other => key.push(other),
+        }
+    }
+    key
 }
 
 /// Lower-case alphanumeric keys of the domains that speak for the employer.
@@ -455,7 +487,7 @@ static ROLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Titles that put the head first (Spanish, French): "Ingeniero de Datos", "Développeur Backend".
 static ROLE_HEAD_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:Ingenier[oa]|Desarrollador(?:a)?|Développeu(?:r|se)|Ingénieure?|Analista|Arquitect[oa]|Architecte|Chef\s+de\s+projet|Responsable|Programador(?:a)?)\b(?:[^\S\n]+(?:de[^\S\n]+|du[^\S\n]+|des[^\S\n]+|d'|en[^\S\n]+)?\p{Lu}[\p{L}-]+){1,2}")
+    Regex::new(r"\b(?:Ingenier[oa]|Engenheir[oa]|Ingegnere|Desarrollador(?:a)?|Desenvolvedor(?:a)?|Sviluppat(?:ore|rice)|Développeu(?:r|se)|Ingénieure?|Analista|Arquitect[oa]|Architecte|Chef\s+de\s+projet|Responsable|Programador(?:a)?)\b(?:[^\S\n]+(?:de[^\S\n]+|du[^\S\n]+|des[^\S\n]+|da[^\S\n]+|do[^\S\n]+|di[^\S\n]+|d'|en[^\S\n]+)?\p{Lu}[\p{L}-]+){1,2}")
         .expect("head-first role pattern")
 });
 
@@ -621,21 +653,61 @@ fn find_interview(
     }
     let slot = choose_slot(context, kind, own_slots).or_else(|| subject_slots.first().cloned()).or_else(|| {
         if kind == MessageKind::InterviewCancelled && context.local.is_some() {
-            datetime::find_slots(&context.quoted, context.reference(), &context.default_zone).into_iter().next()
+            let latest = super::text::latest_quoted(&context.quoted);
+            datetime::find_slots(latest, context.reference(), &context.default_zone).into_iter().next()
         } else {
             None
         }
     })?;
-    let end = slot.end.or_else(|| {
+    // "I have to cancel our 11:00": the quoted message that booked it says until when.
+    // (Only for a cancellation: a proposal window's end is not an interview's end.)
+    let quoted_end = || {
+        if kind != MessageKind::InterviewCancelled || !context.is_reply || context.local.is_none() {
+            return None;
+        }
+        let latest = super::text::latest_quoted(&context.quoted);
+        datetime::find_slots(latest, context.reference(), &context.default_zone)
+            .into_iter()
+            .find(|quoted| quoted.start == slot.start)
+            .and_then(|quoted| quoted.end)
+    };
+    let end = slot.end.or_else(quoted_end).or_else(|| {
         let duration = datetime::find_duration(&context.own)
             .or_else(|| datetime::find_duration(&context.subject_core))
             .or_else(|| datetime::find_duration(&context.quoted))?;
         slot.start.checked_add(duration).ok()
     });
+    let mut interviewers = prose_interviewers(context);
+    // A move or a cancellation in a reply keeps the people of the interview it refers
+    // to ("same panel", "Tobias will still join"): those named in the quoted message.
+    if matches!(kind, MessageKind::InterviewRescheduled | MessageKind::InterviewCancelled) && context.is_reply {
+        let latest = super::text::latest_quoted(&context.quoted);
+        for person in interviewers_in(context, latest) {
+            let known = interviewers
+                .iter()
+                .any(|p| p.name.is_some() && p.name == person.name || p.email.is_some() && p.email == person.email);
+            if !known && person.email.as_deref() != context.candidate {
+                interviewers.push(person);
+            }
+        }
+    }
+    if interviewers.is_empty()
+        && context.is_reply
+        && kind == MessageKind::InterviewConfirmation
+        && !OTHERS_TAKE_PART.is_match(&context.own)
+        && let Some(from) = &context.parsed.envelope.from
+        && !envelope::is_robot_address(&from.email)
+        && !COORDINATOR.is_match(&context.signature)
+        && Some(from.email.to_ascii_lowercase().as_str()) != context.candidate
+    {
+        // A person who answers the candidate with a time and names nobody else is the
+        // one the candidate will talk to ("Works for me, see you then").
+        interviewers.push(Participant { name: from.name.clone(), email: Some(from.email.clone()) });
+    }
     Some(InterviewFacts {
         start: slot.start,
         end,
-        interviewers: prose_interviewers(context),
+        interviewers,
         time_zone: slot.zone.as_ref().and_then(|z| z.iana_name()),
         location: None,
         calendar_uid: None,
@@ -652,7 +724,8 @@ fn choose_slot(context: &MessageContext<'_>, kind: MessageKind, slots: &[Slot]) 
         let fresh: Vec<&Slot> = slots
             .iter()
             .filter(|slot| {
-                let at = slot.date_position.min(slot.position);
+                // A slot resolved from the quoted message has offsets in that text.
+                let at = floor_boundary(&context.own, slot.date_position.min(slot.position));
                 !PREVIOUS_SLOT.is_match(&context.own[ceil_boundary(&context.own, at.saturating_sub(60))..at])
             })
             .collect();
@@ -765,6 +838,19 @@ fn calendar_interviewers(context: &MessageContext<'_>, events: &[&CalendarEvent]
         .filter(|p| !is_organizer(p))
         .filter(|p| !p.name.as_deref().is_some_and(|n| described_as_recruiter(context, n)))
         .collect();
+    // A team or the company itself ("Acme Recruiting", "Acme Analytics") arranges; it
+    // does not interview.
+    let keys = domain_keys(context);
+    let is_team = |p: &&CalendarPerson| {
+        p.name.as_deref().is_some_and(|name| {
+            let key = norm_key(name);
+            name.split(|c: char| !c.is_alphanumeric())
+                .any(|w| GENERIC_TRAILING.contains(&w.to_lowercase().as_str()) && w.len() > 2)
+                || keys.iter().any(|k| k.len() >= 4 && key.starts_with(k.as_str()))
+        })
+    };
+    let people: Vec<&CalendarPerson> = people.into_iter().filter(|p| !is_team(p)).collect();
+    let others: Vec<&CalendarPerson> = others.into_iter().filter(|p| !is_team(p)).collect();
     let chosen: Vec<&CalendarPerson> = if !others.is_empty() {
         others
     } else if !people.is_empty() {
@@ -773,7 +859,7 @@ fn calendar_interviewers(context: &MessageContext<'_>, events: &[&CalendarEvent]
         events
             .iter()
             .filter_map(|e| e.organizer.as_ref())
-            .filter(|o| !is_candidate(context, o) && !is_robot_person(o))
+            .filter(|o| !is_candidate(context, o) && !is_robot_person(o) && !is_team(o))
             .take(1)
             .collect()
     };
@@ -805,21 +891,59 @@ fn all_mailboxes<'a>(context: &'a MessageContext<'_>) -> Vec<&'a super::Mailbox>
 const NAME: &str =
     r"\p{Lu}[\p{Ll}'’-]+(?:[^\S\n]+(?:(?:de|van|von|der|da|di|le|la|du|del|bin|al)[^\S\n]+)?\p{Lu}[\p{L}'’-]+){1,2}";
 
-static ROW_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)?\s*-\s*\d{1,2}").expect("row start")
+/// "with Dr. Ilves", "with Ada and Tim": a title and surname, or a lone first name.
+static SHORT_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:with|meet|meeting|by)\s+(?:(?:Dr|Prof|Mr|Ms|Mrs|Mx)\.?\s+(?P<surname>\p{Lu}[\p{Ll}'’-]+)|(?P<first>\p{Lu}[\p{Ll}]+)\b(?:\s+(?:and|&)\s+(?P<second>\p{Lu}[\p{Ll}]+))?)(?:[^\S\n]+[^\p{Lu}\s]|[.,;:!?)\n]|$)")
+        .expect("short reference pattern")
+});
+
+/// The full name of someone referred to by surname ("Dr. Ilves" -> "Anu Ilves").
+fn complete_surname(context: &MessageContext<'_>, surname: &str) -> Option<String> {
+    let pattern = Regex::new(&format!(r"\b(\p{{Lu}}[\p{{Ll}}'’-]+)\s+{}\b", regex::escape(surname))).ok()?;
+    for text in [&context.own, &context.quoted, &context.signature] {
+        for captures in pattern.captures_iter(text) {
+            let first = &captures[1];
+            if !matches!(first, "Dr" | "Prof" | "Mr" | "Ms" | "Mrs" | "Mx" | "With" | "Meet") {
+                return Some(format!("{first} {surname}"));
+            }
+        }
+    }
+    None
+}
+
+/// The time range at the start of a session-table row.
+static ROW_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?\s*-\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?(?:[^\S\n]*[A-Z]{2,5}\b)?[\s:|]*")
+        .expect("row range")
+});
+/// Words of a session's title, not a person's name ("Lunch Break", "System Design").
+static ROLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:break|lunch|design|coding|review|session|interview|exercise|chat|walkthrough|deep|dive|architecture|values|culture|presentation|wrap|welcome|intro|introduction|tour|q&a|panel|round|screen|case|study|system|technical|behavio(?:u)?ral|hiring|manager|team|data|product)\b")
+        .expect("role words")
 });
 static NAME_AT_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"^\s*({NAME})")).expect("name at start"));
 static NAME_WITH_TITLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"({NAME})[^\S\n]*\(([^)\n]{{2,60}})\)")).expect("name with title"));
 static LABELLED_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?im)^[^\S\n]*(?:with|who|panel|panelists?|interviewers?|interviewing\s+you|you'll\s+(?:meet|be\s+meeting|speak)\s+with)[^\S\n]*:[^\S\n]*(.+)$")
+    Regex::new(r"(?im)^[^\S\n]*(?:with|who|panel|panelists?|interviewers?|interviewing\s+you|staff|hosts?|you'll\s+(?:meet|be\s+meeting|speak)\s+with|entrevistador(?:es|as?)?|gesprächspartner(?:in|innen)?|interlocuteurs?|intervistator[ie]|intervjuare|gesprekspartners?|mit|avec|con|com|met|med)[^\S\n]*:[^\S\n]*(.+)$")
         .expect("labelled line")
 });
 static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con)\s+(?:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\))?(?:,?\s+and\s+({NAME}))?"
+        r"(?i:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con|design|review|exercise|dive)\s+(?i:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\)|,[^,\n]{{2,50}},)?(?:,?\s+(?:and|e|y|et|und|en|och)\s+({NAME}))?"
     ))
     .expect("with name")
+});
+/// Words that say other people hold the interview ("same panel", "the team").
+static OTHERS_TAKE_PART: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:panel|panelists?|interviewers|the\s+team|hiring\s+manager|same\s+people)\b")
+        .expect("others pattern")
+});
+
+/// A signature of someone who arranges interviews rather than holds them.
+static COORDINATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:coordinator|coordination|scheduler|scheduling|scheduling\s+team|executive\s+assistant|office\s+manager)\b")
+        .expect("coordinator pattern")
 });
 static SENDER_RUNS_IT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:i'll|i\s+will)\s+(?:call|ring|phone|dial)\s+you\b|\bcall\s+you\s+at\b|\band\s+me\b|\bme\s+and\s+\p{Lu}|\b\p{Lu}\p{Ll}+\s+and\s+i\s+(?:will|'ll|are|look)\b|\bmeet\s+with\s+me\b|\bchat\s+with\s+me\b|\bmy\s+(?:call|interview)\b")
@@ -910,8 +1034,63 @@ fn plausible_name(context: &MessageContext<'_>, name: &str) -> bool {
     !is_candidate_name(context, name)
 }
 
+static GUESTS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:guests|attendees|participants|invitees|teilnehmer|invités|participantes|deelnemers|deltagare)\s*:?\s*$")
+        .expect("guests heading pattern")
+});
+static ORGANISER_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*[-(,]\s*(?:organi[sz]er|organisateur|organisator|organizador|arrangör)\)?\s*$")
+        .expect("organiser mark pattern")
+});
+
+/// The guest list of a calendar invitation sent as text ("Guests / Nora Quint -
+/// organizer / sam@example.net"): everyone but the candidate; the organiser only when
+/// nobody else is listed (the person who booked a one-to-one is the one you meet).
+fn guest_list(context: &MessageContext<'_>) -> Vec<Participant> {
+    let lines: Vec<&str> = context.own.lines().collect();
+    let Some(heading) = lines.iter().position(|line| GUESTS_HEADING.is_match(line)) else {
+        return Vec::new();
+    };
+    let mut guests: Vec<Participant> = Vec::new();
+    let mut organisers: Vec<Participant> = Vec::new();
+    for line in lines[heading + 1..].iter().map(|l| l.trim()).take(20) {
+        if line.is_empty() || line.to_ascii_lowercase().starts_with("view all") || line.len() > 80 {
+            break;
+        }
+        let is_organiser = ORGANISER_MARK.is_match(line);
+        let entry = ORGANISER_MARK.replace(line, "").trim().to_string();
+        let person = if entry.contains('@') && !entry.contains(' ') {
+            let email = entry.trim_matches(['<', '>']).to_ascii_lowercase();
+            if context.candidate == Some(email.as_str()) {
+                continue;
+            }
+            Participant { name: header_name_for(context, &email), email: Some(email) }
+        } else {
+            if !plausible_name(context, &entry) || entry.split_whitespace().count() > 4 {
+                continue;
+            }
+            let email = email_for_name(context, &entry);
+            if email.is_some() && email.as_deref() == context.candidate {
+                continue;
+            }
+            Participant { name: Some(entry), email }
+        };
+        if is_organiser { organisers.push(person) } else { guests.push(person) }
+    }
+    if guests.is_empty() { organisers } else { guests }
+}
+
 fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
-    let own = &context.own;
+    let guests = guest_list(context);
+    if !guests.is_empty() {
+        return guests;
+    }
+    interviewers_in(context, &context.own)
+}
+
+/// The interviewers named in `own` (the sender's words, or the quoted message a move or
+/// a cancellation refers to).
+fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> {
     let mut names: Vec<String> = Vec::new();
     let push = |name: &str, names: &mut Vec<String>| {
         let name = name.trim().trim_end_matches(['\'', '’']).to_string();
@@ -920,13 +1099,21 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
         }
     };
     // Itinerary rows: "9:30 - 10:30 AM  System Design - Aisha Rahman, Staff Engineer".
+    // Session tables: "9:30 - 10:15 AM  Charlotte Ashby, Partner", "11:00 AM - 12:00 PM
+    // Case exercise - A (Manager) and B (Data Scientist)".
     for line in own.lines() {
-        if ROW_START.is_match(line)
-            && let Some(last) = line.rsplit(" - ").next()
-            && last.len() < line.len()
-            && let Some(captures) = NAME_AT_START.captures(last)
-        {
-            push(&captures[1], &mut names);
+        let Some(range) = ROW_RANGE.find(line) else { continue };
+        let rest = &line[range.end()..];
+        for segment in rest.split(" - ").flat_map(|segment| segment.split("  ")) {
+            // "System design with A and B": the names after "with".
+            let segment = segment.rsplit_once(" with ").map_or(segment, |(_, names)| names);
+            for piece in segment.split(" and ").flat_map(|piece| piece.split(" & ")) {
+                if let Some(captures) = NAME_AT_START.captures(piece)
+                    && !ROLE_WORDS.is_match(&captures[1])
+                {
+                    push(&captures[1], &mut names);
+                }
+            }
         }
     }
     // "Name (Principal Engineer)".
@@ -938,7 +1125,16 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
     // "Who: A and B", "Panel: …", "With: …".
     for captures in LABELLED_LINE.captures_iter(own) {
         let line = captures[1].to_string();
-        for part in line.split([',', '&', '/', ';']).flat_map(|p| p.split(" and ")) {
+        let parts = line.split([',', '&', '/', ';']).flat_map(|p| {
+            p.split(" and ")
+                .flat_map(|p| p.split(" e "))
+                .flat_map(|p| p.split(" y "))
+                .flat_map(|p| p.split(" et "))
+                .flat_map(|p| p.split(" und "))
+                .flat_map(|p| p.split(" en "))
+                .flat_map(|p| p.split(" och "))
+        });
+        for part in parts {
             if let Some(found) = NAME_AT_START.captures(part) {
                 push(&found[1], &mut names);
             }
@@ -950,6 +1146,22 @@ fn prose_interviewers(context: &MessageContext<'_>) -> Vec<Participant> {
             if let Some(name) = captures.get(index) {
                 push(name.as_str(), &mut names);
             }
+        }
+    }
+    // "with Dr. Ilves", "with Ada": a short form of a full name written elsewhere (in
+    // the sender's words, or their own subject: "Chat with Hamish").
+    let subject = if context.is_reply { "" } else { context.subject_core.as_str() };
+    for captures in SHORT_REFERENCE.captures_iter(own).chain(SHORT_REFERENCE.captures_iter(subject)) {
+        let full = if let Some(surname) = captures.name("surname") {
+            complete_surname(context, surname.as_str())
+        } else {
+            captures.name("first").and_then(|first| complete_name(context, first.as_str()))
+        };
+        if let Some(full) = full {
+            push(&full, &mut names);
+        }
+        if let Some(full) = captures.name("second").and_then(|second| complete_name(context, second.as_str())) {
+            push(&full, &mut names);
         }
     }
     let mut participants: Vec<Participant> = Vec::new();

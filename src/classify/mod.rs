@@ -21,6 +21,7 @@ pub mod fields;
 pub mod kinds;
 pub mod limits;
 pub mod text;
+pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

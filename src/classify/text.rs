@@ -154,6 +154,34 @@ static HEADER_BLOCK_FIELD: LazyLock<Regex> = LazyLock::new(|| {
         .expect("header field pattern")
 });
 
+/// The most recent quoted message: the quoted history up to the next attribution
+/// ("On … wrote:"), the one the sender is answering.
+pub fn latest_quoted(quoted: &str) -> &str {
+    let mut offset = 0;
+    let mut start = 0;
+    let mut seen_text = false;
+    let lines: Vec<&str> = quoted.split_inclusive('\n').collect();
+    for (index, line) in lines.iter().enumerate() {
+        let trimmed = line.trim();
+        let folded = lines.get(index + 1).is_some_and(|next| {
+            let next = next.trim();
+            next.ends_with(':') && next.len() < 40 && ATTRIBUTION.is_match(&format!("{trimmed} {next}"))
+        });
+        let is_attribution = ATTRIBUTION.is_match(trimmed) || trimmed.ends_with("wrote:") || folded;
+        if seen_text && (is_attribution || HEADER_BLOCK_START.is_match(trimmed)) {
+            return &quoted[start..offset];
+        }
+        offset += line.len();
+        if !seen_text && (trimmed.is_empty() || is_attribution) {
+            // The attribution of the latest message itself carries its date: not a proposal.
+            start = offset;
+        } else {
+            seen_text = true;
+        }
+    }
+    &quoted[start..]
+}
+
 /// Splits text into the sender's own part and the quoted history (markers removed).
 pub fn split_quoted(text: &str) -> (String, String) {
     let lines: Vec<&str> = text.lines().collect();
@@ -192,13 +220,52 @@ pub fn split_quoted(text: &str) -> (String, String) {
             }
         }
     }
-    let own = lines[..cut].join("\n");
-    let quoted = lines[cut..]
-        .iter()
-        .map(|line| line.trim_start().trim_start_matches(['>', ' ']).trim_start())
-        .collect::<Vec<_>>()
-        .join("\n");
-    (own, quoted)
+    let unquote = |line: &&str| line.trim_start().trim_start_matches(['>', ' ']).trim_start().to_string();
+    let mut own: Vec<&str> = lines[..cut].to_vec();
+    let mut quoted: Vec<String> = Vec::new();
+    // A `>` quote (with or without an attribution line above it) marks quoted lines
+    // one by one, so the sender's own words may also sit below it (bottom-posting) or
+    // between its blocks: those lines are the sender's. Any other history (an
+    // attribution over unmarked text, an Outlook header block) runs to the end.
+    let is_marked = |line: &str| line.trim_start().starts_with('>');
+    let marked_quote = lines[cut..].iter().take(3).any(|line| is_marked(line));
+    if marked_quote {
+        let mut index = cut;
+        while index < lines.len() {
+            let line = lines[index];
+            let trimmed = line.trim();
+            index += 1;
+            // Marked lines are the bulk of a long thread: decided without any pattern.
+            if is_marked(line) {
+                quoted.push(unquote(&line));
+                continue;
+            }
+            let next_marked = lines[index..].iter().take(2).any(|l| is_marked(l));
+            let index = index - 1;
+            let folded_attribution = lines.get(index + 1).is_some_and(|next| {
+                next.trim().ends_with(':') && ATTRIBUTION.is_match(&format!("{trimmed} {}", next.trim()))
+            });
+            let starts_history = ATTRIBUTION.is_match(trimmed)
+                || folded_attribution
+                || trimmed.to_ascii_lowercase().contains("original message")
+                || (HEADER_BLOCK_START.is_match(trimmed)
+                    && lines[index + 1..].iter().take(5).filter(|l| HEADER_BLOCK_FIELD.is_match(l.trim())).count()
+                        >= 2);
+            if next_marked && (trimmed.ends_with(':') || folded_attribution) {
+                quoted.push(unquote(&line));
+            } else if starts_history && !next_marked {
+                quoted.extend(lines[index..].iter().map(unquote));
+                break;
+            } else if starts_history {
+                quoted.push(unquote(&line));
+            } else {
+                own.push(line);
+            }
+        }
+    } else {
+        quoted.extend(lines[cut..].iter().map(unquote));
+    }
+    (own.join("\n"), quoted.join("\n"))
 }
 
 fn is_rule_line(line: &str) -> bool {
@@ -232,7 +299,28 @@ static SENTENCE_TO_READER: LazyLock<Regex> = LazyLock::new(|| {
 /// Splits the sender's own text into the message and its signature (the sign-off line
 /// and everything after it, or everything after a `-- ` line).
 pub fn split_signature(own: &str) -> (String, String) {
-    let lines: Vec<&str> = own.lines().collect();
+    // A legal disclaimer and everything below it is never the sender's message.
+    let all: Vec<&str> = own.lines().collect();
+    let disclaimer = all.iter().position(|line| DISCLAIMER.is_match(line.trim())).unwrap_or(all.len());
+    let lines: Vec<&str> = all[..disclaimer].to_vec();
+    let (own, signature) = split_signature_lines(&lines);
+    if disclaimer == all.len() {
+        return (own, signature);
+    }
+    let rest = all[disclaimer..].join("\n");
+    let signature = if signature.is_empty() { rest } else { format!("{signature}\n{rest}") };
+    (own, signature)
+}
+
+static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:\*+\s*)?(?:disclaimer\b|confidentiality\s+(?:notice|note|statement)\b|this\s+e-?mail\s+(?:message\s+)?(?:and\s+any|is\s+(?:confidential|intended)|may\s+contain|contains\s+confidential)|the\s+information\s+(?:contained\s+)?in\s+this\s+(?:e-?mail|message|communication))",
+    )
+    .expect("disclaimer pattern")
+});
+
+fn split_signature_lines(lines: &[&str]) -> (String, String) {
+    let own = lines.join("\n");
     let first_content = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
     for (index, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
@@ -251,7 +339,7 @@ pub fn split_signature(own: &str) -> (String, String) {
             return (lines[..index].join("\n"), lines[index..].join("\n"));
         }
     }
-    (own.to_string(), String::new())
+    (own, String::new())
 }
 
 /// Turns HTML into readable text: block elements become line breaks, `head`, `style`,
@@ -464,6 +552,28 @@ mod tests {
         assert_eq!(own.trim(), "Perfect - let's lock in tomorrow.\n\nCourtney");
         assert!(quoted.contains("I'm free Thursday"));
         assert!(!quoted.lines().any(|line| line.starts_with('>')));
+    }
+
+    #[test]
+    fn words_below_or_between_a_marked_quote_are_the_senders() {
+        let text = "Am 01.02.27 um 15:20 schrieb Sam:\n> Any news?\n>\n>> On Jan 2, Ann wrote:\n>> old\n\nHi Sam,\n\nwe will not continue.\n\nAnn";
+        let (own, quoted) = split_quoted(text);
+        assert_eq!(own.trim(), "Hi Sam,\n\nwe will not continue.\n\nAnn");
+        assert!(quoted.contains("Any news?") && quoted.contains("old") && !quoted.contains("continue"));
+        let (own, quoted) = split_quoted("> When?\nThursday at 3.\n> Where?\nOur office.");
+        assert_eq!(own, "Thursday at 3.\nOur office.");
+        assert_eq!(quoted, "When?\nWhere?");
+        // Unmarked history below an attribution stays history.
+        let (own, quoted) = split_quoted("Yes.\n\nOn Mon, Ann wrote:\nold text\nmore");
+        assert_eq!(own.trim(), "Yes.");
+        assert!(quoted.contains("more"));
+    }
+
+    #[test]
+    fn the_latest_quoted_message_is_the_first_one_without_its_attribution() {
+        let quoted = "On Mon, Jan 11, 2027 at 6:40 PM, Sam <s@x.example> wrote:\nWould Tuesday work?\n\nOn Jan 10, Ann <a@y.example> wrote:\nPick a time.";
+        assert_eq!(latest_quoted(quoted).trim(), "Would Tuesday work?");
+        assert_eq!(latest_quoted("just text"), "just text");
     }
 
     #[test]

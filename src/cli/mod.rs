@@ -128,7 +128,7 @@ pub enum Command {
     Init(setup::InitArgs),
     /// Classify one message offline (a file, or - for standard input); needs no config.
     Classify(classify::ClassifyArgs),
-    /// Evaluate the classifier over a folder of .eml files with a labels.json.
+    /// Evaluate the classifier over folders of .eml files with a labels.json (one table per set, then a combined line).
     Eval(eval::EvalArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions(completions::CompletionsArgs),

@@ -1,0 +1,241 @@
+//! The vocabularies: how recruiting mail says things, one data file per language in
+//! `vocab/` (embedded in the binary with `include_str!`, so nothing is read at run time).
+//! `vocab/README.md` is the format; a contributor adds a language by adding a file and
+//! one line to [`FILES`], without reading the decision in `kinds`.
+//!
+//! A file holds weighted *features* (a pattern, the kind it is evidence for, a weight,
+//! where it is looked for) and *word lists* (`@negation`, `@context`, `@interview`,
+//! `@timeline_cue`, `@not_to_you`) that the decision uses across all languages.
+
+use super::MessageKind;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Every language's file: (code, text).
+pub const FILES: &[(&str, &str)] = &[
+    ("en", include_str!("vocab/en.txt")),
+    ("de", include_str!("vocab/de.txt")),
+    ("fr", include_str!("vocab/fr.txt")),
+    ("es", include_str!("vocab/es.txt")),
+    ("nl", include_str!("vocab/nl.txt")),
+    ("pt", include_str!("vocab/pt.txt")),
+    ("it", include_str!("vocab/it.txt")),
+    ("sv", include_str!("vocab/sv.txt")),
+];
+
+/// Where a feature is looked for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Scope {
+    /// The sender's own words (never quoted history or the signature).
+    Body,
+    /// The sender's own words, in replies only.
+    ReplyBody,
+    /// The subject without prefixes, when the message is not a reply.
+    Subject,
+    /// The whole subject as written, reply or not (auto-reply prefixes).
+    RawSubject,
+}
+
+/// One weighted piece of evidence.
+#[derive(Debug)]
+pub struct Feature {
+    /// `kind.what`, e.g. `rejection.regret`.
+    pub name: &'static str,
+    /// The file it comes from (`en`, `de`, …).
+    pub language: &'static str,
+    pub kind: MessageKind,
+    pub weight: f64,
+    pub scope: Scope,
+    /// Offer phrases: a negation earlier in the sentence ("not able to offer you the
+    /// role", "keine Zusage") turns the match into rejection evidence.
+    pub negatable: bool,
+    pub regex: Regex,
+}
+
+/// All languages' features and word lists, compiled.
+#[derive(Debug)]
+pub struct Vocabulary {
+    pub features: Vec<Feature>,
+    /// Words that negate an offer phrase after them in the same sentence.
+    pub negation: Regex,
+    /// Words that show a message is about a hiring process at all.
+    pub context: Regex,
+    /// Words for the meetings of a hiring process.
+    pub interview: Regex,
+    /// Cue words of a sentence that says when the employer will decide or get back.
+    pub timeline_cue: Regex,
+    /// What follows an offer phrase when the offer went to someone else ("to another
+    /// candidate").
+    pub not_to_you: Regex,
+    /// `@marker`: common words of a language; its features are only tried on a message
+    /// that has one of them (a language without markers is always tried). Speed only.
+    pub markers: Vec<(&'static str, Regex)>,
+}
+
+impl Vocabulary {
+    /// Whether the features of `language` are worth trying on this (lower-case) text.
+    pub fn language_present(&self, language: &str, text: &str) -> bool {
+        self.markers.iter().filter(|(l, _)| *l == language).all(|(_, marker)| marker.is_match(text))
+    }
+}
+
+/// A mistake in a vocabulary file (found by the unit test, never at run time in a
+/// released binary).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("vocab/{language}.txt line {line}: {problem}")]
+pub struct VocabError {
+    pub language: String,
+    pub line: usize,
+    pub problem: String,
+}
+
+pub static VOCABULARY: LazyLock<Vocabulary> =
+    LazyLock::new(|| parse(FILES).unwrap_or_else(|err| panic!("built-in vocabulary: {err}")));
+
+/// The first whitespace-separated word and the rest, trimmed.
+fn token(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start();
+    if text.is_empty() {
+        return None;
+    }
+    let end = text.find(char::is_whitespace).unwrap_or(text.len());
+    Some((&text[..end], text[end..].trim()))
+}
+
+fn kind_of(prefix: &str) -> Option<MessageKind> {
+    Some(match prefix {
+        "rejection" => MessageKind::Rejection,
+        "offer" => MessageKind::Offer,
+        "application" => MessageKind::ApplicationReceived,
+        "auto_reply" => MessageKind::AutoReply,
+        "cancelled" => MessageKind::InterviewCancelled,
+        "rescheduled" => MessageKind::InterviewRescheduled,
+        "confirmation" => MessageKind::InterviewConfirmation,
+        "invitation" => MessageKind::InterviewInvitation,
+        "timeline" => MessageKind::Timeline,
+        "acknowledgement" => MessageKind::Acknowledgement,
+        "unrelated" => MessageKind::Unrelated,
+        _ => return None,
+    })
+}
+
+/// Parses and compiles vocabulary files.
+pub fn parse(files: &[(&'static str, &'static str)]) -> Result<Vocabulary, VocabError> {
+    let mut features = Vec::new();
+    let mut lists: [Vec<&str>; 5] = Default::default();
+    let mut markers: Vec<(&'static str, Regex)> = Vec::new();
+    const LISTS: [&str; 5] = ["@negation", "@context", "@interview", "@timeline_cue", "@not_to_you"];
+    for (language, text) in files {
+        for (index, line) in text.lines().enumerate() {
+            let error = |problem: String| VocabError { language: language.to_string(), line: index + 1, problem };
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (first, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            if first == "@marker" {
+                let marker = super::word_regex(rest.trim()).map_err(|err| error(format!("@marker: {err}")))?;
+                markers.push((*language, marker));
+                continue;
+            }
+            if let Some(slot) = LISTS.iter().position(|name| *name == first) {
+                let pattern = rest.trim();
+                if pattern.is_empty() {
+                    return Err(error(format!("{first} needs a pattern")));
+                }
+                super::word_regex(pattern).map_err(|err| error(format!("{first}: {err}")))?;
+                lists[slot].push(pattern);
+                continue;
+            }
+            let shape = || error("expected NAME WEIGHT SCOPE PATTERN".to_string());
+            let (name, rest) = token(line).ok_or_else(shape)?;
+            let (weight, rest) = token(rest).ok_or_else(shape)?;
+            let (scope, pattern) = token(rest).ok_or_else(shape)?;
+            if pattern.is_empty() {
+                return Err(shape());
+            }
+            let kind = name.split_once('.').and_then(|(prefix, _)| kind_of(prefix)).ok_or_else(|| {
+                error(format!("{name}: a name is KIND.WHAT with a known kind (e.g. rejection.regret)"))
+            })?;
+            let weight: f64 =
+                weight.parse().map_err(|_| error(format!("{name}: weight {weight:?} is not a number")))?;
+            let scope = match scope {
+                "body" => Scope::Body,
+                "reply_body" => Scope::ReplyBody,
+                "subject" => Scope::Subject,
+                "raw_subject" => Scope::RawSubject,
+                other => {
+                    return Err(error(format!(
+                        "{name}: scope {other:?} is not body, reply_body, subject or raw_subject"
+                    )));
+                }
+            };
+            let regex = super::word_regex(pattern).map_err(|err| error(format!("{name}: {err}")))?;
+            features.push(Feature {
+                name,
+                language,
+                kind,
+                weight,
+                scope,
+                negatable: kind == MessageKind::Offer && weight >= 2.5,
+                regex,
+            });
+        }
+    }
+    let join = |slot: usize| -> Result<Regex, VocabError> {
+        let alternatives = lists[slot].iter().map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|");
+        let alternatives = if alternatives.is_empty() { "[^\\s\\S]".to_string() } else { alternatives };
+        super::word_regex(&format!("(?i){alternatives}")).map_err(|err| VocabError {
+            language: "*".to_string(),
+            line: 0,
+            problem: format!("{}: {err}", LISTS[slot]),
+        })
+    };
+    Ok(Vocabulary {
+        features,
+        negation: join(0)?,
+        context: join(1)?,
+        interview: join(2)?,
+        timeline_cue: join(3)?,
+        not_to_you: join(4)?,
+        markers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_file_parses_and_every_language_has_outcomes() {
+        let vocabulary = parse(FILES).expect("vocabulary");
+        for (language, _) in FILES {
+            for kind in [MessageKind::Rejection, MessageKind::Offer, MessageKind::ApplicationReceived] {
+                assert!(
+                    vocabulary.features.iter().any(|f| f.language == *language && f.kind == kind),
+                    "{language} has no {kind} feature"
+                );
+            }
+        }
+        assert!(vocabulary.negation.is_match("nicht") && vocabulary.negation.is_match("not"));
+        // Markers only gate the other languages; English is always tried.
+        assert!(vocabulary.language_present("en", "anything"));
+        assert!(vocabulary.language_present("de", "wir freuen uns"));
+        assert!(!vocabulary.language_present("de", "we are pleased"));
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_line() {
+        let err = parse(&[("xx", "# ok\nrejection.x 1.0 body (unclosed\n")]).unwrap_err();
+        assert_eq!((err.language.as_str(), err.line), ("xx", 2));
+        let err = parse(&[("xx", "nonsense.x 1.0 body abc\n")]).unwrap_err();
+        assert!(err.problem.contains("known kind"), "{err}");
+        let err = parse(&[("xx", "offer.x heavy body abc\n")]).unwrap_err();
+        assert!(err.problem.contains("not a number"), "{err}");
+        let err = parse(&[("xx", "offer.x 1.0 everywhere abc\n")]).unwrap_err();
+        assert!(err.problem.contains("scope"), "{err}");
+        let ok = parse(&[("xx", "offer.x 3.0 subject \\boffer\\b\n@negation \\bnot\\b\n")]).expect("parses");
+        assert_eq!(ok.features[0].scope, Scope::Subject);
+        assert!(ok.features[0].negatable && ok.negation.is_match("not"));
+    }
+}
