@@ -8,7 +8,7 @@
 
 use crate::config::{Config, is_plain_address};
 use crate::domain::policy::Greeting;
-use crate::domain::process::{self, ApplicationView, Context, Effect, Event, Slot};
+use crate::domain::process::{self, ApplicationView, Context, Effect, Event, ReferenceCue, Slot};
 use crate::domain::threading::{clean_header_value, reply_references, reply_subject};
 use crate::domain::{ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, MessageId, PersonId, RoundId};
 use crate::store::{self, ApplicationRow, Cause, DraftContent, DraftRow, MessageRow, NewDraft, NewRound, PersonRow};
@@ -121,7 +121,36 @@ impl Planner<'_> {
         let (_, view) = store::load_view(conn, id)?.ok_or_else(|| not_found("application", id.0))?;
         let effects = process::on_mark(&view, to, notify, &self.context(), now);
         let command = format!("debrief mark {id} {to}{}", if notify { " --notify" } else { "" });
-        self.apply(conn, &view, &effects, &Cause::Command(command), None, now)
+        let cause = Cause::Command(command);
+        let mut report = self.apply(conn, &view, &effects, &cause, None, now)?;
+        if to == ApplicationState::Offer && view.state != ApplicationState::Offer {
+            report.add(&self.brief_references(conn, id, ReferenceCue::Offer, &cause, now)?);
+        }
+        Ok(report)
+    }
+
+    /// Drafts a heads-up to each of the user's references (`[[references]]`) not yet told
+    /// about this application (articles 2 and 4): the employer asked for references, a
+    /// final round is coming, or an offer arrived. Each reference is a person row (found
+    /// by address), so `debrief person ADDRESS --address-as FORM` works for them too.
+    pub fn brief_references(
+        &self,
+        conn: &Connection,
+        id: ApplicationId,
+        cue: ReferenceCue,
+        cause: &Cause,
+        now: Timestamp,
+    ) -> anyhow::Result<PlanReport> {
+        if self.config.references.is_empty() {
+            return Ok(PlanReport::default());
+        }
+        let Some((_, view)) = store::load_view(conn, id)? else { return Ok(PlanReport::default()) };
+        let mut people = Vec::new();
+        for reference in &self.config.references {
+            people.push(store::upsert_person(conn, Some(&reference.name), Some(&reference.email), now)?);
+        }
+        let effects = process::brief_references(&view, &people, cue, &self.context(), now);
+        self.apply(conn, &view, &effects, cause, None, now)
     }
 
     /// Applies effects in the caller's transaction.
@@ -231,6 +260,11 @@ impl Planner<'_> {
                     store::insert_history(conn, id, now, None, None, &format!("draft {draft} moved to {when}"), cause)?;
                 }
                 Effect::SetCadence(cadence) => store::set_cadence(conn, id, cadence, now)?,
+                Effect::DraftReferenceNotice { person, cue, send_at } => {
+                    if self.draft_reference_notice(conn, id, *person, *cue, *send_at, now, cause)? {
+                        report.drafts_created += 1;
+                    }
+                }
             }
         }
         Ok(report)
@@ -393,6 +427,36 @@ impl Planner<'_> {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
+    fn draft_reference_notice(
+        &self,
+        conn: &Connection,
+        id: ApplicationId,
+        person: PersonId,
+        cue: ReferenceCue,
+        send_at: Timestamp,
+        now: Timestamp,
+        cause: &Cause,
+    ) -> anyhow::Result<bool> {
+        let Some(recipient) = store::get_person(conn, person)? else { return Ok(false) };
+        let Some(email) = recipient.email.clone() else { return Ok(false) };
+        let application = self.application(conn, id)?;
+        let mut draft = self.blank_draft(id, DraftKind::ReferenceNotice, Some(person), vec![email], send_at, None, now);
+        draft.number = cue.number();
+        let why = match cue {
+            ReferenceCue::Asked => "the employer asked for references",
+            ReferenceCue::FinalRound => "a final round is coming",
+            ReferenceCue::Offer => "an offer arrived",
+        };
+        // A new thread: the reference has never written about this application.
+        self.store_draft(conn, &application, draft, &recipient, None, cause, now, |draft_id, to| {
+            format!(
+                "heads-up {draft_id} to your reference {to} drafted ({why}), to send {}",
+                self.local_time(send_at, None)
+            )
+        })
+    }
+
     /// What every drafting ends with: the draft answers `parent` (when there is one),
     /// is rendered for `recipient`, stored, and its drafting recorded in the history in
     /// the words `describe` gives (from the draft's id and its recipients).
@@ -541,9 +605,26 @@ impl Planner<'_> {
             DraftKind::RejectionReply => TemplateName::RejectionReply,
             DraftKind::OfferReply => TemplateName::OfferReply,
             DraftKind::Withdrawal => TemplateName::Withdrawal,
+            DraftKind::ReferenceNotice => TemplateName::ReferenceNotice,
         };
         let name = recipient.map(|person| known_name(conn, application.id, person)).transpose()?.flatten();
         let (greeting, recipient_name) = match recipient {
+            // A reference is the user's own contact: their form from the config, else
+            // their first name, whatever `[policy] greeting` says for employers.
+            Some(person) if kind == DraftKind::ReferenceNotice => {
+                let form = self
+                    .config
+                    .references
+                    .iter()
+                    .find(|reference| {
+                        person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(&reference.email))
+                    })
+                    .and_then(|reference| reference.address_as.clone());
+                match (&person.address_as, form) {
+                    (None, Some(form)) => (greeting_for(&form), form),
+                    _ => salutation(person, name.as_deref(), Greeting::FirstName),
+                }
+            }
             Some(person) => salutation(person, name.as_deref(), self.config.policy.greeting),
             None => ("Hello".to_owned(), String::new()),
         };
@@ -591,6 +672,10 @@ impl Planner<'_> {
             timeline_day: exchange.timeline_day,
             last_reply_day: exchange.last_reply_day,
             addition,
+            reference_cue: match kind {
+                DraftKind::ReferenceNotice => ReferenceCue::from_number(number).map(|cue| cue.as_str().to_owned()),
+                _ => None,
+            },
             interested: application.interested,
             sender_name: self.config.identity.name.clone(),
             signature: self.config.identity.signature.clone(),
@@ -831,7 +916,9 @@ pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<Str
     {
         gaps.push(address_wanted(conn, draft.application_id, &person)?);
     }
+    // A reference is greeted by first name (or the config's `address_as`): nothing to ask.
     if let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
+        && draft.kind != DraftKind::ReferenceNotice
         && person.address_as.is_none()
         && let Some(address) = person.email.as_deref()
     {
@@ -1074,6 +1161,13 @@ pub fn application_addresses(conn: &Connection, id: ApplicationId) -> anyhow::Re
     for draft in store::drafts_of(conn, id)? {
         if draft.status == DraftStatus::Sent {
             addresses.extend(draft.to);
+        }
+        // A heads-up belongs to the reference it was drafted for (from the config), and
+        // to no other address: editing it to someone else is refused like any draft.
+        if draft.kind == DraftKind::ReferenceNotice
+            && let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
+        {
+            addresses.extend(person.email);
         }
     }
     Ok(addresses.into_iter().map(|address| address.to_ascii_lowercase()).collect())

@@ -127,6 +127,7 @@ fn check_templates(report: &mut Report, config: &Config) {
         timeline_day: Some("Friday, December 11".into()),
         last_reply_day: None,
         addition: Some("I came across a piece on this and thought of our conversation.".into()),
+        reference_cue: Some("asked".into()),
         interested: true,
         sender_name: config.identity.name.clone(),
         signature: config.identity.signature.clone(),

@@ -447,3 +447,39 @@ fn a_missed_reschedule_is_confirmed_with_the_facts_the_user_gives() {
     assert_eq!((after[0].start, after[0].end), (ts("2026-12-04T18:00:00Z"), ts("2026-12-04T18:45:00Z")));
     assert!(after[0].interviewers.iter().any(|person| person.email.as_deref() == Some("carol.ng@acme.example")));
 }
+
+#[test]
+fn a_message_calls_for_the_references_when_it_asks_for_them_names_a_final_round_or_is_an_offer() {
+    let human = Event::HumanReplyReceived;
+    let invited = Event::InvitedToInterview;
+    let asked = Some(ReferenceCue::Asked);
+    let cases: [(&Event, &str, &str, Option<ReferenceCue>); 12] = [
+        (
+            &human,
+            "Re: Backend Engineer",
+            "Could you send us the contact details of two\nprofessional references?",
+            asked,
+        ),
+        (&human, "Next steps", "We would like to run a reference check this week.", asked),
+        (&human, "References", "Whenever you are ready.", asked),
+        (&human, "Re: Next steps", "Please share three references from recent roles by Friday.", asked),
+        (
+            &invited,
+            "Final round",
+            "We would like to invite you to a final-round interview with the team.",
+            Some(ReferenceCue::FinalRound),
+        ),
+        (&Event::OfferReceived, "Offer", "We are delighted to offer you the role.", Some(ReferenceCue::Offer)),
+        // Not a request: singular "reference", someone else's references, or no interview.
+        (&human, "Re: Backend Engineer", "With reference to your question, the team sits in Austin.", None),
+        (&human, "Re: Backend Engineer", "For reference, the office opens at nine.", None),
+        (&human, "Re: Backend Engineer", "Thanks, we will be in touch next week.", None),
+        (&human, "Re: Backend Engineer", "This was our final round of hiring this year.", None),
+        (&invited, "Second round", "We would like to invite you to a second interview.", None),
+        // Quoted history is not the sender's words: the caller passes only their own.
+        (&human, "Re: Thank you", "Thanks for the note!", None),
+    ];
+    for (event, subject, words, expected) in cases {
+        assert_eq!(reference_cue(event, Some(subject), words), expected, "{subject:?} / {words:?}");
+    }
+}

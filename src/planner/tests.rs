@@ -544,3 +544,71 @@ fn an_offer_reply_comes_with_a_reminder_to_tell_the_recruiter_and_talk_to_the_te
         "{gaps:?}"
     );
 }
+
+fn with_references(mut scenario: Scenario) -> Scenario {
+    scenario.config.references = vec![
+        crate::config::Reference {
+            name: "Alex Kim".into(),
+            email: "alex.kim@example.org".into(),
+            relationship: Some("my manager at Initech".into()),
+            address_as: None,
+        },
+        crate::config::Reference {
+            name: "Samira Haddad".into(),
+            email: "samira@example.org".into(),
+            relationship: None,
+            address_as: Some("Dr. Haddad".into()),
+        },
+    ];
+    scenario
+}
+
+#[test]
+fn references_get_one_heads_up_each_per_application_when_an_offer_arrives_and_only_to_them() {
+    let mut scenario = with_references(Scenario::new());
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.plan("2026-12-01T19:00:00Z");
+    let now = ts("2026-12-04T19:00:00Z");
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let planner = Planner { config, templates };
+    let tx = scenario.store.transaction().unwrap();
+    let report = planner.mark(&tx, scenario.app, ApplicationState::Offer, false, now).unwrap();
+    assert_eq!(report.drafts_created, 2, "{report:?}");
+    // Marking it again (or a second cue) asks nobody twice.
+    let again = planner.brief_references(&tx, scenario.app, ReferenceCue::Asked, &Cause::Clock, now).unwrap();
+    assert_eq!(again.drafts_created, 0);
+    tx.commit().unwrap();
+
+    let alex = scenario.draft_to(DraftKind::ReferenceNotice, "alex.kim@example.org");
+    let samira = scenario.draft_to(DraftKind::ReferenceNotice, "samira@example.org");
+    assert_eq!(alex.status, DraftStatus::Pending);
+    assert!(alex.body.starts_with("Hi Alex,") && samira.body.starts_with("Dear Dr. Haddad,"), "{}", samira.body);
+    assert!(alex.in_reply_to.is_none() && alex.references.is_empty(), "a heads-up starts its own thread");
+    // Nothing of the interview goes to a reference, and nothing is asked of the user.
+    assert!(scenario.gaps(&alex).is_empty() && draft_gaps(scenario.store.conn(), &alex).unwrap().is_empty());
+    insta::assert_snapshot!("reference_heads_up_after_an_offer", mail(&alex));
+    // Each heads-up may go to its reference, and no draft of the application elsewhere.
+    assert!(foreign_recipients(scenario.store.conn(), &alex).unwrap().is_empty());
+    let mut moved = alex.clone();
+    moved.to = vec!["someone@else.example".into()];
+    assert_eq!(foreign_recipients(scenario.store.conn(), &moved).unwrap(), vec!["someone@else.example".to_owned()]);
+    let history = store::history_of(scenario.store.conn(), scenario.app).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|line| line.event.contains("to your reference alex.kim@example.org drafted (an offer arrived)")),
+        "{history:#?}"
+    );
+}
+
+#[test]
+fn without_references_in_the_config_an_offer_drafts_no_heads_up() {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let tx = scenario.store.transaction().unwrap();
+    let planner = Planner { config, templates };
+    planner.mark(&tx, scenario.app, ApplicationState::Offer, false, ts("2026-12-04T19:00:00Z")).unwrap();
+    tx.commit().unwrap();
+    assert!(scenario.drafts().iter().all(|draft| draft.kind != DraftKind::ReferenceNotice));
+}

@@ -1,0 +1,199 @@
+//! References (issue 12, articles 2 and 4) as a user meets them: the real binary over a
+//! Maildir, a real SQLite file, the clock moved with libfaketime. The employer asks for
+//! references in a message; each reference configured gets one heads-up to approve, and
+//! the offer that follows asks nobody twice.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CONFIG: &str = r#"
+[identity]
+name = "Priya Raman"
+email = "priya@example.net"
+time_zone = "America/Los_Angeles"
+signature = "Priya Raman"
+
+[storage]
+path = "debrief.db"
+
+[maildir]
+path = "Maildir"
+
+[[references]]
+name = "Alex Kim"
+email = "alex.kim@example.org"
+relationship = "my manager at Initech"
+
+[[references]]
+name = "Samira Haddad"
+email = "samira@example.org"
+address_as = "Dr. Haddad"
+"#;
+
+/// Asks for references in the sender's own words, with a timeline (a reply in the thread
+/// of the interview's employer).
+const ASKS_FOR_REFERENCES: &str = "From: Jane Doe <jane@acme.example>\r
+To: Priya Raman <priya@example.net>\r
+Subject: Backend Engineer: references\r
+Date: Thu, 03 Dec 2026 09:30:00 -0800\r
+Message-ID: <next-steps-1@acme.example>\r
+Content-Type: text/plain; charset=utf-8\r
+\r
+Hi Priya,\r
+\r
+Thank you again for your time on Tuesday; the team enjoyed the conversation.\r
+Before we decide, could you send us the names and contact details of two\r
+professional references? We will get back to you by the end of next week.\r
+\r
+Best,\r
+Jane Doe\r
+Engineering Manager, Acme Robotics\r
+";
+
+const OFFER: &str = "From: Jane Doe <jane@acme.example>\r
+To: Priya Raman <priya@example.net>\r
+Subject: Your offer from Acme Robotics\r
+Date: Tue, 08 Dec 2026 10:00:00 -0800\r
+Message-ID: <offer-1@acme.example>\r
+In-Reply-To: <next-steps-1@acme.example>\r
+Content-Type: text/plain; charset=utf-8\r
+\r
+Hi Priya,\r
+\r
+I am delighted to offer you the position of Backend Engineer at Acme Robotics.\r
+The formal offer letter with salary and benefits is attached for your review.\r
+Please let us know your decision by December 15.\r
+\r
+Best,\r
+Jane Doe\r
+";
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let home = Home { dir: tempfile::tempdir().unwrap() };
+        std::fs::write(home.config(), CONFIG).unwrap();
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(home.dir.path().join("Maildir").join(sub)).unwrap();
+        }
+        home
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    /// Delivers a message as a mail client's sync would: into `new/`.
+    fn deliver(&self, name: &str, text: &str) {
+        let tmp = self.dir.path().join("Maildir/tmp").join(name);
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, self.dir.path().join("Maildir/new").join(name)).unwrap();
+    }
+
+    /// Runs debrief with the clock set to `at` (UTC).
+    fn run_at(&self, at: &str, args: &[&str]) -> Output {
+        assert!(
+            Path::new("/usr/bin/faketime").exists(),
+            "these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
+        );
+        Command::new("faketime")
+            .arg(at)
+            .arg(env!("CARGO_BIN_EXE_debrief"))
+            .args(args)
+            .env("TZ", "UTC")
+            .env("DEBRIEF_CONFIG", self.config())
+            .env_remove("EDITOR")
+            .env_remove("VISUAL")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, at: &str, args: &[&str]) -> String {
+        let output = self.run_at(at, args);
+        assert!(
+            output.status.success(),
+            "debrief {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn json(&self, at: &str, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&self.ok(at, &all)).unwrap()
+    }
+
+    fn heads_ups(&self, at: &str) -> Vec<Value> {
+        let queue = self.json(at, &["queue"]);
+        queue.as_array().unwrap().iter().filter(|draft| draft["kind"] == "reference_notice").cloned().collect()
+    }
+}
+
+#[test]
+fn an_employer_asking_for_references_gets_each_reference_one_heads_up_to_approve() {
+    let home = Home::new();
+    home.ok(
+        "2026-11-25 12:00:00",
+        &[
+            "add",
+            "--company",
+            "Acme Robotics",
+            "--role",
+            "Backend Engineer",
+            "--start",
+            "2026-12-01T10:00:00-08:00",
+            "--duration",
+            "60m",
+            "--interviewer",
+            "Jane Doe <jane@acme.example>",
+        ],
+    );
+    home.ok("2026-12-01 19:00:00", &["sync"]);
+    assert!(home.heads_ups("2026-12-01 19:00:00").is_empty(), "an interview alone tells no reference");
+
+    home.deliver("1764783000.M1P1.test", ASKS_FOR_REFERENCES);
+    let out = home.ok("2026-12-03 18:00:00", &["sync"]);
+    assert!(out.contains("Planned: 2 draft(s) made"), "{out}");
+    let history = home.ok("2026-12-03 18:00:00", &["history", "1"]);
+    assert!(history.contains("2 reference heads-up drafts"), "the message's effect says so: {history}");
+    let heads_ups = home.heads_ups("2026-12-03 18:00:00");
+    let to: Vec<&str> = heads_ups.iter().map(|draft| draft["to"].as_str().unwrap()).collect();
+    assert_eq!(to, ["alex.kim@example.org", "samira@example.org"], "{heads_ups:#?}");
+    for draft in &heads_ups {
+        assert_eq!(draft["status"], "pending");
+        assert_eq!(draft["application_id"], 1);
+        // Thursday 10:00 in Los Angeles is inside the window: it may go at once.
+        assert_eq!(draft["send_at"], "2026-12-03T18:00:00Z");
+    }
+    let alex = heads_ups[0]["id"].as_i64().unwrap().to_string();
+    let shown = home.ok("2026-12-03 18:00:00", &["show", &alex]);
+    assert!(shown.contains("Hi Alex,"), "{shown}");
+    assert!(shown.contains("Acme Robotics has asked me for references for the Backend Engineer role"), "{shown}");
+    let samira = heads_ups[1]["id"].as_i64().unwrap().to_string();
+    assert!(home.ok("2026-12-03 18:00:00", &["show", &samira]).contains("Dear Dr. Haddad,"));
+
+    // Approved like any other draft: its recipient belongs to the application.
+    home.ok("2026-12-03 18:05:00", &["approve", &alex]);
+    assert_eq!(home.json("2026-12-03 18:05:00", &["show", &alex])["status"], "approved");
+    home.ok("2026-12-03 18:05:00", &["reject", &samira]);
+
+    // The offer that follows drafts its reply, and asks no reference twice, whatever the
+    // user did with the first heads-up.
+    home.deliver("1765216800.M2P1.test", OFFER);
+    home.ok("2026-12-08 18:30:00", &["sync"]);
+    let queue = home.json("2026-12-08 18:30:00", &["queue"]);
+    assert!(queue.as_array().unwrap().iter().any(|draft| draft["kind"] == "offer_reply"), "{queue:#}");
+    let heads_ups = home.heads_ups("2026-12-08 18:30:00");
+    assert_eq!(heads_ups.len(), 1, "only Alex's approved heads-up is still queued: {heads_ups:#?}");
+    let history = home.ok("2026-12-08 18:30:00", &["history", "1"]);
+    assert!(
+        history.contains("to your reference alex.kim@example.org drafted (the employer asked for references)"),
+        "{history}"
+    );
+}
