@@ -892,6 +892,7 @@ fn kind_words(kind: DraftKind) -> &'static str {
         DraftKind::OfferReply => "offer reply",
         DraftKind::Withdrawal => "withdrawal",
         DraftKind::ReferenceNotice => "reference heads-up",
+        DraftKind::PassOn => "pass-on request",
     }
 }
 

@@ -21,10 +21,11 @@ pub enum TemplateName {
     OfferReply,
     Withdrawal,
     ReferenceNotice,
+    PassOn,
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 7] = [
+    pub const ALL: [TemplateName; 8] = [
         TemplateName::ThankYou,
         TemplateName::ThankYouNotInterested,
         TemplateName::FollowUp,
@@ -32,6 +33,7 @@ impl TemplateName {
         TemplateName::OfferReply,
         TemplateName::Withdrawal,
         TemplateName::ReferenceNotice,
+        TemplateName::PassOn,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -43,6 +45,7 @@ impl TemplateName {
             TemplateName::OfferReply => "offer_reply.txt",
             TemplateName::Withdrawal => "withdrawal.txt",
             TemplateName::ReferenceNotice => "reference_notice.txt",
+            TemplateName::PassOn => "pass_on.txt",
         }
     }
 
@@ -55,6 +58,7 @@ impl TemplateName {
             TemplateName::OfferReply => include_str!("../templates/offer_reply.txt"),
             TemplateName::Withdrawal => include_str!("../templates/withdrawal.txt"),
             TemplateName::ReferenceNotice => include_str!("../templates/reference_notice.txt"),
+            TemplateName::PassOn => include_str!("../templates/pass_on.txt"),
         }
     }
 }
@@ -87,6 +91,10 @@ pub struct DraftContext {
     pub addition: Option<String>,
     /// Reference heads-ups: why the employer may call ("asked", "final_round", "offer").
     pub reference_cue: Option<String>,
+    /// Pass-on requests: the interviewer the note is for ("Carol Ng").
+    pub about_name: Option<String>,
+    /// Pass-on requests: the thank-you note to pass on, as drafted.
+    pub note: Option<String>,
     /// Whether the user is still interested in the company.
     pub interested: bool,
     pub sender_name: String,
@@ -204,6 +212,8 @@ mod tests {
             last_reply_day: None,
             addition: None,
             reference_cue: None,
+            about_name: None,
+            note: None,
             interested: true,
             sender_name: "Priya Raman".into(),
             signature: "Priya Raman\n+1 555 0100".into(),
@@ -291,6 +301,18 @@ mod tests {
         assert!(texts[0].contains("asked me for references"));
         assert!(texts[1].contains("final round"));
         assert!(texts[2].contains("made me an offer"));
+    }
+
+    #[test]
+    fn a_pass_on_request_asks_for_the_note_to_be_passed_on_or_the_address_and_carries_the_note() {
+        let mut context = context();
+        context.greeting = greeting_for("Ms. Patel");
+        context.about_name = Some("Carol Ng".into());
+        context.note = Some("Dear Carol Ng,\n\nThank you for taking the time...\n".into());
+        let text = render(TemplateName::PassOn, &context);
+        assert!(text.contains("pass the note below on") && text.contains("best address"), "{text}");
+        assert!(text.ends_with("Dear Carol Ng,\n\nThank you for taking the time...\n"), "{text}");
+        insta::assert_snapshot!("pass_on", text);
     }
 
     #[test]

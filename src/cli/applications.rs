@@ -332,10 +332,16 @@ pub fn person(config: Option<&Path>, args: &PersonArgs, now: Timestamp) -> anyho
                 applications.push(draft.application_id);
             }
         }
+        let cause = Cause::Command(format!("debrief person {who:?} --email {email}"));
         for id in &applications {
             let event = format!("{who}'s address set to {email} by you");
-            let cause = Cause::Command(format!("debrief person {who:?} --email {email}"));
             store::insert_history(&tx, *id, now, None, None, &event, &cause)?;
+        }
+        // The note goes to them directly now: asking the recruiter to pass it on is moot.
+        let superseded = planner.address_given(&tx, target, &cause, now)?;
+        if !superseded.is_empty() {
+            let ids: Vec<String> = superseded.iter().map(ToString::to_string).collect();
+            println!("Request(s) to pass the note on cancelled: {}.", ids.join(", "));
         }
     }
     if let Some(form) = form {

@@ -128,6 +128,8 @@ fn check_templates(report: &mut Report, config: &Config) {
         last_reply_day: None,
         addition: Some("I came across a piece on this and thought of our conversation.".into()),
         reference_cue: Some("asked".into()),
+        about_name: Some("Carol Ng".into()),
+        note: Some("Dear Carol Ng, thank you for your time today.".into()),
         interested: true,
         sender_name: config.identity.name.clone(),
         signature: config.identity.signature.clone(),

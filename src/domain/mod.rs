@@ -119,6 +119,7 @@ text_enum!(
         OfferReply => "offer_reply",
         Withdrawal => "withdrawal",
         ReferenceNotice => "reference_notice",
+        PassOn => "pass_on",
     }
 );
 

@@ -547,7 +547,7 @@ pub fn on_message(
         Event::RejectionReceived => {
             cancel_unsent(
                 app,
-                &[DraftKind::FollowUp, DraftKind::ThankYou, DraftKind::ReferenceNotice],
+                &[DraftKind::FollowUp, DraftKind::ThankYou, DraftKind::ReferenceNotice, DraftKind::PassOn],
                 "the employer declined",
                 &mut effects,
             );

@@ -1,7 +1,10 @@
-//! References (issue 12, articles 2 and 4) as a user meets them: the real binary over a
-//! Maildir, a real SQLite file, the clock moved with libfaketime. The employer asks for
-//! references in a message; each reference configured gets one heads-up to approve, and
-//! the offer that follows asks nobody twice.
+//! People beside the interviewers (issue 12) as a user meets them: the real binary over a
+//! Maildir, a real SQLite file, the clock moved with libfaketime.
+//! - References (articles 2 and 4): the employer asks for references in a message; each
+//!   reference configured gets one heads-up to approve, and the offer that follows asks
+//!   nobody twice.
+//! - The recruiter (article 2): asked to pass on the note to an interviewer whose address
+//!   the user lacks; approving that request cancels the waiting note.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -67,6 +70,23 @@ Please let us know your decision by December 15.\r
 \r
 Best,\r
 Jane Doe\r
+";
+
+/// The recruiter writes after the interview (a timeline): the application's contact.
+const RECRUITER_AFTER_THE_INTERVIEW: &str = "From: Maya Patel <maya.patel@acme.example>\r
+To: Priya Raman <priya@example.net>\r
+Subject: Your Backend Engineer interviews today\r
+Date: Tue, 01 Dec 2026 11:30:00 -0800\r
+Message-ID: <maya-1@acme.example>\r
+Content-Type: text/plain; charset=utf-8\r
+\r
+Hi Priya,\r
+\r
+Thank you for interviewing with us today for the Backend Engineer role.\r
+We will get back to you by the end of next week with an update.\r
+\r
+Maya Patel\r
+Recruiting Coordinator, Acme Robotics\r
 ";
 
 struct Home {
@@ -196,4 +216,100 @@ fn an_employer_asking_for_references_gets_each_reference_one_heads_up_to_approve
         history.contains("to your reference alex.kim@example.org drafted (the employer asked for references)"),
         "{history}"
     );
+}
+
+#[test]
+fn the_recruiter_is_asked_to_pass_on_a_note_to_an_interviewer_without_an_address() {
+    let home = Home::new();
+    home.ok(
+        "2026-11-25 12:00:00",
+        &[
+            "add",
+            "--company",
+            "Acme Robotics",
+            "--role",
+            "Backend Engineer",
+            "--start",
+            "2026-12-01T10:00:00-08:00",
+            "--duration",
+            "60m",
+            "--interviewer",
+            "Jane Doe <jane@acme.example>",
+            "--interviewer",
+            "Carol Ng",
+        ],
+    );
+    home.deliver("1764617400.M1P1.test", RECRUITER_AFTER_THE_INTERVIEW);
+    home.ok("2026-12-01 20:00:00", &["sync"]);
+    let queue = home.json("2026-12-01 20:00:00", &["queue"]);
+    let drafts = queue.as_array().unwrap();
+    let note = drafts.iter().find(|draft| draft["kind"] == "thank_you" && draft["to"] == "").expect("Carol's note");
+    let request = drafts.iter().find(|draft| draft["kind"] == "pass_on").unwrap_or_else(|| panic!("{queue:#}"));
+    assert_eq!(request["to"], "maya.patel@acme.example");
+    assert_eq!(request["send_at"], note["send_at"]);
+    let (note, request) = (note["id"].as_i64().unwrap().to_string(), request["id"].as_i64().unwrap().to_string());
+    let shown = home.ok("2026-12-01 20:00:00", &["show", &request]);
+    assert!(shown.contains("Dear Maya Patel,") && shown.contains("Dear Carol Ng,"), "the note goes along: {shown}");
+    let text = home.ok("2026-12-01 20:00:00", &["queue"]);
+    assert!(
+        text.contains(&format!("or approve draft {request}: it asks maya.patel@acme.example to pass this note on")),
+        "{text}"
+    );
+    let refused = home.run_at("2026-12-01 20:01:00", &["approve", &note]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains(&format!("or approve draft {request} to ask maya.patel@acme.example to pass it on")),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let out = home.ok("2026-12-01 20:02:00", &["approve", &request]);
+    assert!(out.contains(&format!("Thank-you {note} is cancelled: it goes through maya.patel@acme.example")), "{out}");
+    assert_eq!(home.json("2026-12-01 20:02:00", &["show", &note])["status"], "cancelled");
+    assert_eq!(home.json("2026-12-01 20:02:00", &["show", &request])["status"], "approved");
+    // No second note to Carol at the next pass; an address given now leaves the request be.
+    home.ok("2026-12-01 20:05:00", &["sync"]);
+    let queue = home.json("2026-12-01 20:05:00", &["queue"]);
+    assert_eq!(queue.as_array().unwrap().iter().filter(|draft| draft["to"] == "").count(), 0, "{queue:#}");
+    home.ok("2026-12-01 20:06:00", &["person", "Carol Ng", "--email", "carol.ng@acme.example"]);
+    assert_eq!(home.json("2026-12-01 20:06:00", &["show", &request])["status"], "approved");
+    let history = home.ok("2026-12-01 20:06:00", &["history", "1"]);
+    assert!(
+        history
+            .contains(&format!("draft {note} cancelled: passed on through maya.patel@acme.example (draft {request})")),
+        "{history}"
+    );
+}
+
+#[test]
+fn giving_the_address_first_cancels_the_request_to_pass_the_note_on() {
+    let home = Home::new();
+    home.ok(
+        "2026-11-25 12:00:00",
+        &[
+            "add",
+            "--company",
+            "Acme Robotics",
+            "--role",
+            "Backend Engineer",
+            "--start",
+            "2026-12-01T10:00:00-08:00",
+            "--interviewer",
+            "Jane Doe <jane@acme.example>",
+            "--interviewer",
+            "Carol Ng",
+        ],
+    );
+    home.deliver("1764617400.M1P1.test", RECRUITER_AFTER_THE_INTERVIEW);
+    home.ok("2026-12-01 20:00:00", &["sync"]);
+    let queue = home.json("2026-12-01 20:00:00", &["queue"]);
+    let request = queue.as_array().unwrap().iter().find(|draft| draft["kind"] == "pass_on").expect("a request").clone();
+    let request = request["id"].as_i64().unwrap().to_string();
+    let out = home.ok("2026-12-01 20:01:00", &["person", "Carol Ng", "--email", "carol.ng@acme.example"]);
+    assert!(out.contains(&format!("Request(s) to pass the note on cancelled: {request}.")), "{out}");
+    let shown = home.json("2026-12-01 20:01:00", &["show", &request]);
+    assert_eq!(shown["status"], "cancelled");
+    let queue = home.json("2026-12-01 20:01:00", &["queue"]);
+    assert!(queue.as_array().unwrap().iter().any(|draft| draft["to"] == "carol.ng@acme.example"), "{queue:#}");
 }
