@@ -128,7 +128,7 @@ pub fn ingest(
         Ok(classified) => classified,
         Err(err) => return record_unreadable(conn, raw, origin, &err.to_string(), now),
     };
-    let ClassifiedMessage { envelope, classification, own_words } = classified;
+    let ClassifiedMessage { envelope, classification, own_words, signature } = classified;
     let message_id = envelope
         .message_id
         .as_deref()
@@ -139,6 +139,12 @@ pub fn ingest(
         return Ok(duplicate(&seen, &message_id));
     }
     let mut row = message_row(&envelope, &classification, message_id, origin, now)?;
+    // A sender without a display name often signs with their name: learn it from there.
+    if row.from_name.is_none()
+        && let Some(address) = row.from_email.as_deref()
+    {
+        row.from_name = name_from_signature(&signature, address);
+    }
 
     let from_user = envelope.from.as_ref().is_some_and(|from| from.email.eq_ignore_ascii_case(&own_address));
     if from_user {
@@ -488,6 +494,51 @@ fn event_for(classification: &Classification, human_in_thread: bool) -> Result<O
         MessageKind::Unrelated if human_in_thread => Event::HumanReplyReceived,
         MessageKind::Unrelated => return Ok(None),
     }))
+}
+
+/// The name a sender signs with, under the sign-off ("Best,\nJane Doe\nEngineering
+/// Manager" → "Jane Doe"; "Thanks, Jane" → "Jane"), when it looks like a person's name (one
+/// to four capitalised words of letters, no digits) and fits their address: a word of it
+/// (two letters or more) or its initial and last word is in the address's local part, so a
+/// team's sign-off or a forwarded signature is not taken for the sender. Reads at most the
+/// first 2 KiB of the block.
+pub fn name_from_signature(signature: &str, address: &str) -> Option<String> {
+    let block = &signature[..crate::classify::text::floor_boundary(signature, 2048)];
+    let mut lines = block.lines().map(str::trim).filter(|line| !line.is_empty());
+    let first = lines.next()?;
+    let candidate = if matches!(first, "--" | "-- " | "---") {
+        lines.next()?
+    } else if let Some((_, after)) = first.split_once(',').filter(|(_, after)| !after.trim().is_empty()) {
+        after.trim()
+    } else if first.ends_with(',') || first.ends_with('!') || first.len() <= 30 && first.split_whitespace().count() <= 3
+    {
+        // A sign-off on its own line ("Best,", "Thank you!", "Cheers"): the name is next.
+        lines.next()?
+    } else {
+        return None;
+    };
+    let candidate = candidate.trim_end_matches([',', '.']).trim();
+    let words: Vec<&str> = candidate.split_whitespace().collect();
+    let name_like = (1..=4).contains(&words.len())
+        && candidate.len() <= 60
+        && words.iter().all(|word| {
+            word.chars().next().is_some_and(char::is_uppercase)
+                && word.chars().all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
+        });
+    if !name_like {
+        return None;
+    }
+    let local: String =
+        address.split('@').next()?.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_ascii_lowercase();
+    let plain = |word: &str| word.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_ascii_lowercase();
+    let parts: Vec<String> = words.iter().map(|word| plain(word)).filter(|word| word.len() >= 2).collect();
+    let initial_last = match (parts.first(), parts.last()) {
+        (Some(first), Some(last)) if parts.len() > 1 => format!("{}{last}", &first[..1]),
+        _ => String::new(),
+    };
+    let fits = parts.iter().any(|part| local.contains(part.as_str()))
+        || (!initial_last.is_empty() && local.contains(&initial_last));
+    fits.then(|| candidate.to_owned())
 }
 
 /// Whether a message calls for a heads-up to the user's references (articles 2 and 4): an
