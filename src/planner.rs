@@ -1169,7 +1169,13 @@ pub fn pass_on_of(conn: &Connection, note: &DraftRow) -> anyhow::Result<Option<D
 /// the employer's other addresses suggest (only a suggestion: never used until given).
 fn address_wanted(conn: &Connection, id: ApplicationId, person: &PersonRow) -> anyhow::Result<String> {
     let name = person.name.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| "NAME".to_owned());
-    let command = format!("`debrief person {name:?} --email ADDRESS`");
+    // The same name waiting in another application may be someone else: say which.
+    let mut elsewhere: Vec<ApplicationId> =
+        store::interviewers_without_address(conn, &name)?.into_iter().map(|(_, application)| application).collect();
+    elsewhere.sort_by_key(|application| application.0);
+    elsewhere.dedup();
+    let scope = if elsewhere.len() > 1 { format!(" --application {id}") } else { String::new() };
+    let command = format!("`debrief person {name:?} --email ADDRESS{scope}`");
     let mut known: Vec<(String, String)> = Vec::new();
     for round in store::rounds_of(conn, id)? {
         for interviewer in round.interviewers {

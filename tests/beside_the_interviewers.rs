@@ -313,3 +313,44 @@ fn giving_the_address_first_cancels_the_request_to_pass_the_note_on() {
     let queue = home.json("2026-12-01 20:01:00", &["queue"]);
     assert!(queue.as_array().unwrap().iter().any(|draft| draft["to"] == "carol.ng@acme.example"), "{queue:#}");
 }
+
+#[test]
+fn the_same_name_waiting_at_two_employers_is_given_an_address_per_application_and_round() {
+    let home = Home::new();
+    for (company, start) in [("Acme Robotics", "2026-12-01T10:00:00-08:00"), ("Globex", "2026-12-01T13:00:00-08:00")] {
+        home.ok(
+            "2026-11-25 12:00:00",
+            &["add", "--company", company, "--role", "Engineer", "--start", start, "--interviewer", "Carol Ng"],
+        );
+    }
+    home.ok("2026-12-01 23:00:00", &["sync"]);
+    let text = home.ok("2026-12-01 23:00:00", &["queue"]);
+    assert!(text.contains("`debrief person \"Carol Ng\" --email ADDRESS --application 1`"), "{text}");
+    assert!(text.contains("`debrief person \"Carol Ng\" --email ADDRESS --application 2`"), "{text}");
+    let refused = home.run_at("2026-12-01 23:01:00", &["person", "Carol Ng", "--email", "carol@globex.example"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("\"Carol Ng\" waits for an address in applications 1, 2: add --application ID"),
+        "{stderr}"
+    );
+    let wrong_round = home.run_at(
+        "2026-12-01 23:01:00",
+        &["person", "Carol Ng", "--email", "carol@globex.example", "--application", "2", "--round", "2"],
+    );
+    assert_eq!(wrong_round.status.code(), Some(2), "{}", String::from_utf8_lossy(&wrong_round.stderr));
+
+    let out = home.ok(
+        "2026-12-01 23:02:00",
+        &["person", "Carol Ng", "--email", "carol@globex.example", "--application", "2", "--round", "1"],
+    );
+    assert!(out.contains("1 note(s) waiting for the address are addressed to it"), "{out}");
+    let queue = home.json("2026-12-01 23:02:00", &["queue"]);
+    let to: Vec<(i64, &str)> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|draft| (draft["application_id"].as_i64().unwrap(), draft["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(to, [(1, ""), (2, "carol@globex.example")], "Acme's Carol still waits: {queue:#}");
+}

@@ -275,6 +275,13 @@ pub struct PersonArgs {
     /// waiting for it are addressed to it. debrief never uses a suggested address by itself.
     #[arg(long, value_name = "ADDRESS")]
     pub email: Option<String>,
+    /// With --email: only the interviewer of this application (needed when the same name
+    /// waits for an address in several).
+    #[arg(long, value_name = "ID", requires = "email")]
+    pub application: Option<i64>,
+    /// With --email: only the interviewer of this round (its number) of the application.
+    #[arg(long, value_name = "N", requires = "application")]
+    pub round: Option<u32>,
 }
 
 pub fn person(config: Option<&Path>, args: &PersonArgs, now: Timestamp) -> anyhow::Result<()> {
@@ -305,10 +312,36 @@ pub fn person(config: Option<&Path>, args: &PersonArgs, now: Timestamp) -> anyho
         }
         people.push(person);
     } else {
-        let waiting = store::interviewers_without_address(&tx, who)?;
+        let mut waiting = store::interviewers_without_address(&tx, who)?;
+        if let Some(only) = args.application {
+            waiting.retain(|(_, application)| application.0 == only);
+        }
+        if let (Some(only), Some(number)) = (args.application, args.round) {
+            let rounds = store::rounds_of(&tx, ApplicationId(only))?;
+            let round = rounds.iter().find(|round| round.number == number).ok_or_else(|| {
+                usage(format!("application {only} has no round {number}; see `debrief applications`"))
+            })?;
+            waiting.retain(|(person, _)| round.interviewers.iter().any(|interviewer| interviewer.id == *person));
+        }
         if email.is_none() || waiting.is_empty() {
+            let scope = match (args.application, args.round) {
+                (Some(id), Some(number)) => format!(" in round {number} of application {id}"),
+                (Some(id), None) => format!(" in application {id}"),
+                _ => String::new(),
+            };
             return Err(usage(format!(
-                "no interviewer named {who:?} is waiting for an address; give a known person's email address instead (see `debrief queue`)"
+                "no interviewer named {who:?} is waiting for an address{scope}; give a known person's email address instead (see `debrief queue`)"
+            )));
+        }
+        // The same name at two employers may be two people: never give one address to both.
+        let mut ids: Vec<i64> = waiting.iter().map(|(_, application)| application.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > 1 {
+            let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            return Err(usage(format!(
+                "{who:?} waits for an address in applications {}: add --application ID (and --round N) to say which",
+                list.join(", ")
             )));
         }
         for (person, application) in waiting {
