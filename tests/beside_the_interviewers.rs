@@ -354,3 +354,27 @@ fn the_same_name_waiting_at_two_employers_is_given_an_address_per_application_an
         .collect();
     assert_eq!(to, [(1, ""), (2, "carol@globex.example")], "Acme's Carol still waits: {queue:#}");
 }
+
+#[test]
+fn a_final_round_added_by_hand_tells_each_reference_once() {
+    let home = Home::new();
+    let add = |start: &str, final_round: bool| {
+        let mut args = vec!["add", "--company", "Acme Robotics", "--role", "Backend Engineer", "--start", start];
+        args.extend(["--interviewer", "Jane Doe <jane@acme.example>"]);
+        if final_round {
+            args.push("--final-round");
+        }
+        home.ok("2026-11-25 12:00:00", &args)
+    };
+    add("2026-12-01T10:00:00-08:00", false);
+    assert!(home.heads_ups("2026-11-25 12:00:00").is_empty(), "a first round tells nobody");
+    let out = add("2026-12-08T10:00:00-08:00", true);
+    assert!(out.contains("2 heads-up draft(s) to your references"), "{out}");
+    let heads_ups = home.heads_ups("2026-11-25 12:00:00");
+    assert_eq!(heads_ups.len(), 2, "{heads_ups:#?}");
+    let shown = home.ok("2026-11-25 12:00:00", &["show", &heads_ups[0]["id"].as_i64().unwrap().to_string()]);
+    assert!(
+        shown.contains("I am through to the final round for the Backend Engineer role at Acme Robotics"),
+        "{shown}"
+    );
+}

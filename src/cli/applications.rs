@@ -35,6 +35,10 @@ pub struct AddArgs {
     /// Where it takes place (a room, a video link).
     #[arg(long)]
     pub location: Option<String>,
+    /// It is the final round: each of your `[[references]]` gets a heads-up draft (once
+    /// per application), since the employer may call them soon.
+    #[arg(long)]
+    pub final_round: bool,
 }
 
 pub fn add(config: Option<&Path>, args: &AddArgs, now: Timestamp) -> anyhow::Result<()> {
@@ -76,7 +80,17 @@ pub fn add(config: Option<&Path>, args: &AddArgs, now: Timestamp) -> anyhow::Res
     };
     planner.apply_event(&tx, id, &Event::InterviewConfirmed(slot), &command, None, now, now)?;
     planner.plan_application(&tx, id, now)?;
+    let briefed = if args.final_round {
+        planner.brief_references(&tx, id, crate::domain::process::ReferenceCue::FinalRound, &command, now)?
+    } else {
+        crate::planner::PlanReport::default()
+    };
     tx.commit()?;
+    if args.final_round && session.config.references.is_empty() {
+        println!("No [[references]] in the config: nobody to tell about this final round.");
+    } else if briefed.drafts_created > 0 {
+        println!("{} heads-up draft(s) to your references wait in `debrief queue`.", briefed.drafts_created);
+    }
     println!(
         "Application {id}: {company}, {role}: interview on {} recorded. After it ends, `debrief sync` drafts the thank-you notes.",
         local(start, &session.config.identity.time_zone)
