@@ -178,30 +178,31 @@ fn an_employer_asking_for_references_gets_each_reference_one_heads_up_to_approve
     assert!(home.heads_ups("2026-12-01 19:00:00").is_empty(), "an interview alone tells no reference");
 
     home.deliver("1764783000.M1P1.test", ASKS_FOR_REFERENCES);
-    let out = home.ok("2026-12-03 18:00:00", &["sync"]);
+    let out = home.ok("2026-12-04 15:00:00", &["sync"]);
     assert!(out.contains("Planned: 2 draft(s) made"), "{out}");
-    let history = home.ok("2026-12-03 18:00:00", &["history", "1"]);
+    let history = home.ok("2026-12-04 15:00:00", &["history", "1"]);
     assert!(history.contains("2 reference heads-up drafts"), "the message's effect says so: {history}");
-    let heads_ups = home.heads_ups("2026-12-03 18:00:00");
+    let heads_ups = home.heads_ups("2026-12-04 15:00:00");
     let to: Vec<&str> = heads_ups.iter().map(|draft| draft["to"].as_str().unwrap()).collect();
     assert_eq!(to, ["alex.kim@example.org", "samira@example.org"], "{heads_ups:#?}");
     for draft in &heads_ups {
         assert_eq!(draft["status"], "pending");
         assert_eq!(draft["application_id"], 1);
-        // Thursday 10:00 in Los Angeles is inside the window: it may go at once.
-        assert_eq!(draft["send_at"], "2026-12-03T18:00:00Z");
+        // Read on Friday at 07:00 in Los Angeles (the user's zone: references are the
+        // user's contacts), it goes when the window opens at 08:00.
+        assert_eq!(draft["send_at"], "2026-12-04T16:00:00Z");
     }
     let alex = heads_ups[0]["id"].as_i64().unwrap().to_string();
-    let shown = home.ok("2026-12-03 18:00:00", &["show", &alex]);
+    let shown = home.ok("2026-12-04 15:00:00", &["show", &alex]);
     assert!(shown.contains("Hi Alex,"), "{shown}");
     assert!(shown.contains("Acme Robotics has asked me for references for the Backend Engineer role"), "{shown}");
     let samira = heads_ups[1]["id"].as_i64().unwrap().to_string();
-    assert!(home.ok("2026-12-03 18:00:00", &["show", &samira]).contains("Dear Dr. Haddad,"));
+    assert!(home.ok("2026-12-04 15:00:00", &["show", &samira]).contains("Dear Dr. Haddad,"));
 
     // Approved like any other draft: its recipient belongs to the application.
-    home.ok("2026-12-03 18:05:00", &["approve", &alex]);
-    assert_eq!(home.json("2026-12-03 18:05:00", &["show", &alex])["status"], "approved");
-    home.ok("2026-12-03 18:05:00", &["reject", &samira]);
+    home.ok("2026-12-04 15:05:00", &["approve", &alex]);
+    assert_eq!(home.json("2026-12-04 15:05:00", &["show", &alex])["status"], "approved");
+    home.ok("2026-12-04 15:05:00", &["reject", &samira]);
 
     // The offer that follows drafts its reply, and asks no reference twice, whatever the
     // user did with the first heads-up.
