@@ -39,6 +39,17 @@ struct RawConfig {
     smtp: Option<RawServer>,
     maildir: Option<RawMaildir>,
     digest: Option<RawDigest>,
+    #[serde(default)]
+    references: Vec<RawReference>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReference {
+    name: Option<String>,
+    email: Option<String>,
+    relationship: Option<String>,
+    address_as: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +142,21 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     pub maildir: Option<MaildirConfig>,
     pub digest: Option<DigestConfig>,
+    /// The user's references (`[[references]]`), told when an employer may call them.
+    pub references: Vec<Reference>,
+}
+
+/// One of the user's references (articles 2 and 4): someone who agreed to vouch for them,
+/// and who gets a heads-up when an employer asks for references, invites to a final round
+/// or makes an offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub name: String,
+    pub email: String,
+    /// How they know the user ("my manager at Initech"), for the user's own reading.
+    pub relationship: Option<String>,
+    /// How the heads-up greets them ("Alex"); default: their first name.
+    pub address_as: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -325,6 +351,7 @@ impl Validator<'_> {
             Some(at) => Some(DigestConfig { schedule: self.cron("digest.at", &at)?, at }),
             None => None,
         };
+        let references = self.references(raw.references, &identity.email)?;
         Ok(Config {
             source: path.to_owned(),
             identity,
@@ -335,7 +362,47 @@ impl Validator<'_> {
             smtp,
             maildir,
             digest,
+            references,
         })
+    }
+
+    /// `[[references]]`: each needs a one-line name and a plain address, not the user's
+    /// own, and no address twice. Keys are named as `references[2].email` (from 1).
+    fn references(&self, raw: Vec<RawReference>, own_email: &str) -> Result<Vec<Reference>, ConfigError> {
+        let mut references: Vec<Reference> = Vec::new();
+        for (index, reference) in raw.into_iter().enumerate() {
+            let key = |field: &str| format!("references[{}].{field}", index + 1);
+            let one_line = |field: &str, text: Option<String>| -> Result<Option<String>, ConfigError> {
+                match text.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty()) {
+                    Some(text) if text.contains(['\r', '\n']) => {
+                        Err((self.invalid)(&key(field), "must be one line".into()))
+                    }
+                    other => Ok(other),
+                }
+            };
+            let name = one_line("name", reference.name)?.ok_or_else(|| {
+                (self.invalid)(&key("name"), "is missing: the reference's name, as \"Alex Kim\"".into())
+            })?;
+            let email = reference.email.map(|email| email.trim().to_owned()).ok_or_else(|| {
+                (self.invalid)(&key("email"), format!("is missing: the address where {name} gets the heads-up"))
+            })?;
+            if !is_plain_address(&email) {
+                return Err((self.invalid)(
+                    &key("email"),
+                    format!("{email:?} is not an email address such as \"alex@example.org\""),
+                ));
+            }
+            if email.eq_ignore_ascii_case(own_email) {
+                return Err((self.invalid)(&key("email"), "is your own address (identity.email)".into()));
+            }
+            if references.iter().any(|known| known.email.eq_ignore_ascii_case(&email)) {
+                return Err((self.invalid)(&key("email"), format!("{email:?} is listed twice")));
+            }
+            let relationship = one_line("relationship", reference.relationship)?;
+            let address_as = one_line("address_as", reference.address_as)?;
+            references.push(Reference { name, email, relationship, address_as });
+        }
+        Ok(references)
     }
 
     fn identity(&self, raw: Option<RawIdentity>) -> Result<Identity, ConfigError> {
@@ -758,6 +825,41 @@ mod tests {
                 .contains("identity.time_zone")
         );
         assert!(error_of("[policy]\n").contains("identity"));
+    }
+
+    #[test]
+    fn references_are_read_and_each_refusal_names_its_key() {
+        let two = format!(
+            "{IDENTITY}[[references]]\nname = \"Alex Kim\"\nemail = \"alex@example.org\"\nrelationship = \"my manager at Initech\"\n\
+             [[references]]\nname = \"Sam Roy\"\nemail = \"sam@example.org\"\naddress_as = \"Dr. Roy\"\n"
+        );
+        let config = load(&two).unwrap();
+        assert_eq!(config.references.len(), 2);
+        assert_eq!(config.references[0].relationship.as_deref(), Some("my manager at Initech"));
+        assert_eq!(config.references[1].address_as.as_deref(), Some("Dr. Roy"));
+        assert!(load(IDENTITY).unwrap().references.is_empty());
+        let cases = [
+            ("[[references]]\nemail = \"alex@example.org\"\n", "references[1].name: is missing"),
+            ("[[references]]\nname = \"Alex Kim\"\n", "references[1].email: is missing"),
+            (
+                "[[references]]\nname = \"Alex\"\nemail = \"alex at work\"\n",
+                "references[1].email: \"alex at work\" is not an email address",
+            ),
+            (
+                "[[references]]\nname = \"Me\"\nemail = \"priya@example.net\"\n",
+                "references[1].email: is your own address",
+            ),
+            (
+                "[[references]]\nname = \"A\"\nemail = \"a@example.org\"\n[[references]]\nname = \"B\"\nemail = \"A@example.org\"\n",
+                "references[2].email: \"A@example.org\" is listed twice",
+            ),
+            ("[[references]]\nname = \"A\"\nemail = \"a@example.org\"\nphone = \"555\"\n", "phone"),
+            ("[[references]]\nname = \"A\\nB\"\nemail = \"a@example.org\"\n", "references[1].name: must be one line"),
+        ];
+        for (extra, expected) in cases {
+            let message = error_of(&format!("{IDENTITY}{extra}"));
+            assert!(message.contains(expected), "{extra:?} gave {message:?}, expected {expected:?}");
+        }
     }
 
     #[test]

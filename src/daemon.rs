@@ -445,6 +445,9 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     let mut plan_at = crate::clock::now();
     let mut last_digest: Option<Timestamp> = None;
     let mut next_digest = next_digest_at(&engine.config, crate::clock::now());
+    // Right after an interview the advice is to write down how it went: each prompt is
+    // logged once per process (`sync` prints it at every run).
+    let mut prompted: std::collections::HashSet<String> = std::collections::HashSet::new();
 
     loop {
         let (planning_due, deadline) = planning_deadline(plan_at, crate::clock::now());
@@ -471,6 +474,17 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
                     let error = crate::store::disk_full_message(&err).unwrap_or_else(|| format!("{err:#}"));
                     tracing::error!("A pass failed: {error}. It will be retried.");
                 }
+            }
+            match crate::planner::impressions_wanted(engine.store.conn(), now) {
+                Ok(prompts) => {
+                    for prompt in prompts {
+                        if !prompted.contains(&prompt) {
+                            tracing::info!("{prompt}");
+                            prompted.insert(prompt);
+                        }
+                    }
+                }
+                Err(err) => tracing::warn!("Listing the interviews to write down failed: {err:#}."),
             }
             seen_version = engine.data_version();
             due_pass = false;

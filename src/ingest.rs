@@ -16,15 +16,17 @@
 use crate::classify::envelope::is_robot_address;
 use crate::classify::fields::employer_domain;
 use crate::classify::{Classification, ClassifiedMessage, Envelope, InterviewFacts, MessageKind, classify_message_for};
-use crate::domain::process::{Contact, Event, Slot};
+use crate::domain::process::{Contact, Event, ReferenceCue, Slot};
 use crate::domain::threading::clean_header_value;
 use crate::domain::{ApplicationId, DraftKind, MessageId};
 use crate::planner::{PlanReport, Planner, not_found};
 use crate::store::{self, ApplicationRow, Cause, MessageRow};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use regex::Regex;
 use rusqlite::Connection;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// Where a message was read from; recorded with it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -126,7 +128,7 @@ pub fn ingest(
         Ok(classified) => classified,
         Err(err) => return record_unreadable(conn, raw, origin, &err.to_string(), now),
     };
-    let ClassifiedMessage { envelope, classification } = classified;
+    let ClassifiedMessage { envelope, classification, own_words, signature } = classified;
     let message_id = envelope
         .message_id
         .as_deref()
@@ -137,6 +139,12 @@ pub fn ingest(
         return Ok(duplicate(&seen, &message_id));
     }
     let mut row = message_row(&envelope, &classification, message_id, origin, now)?;
+    // A sender without a display name often signs with their name: learn it from there.
+    if row.from_name.is_none()
+        && let Some(address) = row.from_email.as_deref()
+    {
+        row.from_name = name_from_signature(&signature, address);
+    }
 
     let from_user = envelope.from.as_ref().is_some_and(|from| from.email.eq_ignore_ascii_case(&own_address));
     if from_user {
@@ -201,7 +209,7 @@ pub fn ingest(
     }
     let id = store::insert_message(conn, &row, now)?;
     row.id = Some(id);
-    act(conn, planner, &row, &classification, association, envelope.is_automated, now)
+    act(conn, planner, &row, &classification, association, envelope.is_automated, &own_words, now)
 }
 
 /// Applies a message held for review as if the classifier had been confident
@@ -329,11 +337,15 @@ pub fn confirm_with(
         )));
     }
     // The user confirmed it: a sender they vouch for is a person, whatever the headers say.
-    act(conn, planner, &row, &classification, association, false, now)
+    // The stored classification keeps no text: a reference request confirmed from the
+    // review list is known by its subject only.
+    act(conn, planner, &row, &classification, association, false, "", now)
 }
 
 /// The confident path, shared by [`ingest`] and [`confirm`]: find or start the
-/// application, apply the event, plan, and record what changed on the message.
+/// application, apply the event, plan, brief the user's references when the message calls
+/// for it, and record what changed on the message.
+#[allow(clippy::too_many_arguments)]
 fn act(
     conn: &Connection,
     planner: &Planner,
@@ -341,6 +353,7 @@ fn act(
     classification: &Classification,
     association: Option<Association>,
     automated: bool,
+    own_words: &str,
     now: Timestamp,
 ) -> anyhow::Result<Ingested> {
     let message = row.id.ok_or_else(|| anyhow::anyhow!("the message was not recorded before it was applied"))?;
@@ -391,7 +404,10 @@ fn act(
         set_contact_from_sender(conn, application, row, &planner.config.identity.email, now)?;
     }
     let before = Snapshot::take(conn, application)?;
-    let report = apply_and_plan(conn, planner, application, &event, row, message, now)?;
+    let mut report = apply_and_plan(conn, planner, application, &event, row, message, now)?;
+    if let Some(cue) = reference_cue(&event, row.subject.as_deref(), own_words) {
+        report.add(&planner.brief_references(conn, application, cue, &cause, now)?);
+    }
     let after = Snapshot::take(conn, application)?;
     let mut parts: Vec<String> = created.into_iter().collect();
     parts.push(describe_event(planner, &event, &before, &after));
@@ -479,6 +495,90 @@ fn event_for(classification: &Classification, human_in_thread: bool) -> Result<O
         MessageKind::Unrelated => return Ok(None),
     }))
 }
+
+/// The name a sender signs with, under the sign-off ("Best,\nJane Doe\nEngineering
+/// Manager" → "Jane Doe"; "Thanks, Jane" → "Jane"), when it looks like a person's name (one
+/// to four capitalised words of letters, no digits) and fits their address: a word of it
+/// (two letters or more) or its initial and last word is in the address's local part, so a
+/// team's sign-off or a forwarded signature is not taken for the sender. Reads at most the
+/// first 2 KiB of the block.
+pub fn name_from_signature(signature: &str, address: &str) -> Option<String> {
+    let block = &signature[..crate::classify::text::floor_boundary(signature, 2048)];
+    let mut lines = block.lines().map(str::trim).filter(|line| !line.is_empty());
+    let first = lines.next()?;
+    let candidate = if matches!(first, "--" | "-- " | "---") {
+        lines.next()?
+    } else if let Some((_, after)) = first.split_once(',').filter(|(_, after)| !after.trim().is_empty()) {
+        after.trim()
+    } else if first.ends_with(',') || first.ends_with('!') || first.len() <= 30 && first.split_whitespace().count() <= 3
+    {
+        // A sign-off on its own line ("Best,", "Thank you!", "Cheers"): the name is next.
+        lines.next()?
+    } else {
+        return None;
+    };
+    let candidate = candidate.trim_end_matches([',', '.']).trim();
+    let words: Vec<&str> = candidate.split_whitespace().collect();
+    let name_like = (1..=4).contains(&words.len())
+        && candidate.len() <= 60
+        && words.iter().all(|word| {
+            word.chars().next().is_some_and(char::is_uppercase)
+                && word.chars().all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
+        });
+    if !name_like {
+        return None;
+    }
+    let local: String =
+        address.split('@').next()?.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_ascii_lowercase();
+    let plain = |word: &str| word.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_ascii_lowercase();
+    let parts: Vec<String> = words.iter().map(|word| plain(word)).filter(|word| word.len() >= 2).collect();
+    let initial_last = match (parts.first(), parts.last()) {
+        (Some(first), Some(last)) if parts.len() > 1 => format!("{}{last}", &first[..1]),
+        _ => String::new(),
+    };
+    let fits = parts.iter().any(|part| local.contains(part.as_str()))
+        || (!initial_last.is_empty() && local.contains(&initial_last));
+    fits.then(|| candidate.to_owned())
+}
+
+/// Whether a message calls for a heads-up to the user's references (articles 2 and 4): an
+/// offer; the employer asking for references (in its subject or the sender's own words,
+/// never in quoted history); an invitation to, or a confirmation of, a final round.
+pub fn reference_cue(event: &Event, subject: Option<&str>, own_words: &str) -> Option<ReferenceCue> {
+    if matches!(event, Event::OfferReceived) {
+        return Some(ReferenceCue::Offer);
+    }
+    // Bounded like everything read from a message: the first 64 KiB of its own words.
+    let words = &own_words[..crate::classify::text::floor_boundary(own_words, 64 * 1024)];
+    // Mail wraps its lines: a sentence is read across them.
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = format!("{}\n{words}", subject.unwrap_or("")).to_lowercase();
+    if ASKS_FOR_REFERENCES.iter().any(|pattern| pattern.is_match(&text)) {
+        return Some(ReferenceCue::Asked);
+    }
+    let interview =
+        matches!(event, Event::InvitedToInterview | Event::InterviewConfirmed(_) | Event::InterviewRescheduled(_));
+    (interview && FINAL_ROUND.is_match(&text)).then_some(ReferenceCue::FinalRound)
+}
+
+/// An employer asking for references: a request verb before "references"/"referees" in one
+/// sentence, a reference check, or a subject that is about references. "With reference to"
+/// and "for reference" are singular and never match.
+static ASKS_FOR_REFERENCES: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+    let pattern = |text: &str| Regex::new(text).unwrap_or_else(|err| panic!("the pattern {text:?}: {err}"));
+    [
+        pattern(
+            r"\b(?:send|share|provide|give|list|supply|forward|need|require|request|collect|contact|pass along|names of)\b[^.?!\n]{0,80}\b(?:references|referees)\b",
+        ),
+        pattern(r"\b(?:reference|referee)s?[ -]checks?\b"),
+        pattern(r"^(?:(?:re|fwd?):\s*)*(?:your\s+|professional\s+)?(?:references|referees)\b"),
+    ]
+});
+
+/// A final round named as such ("final round", "final-round interview", "final stage").
+static FINAL_ROUND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bfinal[ -](?:round|interview|stage|panel)s?\b").unwrap_or_else(|err| panic!("{err}"))
+});
 
 /// An interview as the message states it. Without an end, an hour is assumed: the
 /// thank-you notes are timed from the end.
@@ -842,6 +942,8 @@ fn kind_words(kind: DraftKind) -> &'static str {
         DraftKind::RejectionReply => "rejection reply",
         DraftKind::OfferReply => "offer reply",
         DraftKind::Withdrawal => "withdrawal",
+        DraftKind::ReferenceNotice => "reference heads-up",
+        DraftKind::PassOn => "pass-on request",
     }
 }
 

@@ -8,7 +8,7 @@
 
 use crate::config::{Config, is_plain_address};
 use crate::domain::policy::Greeting;
-use crate::domain::process::{self, ApplicationView, Context, Effect, Event, Slot};
+use crate::domain::process::{self, ApplicationView, Context, Effect, Event, ReferenceCue, Slot};
 use crate::domain::threading::{clean_header_value, reply_references, reply_subject};
 use crate::domain::{ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, MessageId, PersonId, RoundId};
 use crate::store::{self, ApplicationRow, Cause, DraftContent, DraftRow, MessageRow, NewDraft, NewRound, PersonRow};
@@ -84,6 +84,7 @@ impl Planner<'_> {
                 });
             }
             if effects.is_empty() {
+                report.drafts_created += self.offer_pass_ons(conn, id, now)?;
                 return Ok(report);
             }
             report.add(&self.apply(conn, &view, &effects, &Cause::Clock, None, now)?);
@@ -121,7 +122,156 @@ impl Planner<'_> {
         let (_, view) = store::load_view(conn, id)?.ok_or_else(|| not_found("application", id.0))?;
         let effects = process::on_mark(&view, to, notify, &self.context(), now);
         let command = format!("debrief mark {id} {to}{}", if notify { " --notify" } else { "" });
-        self.apply(conn, &view, &effects, &Cause::Command(command), None, now)
+        let cause = Cause::Command(command);
+        let mut report = self.apply(conn, &view, &effects, &cause, None, now)?;
+        if to == ApplicationState::Offer && view.state != ApplicationState::Offer {
+            report.add(&self.brief_references(conn, id, ReferenceCue::Offer, &cause, now)?);
+        }
+        Ok(report)
+    }
+
+    /// Beside each thank-you that waits for an interviewer's address, a request to the
+    /// application's contact (the recruiter or coordinator who wrote) to pass the note on,
+    /// or give the address (article 2). Once per note: a request the user rejected is not
+    /// made again; one cancelled because the address came has no waiting note left. No
+    /// contact, no request (the queue says to ask the recruiter). Returns how many it drafted.
+    pub fn offer_pass_ons(&self, conn: &Connection, id: ApplicationId, now: Timestamp) -> anyhow::Result<usize> {
+        let drafts = store::drafts_of(conn, id)?;
+        let waiting = drafts.iter().filter(|draft| {
+            draft.kind == DraftKind::ThankYou && draft.status == DraftStatus::Pending && draft.to.is_empty()
+        });
+        let mut made = 0;
+        for note in waiting {
+            let asked = drafts.iter().any(|other| {
+                other.kind == DraftKind::PassOn
+                    && other.round_id == note.round_id
+                    && other.person_id == note.person_id
+                    && other.status != DraftStatus::Cancelled
+            });
+            let (Some(round), Some(person)) = (note.round_id, note.person_id) else { continue };
+            if asked {
+                continue;
+            }
+            let application = self.application(conn, id)?;
+            let Some(go_between) = self.pass_on_recipient(conn, &application, person)? else { continue };
+            let Some(interviewer) = store::get_person(conn, person)? else { continue };
+            let email = go_between.email.clone().unwrap_or_default();
+            let parent = latest_thread_message(conn, id, &email)?;
+            let to = vec![email];
+            let mut draft = self.blank_draft(id, DraftKind::PassOn, Some(person), to, note.send_at, note.deadline, now);
+            draft.round_id = Some(round);
+            let name = interviewer.name.clone().unwrap_or_else(|| "an interviewer".to_owned());
+            let thank_you = note.id;
+            self.store_draft(conn, &application, draft, &interviewer, parent.as_ref(), &Cause::Clock, now, |draft_id, to| {
+                format!("request {draft_id} to {to} drafted: pass on thank-you {thank_you} to {name}, or give the address")
+            })?;
+            made += 1;
+        }
+        Ok(made)
+    }
+
+    /// Who is asked to pass a note on: the application's contact (the last person from
+    /// the employer who wrote: the recruiter or coordinator), never the interviewer.
+    fn pass_on_recipient(
+        &self,
+        conn: &Connection,
+        application: &ApplicationRow,
+        interviewer: PersonId,
+    ) -> anyhow::Result<Option<PersonRow>> {
+        let Some(contact) = application.contact_person_id.filter(|contact| *contact != interviewer) else {
+            return Ok(None);
+        };
+        Ok(store::get_person(conn, contact)?.filter(|person| person.email.is_some()))
+    }
+
+    /// The user approved a request to pass a note on: the thank-you it carries no longer
+    /// waits for the address, it goes through the contact. Cancels that note (only while
+    /// it is still pending and unaddressed, as read) and returns its id.
+    pub fn pass_on_approved(
+        &self,
+        conn: &Connection,
+        request: &DraftRow,
+        now: Timestamp,
+    ) -> anyhow::Result<Option<DraftId>> {
+        if request.kind != DraftKind::PassOn {
+            return Ok(None);
+        }
+        let note = store::drafts_of(conn, request.application_id)?.into_iter().find(|draft| {
+            draft.kind == DraftKind::ThankYou
+                && draft.round_id == request.round_id
+                && draft.person_id == request.person_id
+                && draft.status == DraftStatus::Pending
+                && draft.to.is_empty()
+        });
+        let Some(note) = note else { return Ok(None) };
+        let reason = format!("passed on through {} (draft {})", request.to.join(", "), request.id);
+        if !store::set_draft_status(conn, note.id, DraftStatus::Pending, DraftStatus::Cancelled, Some(&reason), now)? {
+            return Ok(None);
+        }
+        let event = format!("draft {} cancelled: {reason}", note.id);
+        let cause = Cause::Command(format!("debrief approve {}", request.id));
+        store::insert_history(conn, request.application_id, now, None, None, &event, &cause)?;
+        Ok(Some(note.id))
+    }
+
+    /// The interviewer's address is known now: pending requests to pass their note on are
+    /// superseded (the note goes to them directly), each cancelled conditionally on being
+    /// still pending. An approved request stays: the user chose it, and it already
+    /// cancelled the note. Returns the ids cancelled.
+    pub fn address_given(
+        &self,
+        conn: &Connection,
+        person: PersonId,
+        cause: &Cause,
+        now: Timestamp,
+    ) -> anyhow::Result<Vec<DraftId>> {
+        let mut cancelled = Vec::new();
+        for request in store::queue(conn)? {
+            if request.kind != DraftKind::PassOn
+                || request.person_id != Some(person)
+                || request.status != DraftStatus::Pending
+            {
+                continue;
+            }
+            let reason = "the interviewer's address is known now: the thank-you goes to them directly";
+            if store::set_draft_status(
+                conn,
+                request.id,
+                DraftStatus::Pending,
+                DraftStatus::Cancelled,
+                Some(reason),
+                now,
+            )? {
+                let event = format!("draft {} cancelled: {reason}", request.id);
+                store::insert_history(conn, request.application_id, now, None, None, &event, cause)?;
+                cancelled.push(request.id);
+            }
+        }
+        Ok(cancelled)
+    }
+
+    /// Drafts a heads-up to each of the user's references (`[[references]]`) not yet told
+    /// about this application (articles 2 and 4): the employer asked for references, a
+    /// final round is coming, or an offer arrived. Each reference is a person row (found
+    /// by address), so `debrief person ADDRESS --address-as FORM` works for them too.
+    pub fn brief_references(
+        &self,
+        conn: &Connection,
+        id: ApplicationId,
+        cue: ReferenceCue,
+        cause: &Cause,
+        now: Timestamp,
+    ) -> anyhow::Result<PlanReport> {
+        if self.config.references.is_empty() {
+            return Ok(PlanReport::default());
+        }
+        let Some((_, view)) = store::load_view(conn, id)? else { return Ok(PlanReport::default()) };
+        let mut people = Vec::new();
+        for reference in &self.config.references {
+            people.push(store::upsert_person(conn, Some(&reference.name), Some(&reference.email), now)?);
+        }
+        let effects = process::brief_references(&view, &people, cue, &self.context(), now);
+        self.apply(conn, &view, &effects, cause, None, now)
     }
 
     /// Applies effects in the caller's transaction.
@@ -231,6 +381,11 @@ impl Planner<'_> {
                     store::insert_history(conn, id, now, None, None, &format!("draft {draft} moved to {when}"), cause)?;
                 }
                 Effect::SetCadence(cadence) => store::set_cadence(conn, id, cadence, now)?,
+                Effect::DraftReferenceNotice { person, cue, send_at } => {
+                    if self.draft_reference_notice(conn, id, *person, *cue, *send_at, now, cause)? {
+                        report.drafts_created += 1;
+                    }
+                }
             }
         }
         Ok(report)
@@ -393,6 +548,36 @@ impl Planner<'_> {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
+    fn draft_reference_notice(
+        &self,
+        conn: &Connection,
+        id: ApplicationId,
+        person: PersonId,
+        cue: ReferenceCue,
+        send_at: Timestamp,
+        now: Timestamp,
+        cause: &Cause,
+    ) -> anyhow::Result<bool> {
+        let Some(recipient) = store::get_person(conn, person)? else { return Ok(false) };
+        let Some(email) = recipient.email.clone() else { return Ok(false) };
+        let application = self.application(conn, id)?;
+        let mut draft = self.blank_draft(id, DraftKind::ReferenceNotice, Some(person), vec![email], send_at, None, now);
+        draft.number = cue.number();
+        let why = match cue {
+            ReferenceCue::Asked => "the employer asked for references",
+            ReferenceCue::FinalRound => "a final round is coming",
+            ReferenceCue::Offer => "an offer arrived",
+        };
+        // A new thread: the reference has never written about this application.
+        self.store_draft(conn, &application, draft, &recipient, None, cause, now, |draft_id, to| {
+            format!(
+                "heads-up {draft_id} to your reference {to} drafted ({why}), to send {}",
+                self.local_time(send_at, None)
+            )
+        })
+    }
+
     /// What every drafting ends with: the draft answers `parent` (when there is one),
     /// is rendered for `recipient`, stored, and its drafting recorded in the history in
     /// the words `describe` gives (from the draft's id and its recipients).
@@ -541,9 +726,57 @@ impl Planner<'_> {
             DraftKind::RejectionReply => TemplateName::RejectionReply,
             DraftKind::OfferReply => TemplateName::OfferReply,
             DraftKind::Withdrawal => TemplateName::Withdrawal,
+            DraftKind::ReferenceNotice => TemplateName::ReferenceNotice,
+            DraftKind::PassOn => TemplateName::PassOn,
+        };
+        // A request to pass a note on is addressed to the contact; `recipient` is the
+        // interviewer the note is for.
+        let mut pass_on = None;
+        if kind == DraftKind::PassOn {
+            let go_between = match draft_id.map(|id| store::get_draft(conn, id)).transpose()?.flatten() {
+                Some(draft) => match draft.to.first() {
+                    Some(address) => store::find_person_by_email(conn, address)?,
+                    None => None,
+                },
+                None => match recipient {
+                    Some(interviewer) => self.pass_on_recipient(conn, application, interviewer.id)?,
+                    None => None,
+                },
+            };
+            let about = match recipient {
+                Some(interviewer) => known_name(conn, application.id, interviewer)?,
+                None => None,
+            };
+            let note = store::drafts_of(conn, application.id)?.into_iter().rev().find(|draft| {
+                draft.kind == DraftKind::ThankYou
+                    && draft.round_id == round.map(|round| round.id)
+                    && draft.person_id == recipient.map(|person| person.id)
+                    && draft.status != DraftStatus::Cancelled
+            });
+            pass_on = Some((go_between, about, note.map(|note| note.body)));
+        }
+        let recipient = match &pass_on {
+            Some((go_between, _, _)) => go_between.as_ref(),
+            None => recipient,
         };
         let name = recipient.map(|person| known_name(conn, application.id, person)).transpose()?.flatten();
         let (greeting, recipient_name) = match recipient {
+            // A reference is the user's own contact: their form from the config, else
+            // their first name, whatever `[policy] greeting` says for employers.
+            Some(person) if kind == DraftKind::ReferenceNotice => {
+                let form = self
+                    .config
+                    .references
+                    .iter()
+                    .find(|reference| {
+                        person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(&reference.email))
+                    })
+                    .and_then(|reference| reference.address_as.clone());
+                match (&person.address_as, form) {
+                    (None, Some(form)) => (greeting_for(&form), form),
+                    _ => salutation(person, name.as_deref(), Greeting::FirstName),
+                }
+            }
             Some(person) => salutation(person, name.as_deref(), self.config.policy.greeting),
             None => ("Hello".to_owned(), String::new()),
         };
@@ -591,6 +824,14 @@ impl Planner<'_> {
             timeline_day: exchange.timeline_day,
             last_reply_day: exchange.last_reply_day,
             addition,
+            about_name: pass_on
+                .as_ref()
+                .map(|(_, about, _)| about.clone().unwrap_or_else(|| "my other interviewer".to_owned())),
+            note: pass_on.as_ref().map(|(_, _, note)| note.clone().unwrap_or_default()),
+            reference_cue: match kind {
+                DraftKind::ReferenceNotice => ReferenceCue::from_number(number).map(|cue| cue.as_str().to_owned()),
+                _ => None,
+            },
             interested: application.interested,
             sender_name: self.config.identity.name.clone(),
             signature: self.config.identity.signature.clone(),
@@ -830,8 +1071,25 @@ pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<Str
         && let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
     {
         gaps.push(address_wanted(conn, draft.application_id, &person)?);
+        if let Some(request) = pass_on_of(conn, draft)? {
+            gaps.push(format!(
+                "or approve draft {}: it asks {} to pass this note on (or for the address), and this one is then cancelled",
+                request.id,
+                request.to.join(", ")
+            ));
+        }
     }
+    if draft.kind == DraftKind::PassOn {
+        let person = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
+        let name = person.and_then(|person| person.name).unwrap_or_else(|| "NAME".to_owned());
+        gaps.push(format!(
+            "instead of the thank-you to {name}, which waits for their address: approving this cancels that note; \
+`debrief person {name:?} --email ADDRESS` cancels this one"
+        ));
+    }
+    // A reference is greeted by first name (or the config's `address_as`): nothing to ask.
     if let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
+        && draft.kind != DraftKind::ReferenceNotice
         && person.address_as.is_none()
         && let Some(address) = person.email.as_deref()
     {
@@ -897,11 +1155,27 @@ a future colleague or two at the company before you decide; never accept or nego
     Ok(gaps)
 }
 
+/// The live request to pass on a thank-you that waits for an address, if one was drafted.
+pub fn pass_on_of(conn: &Connection, note: &DraftRow) -> anyhow::Result<Option<DraftRow>> {
+    Ok(store::drafts_of(conn, note.application_id)?.into_iter().find(|draft| {
+        draft.kind == DraftKind::PassOn
+            && draft.round_id == note.round_id
+            && draft.person_id == note.person_id
+            && draft.status.is_unsent()
+    }))
+}
+
 /// The line that asks for an interviewer's address: the exact command, and the address
 /// the employer's other addresses suggest (only a suggestion: never used until given).
 fn address_wanted(conn: &Connection, id: ApplicationId, person: &PersonRow) -> anyhow::Result<String> {
     let name = person.name.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| "NAME".to_owned());
-    let command = format!("`debrief person {name:?} --email ADDRESS`");
+    // The same name waiting in another application may be someone else: say which.
+    let mut elsewhere: Vec<ApplicationId> =
+        store::interviewers_without_address(conn, &name)?.into_iter().map(|(_, application)| application).collect();
+    elsewhere.sort_by_key(|application| application.0);
+    elsewhere.dedup();
+    let scope = if elsewhere.len() > 1 { format!(" --application {id}") } else { String::new() };
+    let command = format!("`debrief person {name:?} --email ADDRESS{scope}`");
     let mut known: Vec<(String, String)> = Vec::new();
     for round in store::rounds_of(conn, id)? {
         for interviewer in round.interviewers {
@@ -1074,6 +1348,13 @@ pub fn application_addresses(conn: &Connection, id: ApplicationId) -> anyhow::Re
     for draft in store::drafts_of(conn, id)? {
         if draft.status == DraftStatus::Sent {
             addresses.extend(draft.to);
+        }
+        // A heads-up belongs to the reference it was drafted for (from the config), and
+        // to no other address: editing it to someone else is refused like any draft.
+        if draft.kind == DraftKind::ReferenceNotice
+            && let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
+        {
+            addresses.extend(person.email);
         }
     }
     Ok(addresses.into_iter().map(|address| address.to_ascii_lowercase()).collect())

@@ -20,16 +20,20 @@ pub enum TemplateName {
     RejectionReply,
     OfferReply,
     Withdrawal,
+    ReferenceNotice,
+    PassOn,
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 6] = [
+    pub const ALL: [TemplateName; 8] = [
         TemplateName::ThankYou,
         TemplateName::ThankYouNotInterested,
         TemplateName::FollowUp,
         TemplateName::RejectionReply,
         TemplateName::OfferReply,
         TemplateName::Withdrawal,
+        TemplateName::ReferenceNotice,
+        TemplateName::PassOn,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -40,6 +44,8 @@ impl TemplateName {
             TemplateName::RejectionReply => "rejection_reply.txt",
             TemplateName::OfferReply => "offer_reply.txt",
             TemplateName::Withdrawal => "withdrawal.txt",
+            TemplateName::ReferenceNotice => "reference_notice.txt",
+            TemplateName::PassOn => "pass_on.txt",
         }
     }
 
@@ -51,6 +57,8 @@ impl TemplateName {
             TemplateName::RejectionReply => include_str!("../templates/rejection_reply.txt"),
             TemplateName::OfferReply => include_str!("../templates/offer_reply.txt"),
             TemplateName::Withdrawal => include_str!("../templates/withdrawal.txt"),
+            TemplateName::ReferenceNotice => include_str!("../templates/reference_notice.txt"),
+            TemplateName::PassOn => include_str!("../templates/pass_on.txt"),
         }
     }
 }
@@ -81,6 +89,12 @@ pub struct DraftContext {
     pub last_reply_day: Option<String>,
     /// Follow-ups: something new the user added (`debrief share DRAFT TEXT`), as written.
     pub addition: Option<String>,
+    /// Reference heads-ups: why the employer may call ("asked", "final_round", "offer").
+    pub reference_cue: Option<String>,
+    /// Pass-on requests: the interviewer the note is for ("Carol Ng").
+    pub about_name: Option<String>,
+    /// Pass-on requests: the thank-you note to pass on, as drafted.
+    pub note: Option<String>,
     /// Whether the user is still interested in the company.
     pub interested: bool,
     pub sender_name: String,
@@ -197,6 +211,9 @@ mod tests {
             timeline_day: None,
             last_reply_day: None,
             addition: None,
+            reference_cue: None,
+            about_name: None,
+            note: None,
             interested: true,
             sender_name: "Priya Raman".into(),
             signature: "Priya Raman\n+1 555 0100".into(),
@@ -264,6 +281,38 @@ mod tests {
         after_reply.follow_up_number = 2;
         after_reply.last_reply_day = Some("Monday, December 7".into());
         insta::assert_snapshot!("follow_up_after_a_reply", render(TemplateName::FollowUp, &after_reply));
+    }
+
+    #[test]
+    fn a_reference_heads_up_says_which_company_and_role_why_and_what_to_expect() {
+        let mut texts = Vec::new();
+        for cue in ["asked", "final_round", "offer"] {
+            let mut context = context();
+            context.greeting = greeting_for("Alex");
+            context.reference_cue = Some(cue.into());
+            let text = render(TemplateName::ReferenceNotice, &context);
+            assert!(text.contains("Acme Robotics") && text.contains("Backend Engineer"), "{text}");
+            assert!(text.contains("Thank you for vouching for me"), "{text}");
+            // Nothing of the interview's conversation goes to a reference.
+            assert!(!text.contains("backpressure") && !text.contains("retry logic"), "{text}");
+            insta::assert_snapshot!(format!("reference_notice_{cue}"), text.clone());
+            texts.push(text);
+        }
+        assert!(texts[0].contains("asked me for references"));
+        assert!(texts[1].contains("final round"));
+        assert!(texts[2].contains("made me an offer"));
+    }
+
+    #[test]
+    fn a_pass_on_request_asks_for_the_note_to_be_passed_on_or_the_address_and_carries_the_note() {
+        let mut context = context();
+        context.greeting = greeting_for("Ms. Patel");
+        context.about_name = Some("Carol Ng".into());
+        context.note = Some("Dear Carol Ng,\n\nThank you for taking the time...\n".into());
+        let text = render(TemplateName::PassOn, &context);
+        assert!(text.contains("pass the note below on") && text.contains("best address"), "{text}");
+        assert!(text.ends_with("Dear Carol Ng,\n\nThank you for taking the time...\n"), "{text}");
+        insta::assert_snapshot!("pass_on", text);
     }
 
     #[test]

@@ -174,6 +174,8 @@ impl World {
 struct Daemon {
     child: Child,
     notices: mpsc::Receiver<String>,
+    /// The daemon's log lines (stderr), also echoed to the test's output.
+    log: mpsc::Receiver<String>,
     _socket_dir: tempfile::TempDir,
 }
 
@@ -209,12 +211,14 @@ impl Daemon {
             }
         });
         let stderr = child.stderr.take().unwrap();
+        let (log_tx, log) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 eprintln!("[debrief run] {line}");
+                let _ = log_tx.send(line);
             }
         });
-        let daemon = Daemon { child, notices, _socket_dir: socket_dir };
+        let daemon = Daemon { child, notices, log, _socket_dir: socket_dir };
         daemon.wait_ready();
         daemon
     }
@@ -227,6 +231,24 @@ impl Daemon {
                 Ok(line) if line == "READY=1" => return,
                 Ok(_) => {}
                 Err(_) => panic!("the daemon never sent READY=1"),
+            }
+        }
+    }
+
+    /// Waits for a log line that contains `text`; returns every line read until then, it last.
+    fn wait_log(&self, text: &str) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut lines = Vec::new();
+        loop {
+            match self.log.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    lines.push(line);
+                    if found {
+                        return lines;
+                    }
+                }
+                Err(_) => panic!("the daemon never logged {text:?}; it logged {lines:#?}"),
             }
         }
     }
@@ -302,6 +324,29 @@ fn the_running_daemon_drafts_the_thank_you_notes_when_the_interview_ends() {
     assert_eq!(drafted, [moment, moment], "drafted by the clock at {moment}");
     assert!(moment.duration_since(end) < jiff::SignedDuration::from_secs(60));
     assert_eq!(world.state(1), "interviewed");
+}
+
+#[test]
+fn the_running_daemon_asks_for_impressions_once_when_the_interview_ends() {
+    let world = World::new("");
+    let start = ts(START);
+    let end = start + 1.hour();
+    world.add_interview(start);
+    // A second application whose interview ends ten minutes later: the pass that drafts
+    // its notes lists the first round as still unwritten, and must not log it again.
+    let later = (start + 10.minutes()).to_string();
+    let args = ["add", "--company", "Second Co", "--role", "Analyst", "--start", &later, "--duration", "1h"];
+    world.ok(Some(start - 1.hour()), &[&args[..], &["--interviewer", "Lee Park <lee@second.example>"]].concat());
+    world.set_clock(end - 10.seconds());
+    let daemon = Daemon::start(&world);
+    world.set_clock(end + 1.second());
+    let mut lines = daemon.wait_log("Clockwork Analytics (1), round 1: while it is fresh");
+    assert!(lines.last().unwrap().contains("`debrief note 1 --round 1 --impressions"), "{lines:?}");
+    world.set_clock(end + 10.minutes() + 1.second());
+    lines.extend(daemon.wait_log("Second Co (2), round 1: while it is fresh"));
+    daemon.terminate();
+    let first = lines.iter().filter(|line| line.contains("Clockwork Analytics (1), round 1")).count();
+    assert_eq!(first, 1, "the prompt is logged once per process: {lines:#?}");
 }
 
 #[test]

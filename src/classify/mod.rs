@@ -32,6 +32,11 @@ use std::str::FromStr;
 pub struct ClassifiedMessage {
     pub envelope: Envelope,
     pub classification: Classification,
+    /// The sender's own words (no quoted history, no signature), for the planner's
+    /// questions the kinds do not answer (does it ask for references?).
+    pub own_words: String,
+    /// The sign-off and what follows it (a name, a title), where the sender names themself.
+    pub signature: String,
 }
 
 /// The headers debrief needs to thread, address and date a message.
@@ -281,7 +286,12 @@ fn classify_unguarded(raw: &[u8], candidate_email: Option<&str>) -> Result<Class
         .or_else(|| envelope::infer_candidate(&parsed_envelope.envelope));
     let context = kinds::MessageContext::new(&parsed_envelope, &body, &events, candidate.as_deref());
     let classification = kinds::classify(&context);
-    Ok(ClassifiedMessage { envelope: parsed_envelope.envelope, classification })
+    Ok(ClassifiedMessage {
+        envelope: parsed_envelope.envelope,
+        classification,
+        own_words: body.own,
+        signature: body.signature,
+    })
 }
 
 #[cfg(test)]

@@ -35,6 +35,10 @@ pub struct AddArgs {
     /// Where it takes place (a room, a video link).
     #[arg(long)]
     pub location: Option<String>,
+    /// It is the final round: each of your `[[references]]` gets a heads-up draft (once
+    /// per application), since the employer may call them soon.
+    #[arg(long)]
+    pub final_round: bool,
 }
 
 pub fn add(config: Option<&Path>, args: &AddArgs, now: Timestamp) -> anyhow::Result<()> {
@@ -76,7 +80,17 @@ pub fn add(config: Option<&Path>, args: &AddArgs, now: Timestamp) -> anyhow::Res
     };
     planner.apply_event(&tx, id, &Event::InterviewConfirmed(slot), &command, None, now, now)?;
     planner.plan_application(&tx, id, now)?;
+    let briefed = if args.final_round {
+        planner.brief_references(&tx, id, crate::domain::process::ReferenceCue::FinalRound, &command, now)?
+    } else {
+        crate::planner::PlanReport::default()
+    };
     tx.commit()?;
+    if args.final_round && session.config.references.is_empty() {
+        println!("No [[references]] in the config: nobody to tell about this final round.");
+    } else if briefed.drafts_created > 0 {
+        println!("{} heads-up draft(s) to your references wait in `debrief queue`.", briefed.drafts_created);
+    }
     println!(
         "Application {id}: {company}, {role}: interview on {} recorded. After it ends, `debrief sync` drafts the thank-you notes.",
         local(start, &session.config.identity.time_zone)
@@ -275,6 +289,13 @@ pub struct PersonArgs {
     /// waiting for it are addressed to it. debrief never uses a suggested address by itself.
     #[arg(long, value_name = "ADDRESS")]
     pub email: Option<String>,
+    /// With --email: only the interviewer of this application (needed when the same name
+    /// waits for an address in several).
+    #[arg(long, value_name = "ID", requires = "email")]
+    pub application: Option<i64>,
+    /// With --email: only the interviewer of this round (its number) of the application.
+    #[arg(long, value_name = "N", requires = "application")]
+    pub round: Option<u32>,
 }
 
 pub fn person(config: Option<&Path>, args: &PersonArgs, now: Timestamp) -> anyhow::Result<()> {
@@ -305,10 +326,36 @@ pub fn person(config: Option<&Path>, args: &PersonArgs, now: Timestamp) -> anyho
         }
         people.push(person);
     } else {
-        let waiting = store::interviewers_without_address(&tx, who)?;
+        let mut waiting = store::interviewers_without_address(&tx, who)?;
+        if let Some(only) = args.application {
+            waiting.retain(|(_, application)| application.0 == only);
+        }
+        if let (Some(only), Some(number)) = (args.application, args.round) {
+            let rounds = store::rounds_of(&tx, ApplicationId(only))?;
+            let round = rounds.iter().find(|round| round.number == number).ok_or_else(|| {
+                usage(format!("application {only} has no round {number}; see `debrief applications`"))
+            })?;
+            waiting.retain(|(person, _)| round.interviewers.iter().any(|interviewer| interviewer.id == *person));
+        }
         if email.is_none() || waiting.is_empty() {
+            let scope = match (args.application, args.round) {
+                (Some(id), Some(number)) => format!(" in round {number} of application {id}"),
+                (Some(id), None) => format!(" in application {id}"),
+                _ => String::new(),
+            };
             return Err(usage(format!(
-                "no interviewer named {who:?} is waiting for an address; give a known person's email address instead (see `debrief queue`)"
+                "no interviewer named {who:?} is waiting for an address{scope}; give a known person's email address instead (see `debrief queue`)"
+            )));
+        }
+        // The same name at two employers may be two people: never give one address to both.
+        let mut ids: Vec<i64> = waiting.iter().map(|(_, application)| application.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > 1 {
+            let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            return Err(usage(format!(
+                "{who:?} waits for an address in applications {}: add --application ID (and --round N) to say which",
+                list.join(", ")
             )));
         }
         for (person, application) in waiting {
@@ -332,10 +379,16 @@ pub fn person(config: Option<&Path>, args: &PersonArgs, now: Timestamp) -> anyho
                 applications.push(draft.application_id);
             }
         }
+        let cause = Cause::Command(format!("debrief person {who:?} --email {email}"));
         for id in &applications {
             let event = format!("{who}'s address set to {email} by you");
-            let cause = Cause::Command(format!("debrief person {who:?} --email {email}"));
             store::insert_history(&tx, *id, now, None, None, &event, &cause)?;
+        }
+        // The note goes to them directly now: asking the recruiter to pass it on is moot.
+        let superseded = planner.address_given(&tx, target, &cause, now)?;
+        if !superseded.is_empty() {
+            let ids: Vec<String> = superseded.iter().map(ToString::to_string).collect();
+            println!("Request(s) to pass the note on cancelled: {}.", ids.join(", "));
         }
     }
     if let Some(form) = form {

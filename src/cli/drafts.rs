@@ -223,8 +223,14 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
         // A note to an interviewer named without an address (issue 12).
         let name = draft.person_id.map(|person| store::get_person(&tx, person)).transpose()?.flatten();
         let name = name.and_then(|person| person.name).unwrap_or_else(|| "NAME".to_owned());
+        let instead = match crate::planner::pass_on_of(&tx, &draft)? {
+            Some(request) => {
+                format!(", or approve draft {} to ask {} to pass it on", request.id, request.to.join(", "))
+            }
+            None => String::new(),
+        };
         return Err(usage(format!(
-            "draft {id} waits for {name}'s address: `debrief person {name:?} --email ADDRESS` (see `debrief show {id}`)"
+            "draft {id} waits for {name}'s address: `debrief person {name:?} --email ADDRESS`{instead} (see `debrief show {id}`)"
         )));
     }
     // Invariant 7: a draft goes only to addresses taken from its application.
@@ -258,7 +264,12 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
         &event,
         &store::Cause::Command(format!("debrief approve {id}")),
     )?;
+    // A request to pass a note on stands for the note, which no longer waits for an address.
+    let superseded = planner.pass_on_approved(&tx, &draft, now)?;
     tx.commit()?;
+    if let Some(note) = superseded {
+        println!("Thank-you {note} is cancelled: it goes through {} with this request.", draft.to.join(", "));
+    }
     let when = if draft.send_at <= now {
         "as soon as the send window is open".to_owned()
     } else {

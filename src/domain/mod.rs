@@ -118,6 +118,8 @@ text_enum!(
         RejectionReply => "rejection_reply",
         OfferReply => "offer_reply",
         Withdrawal => "withdrawal",
+        ReferenceNotice => "reference_notice",
+        PassOn => "pass_on",
     }
 );
 

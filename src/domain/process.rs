@@ -169,6 +169,78 @@ pub enum Effect {
         send_at: Timestamp,
     },
     SetCadence(Cadence),
+    /// A heads-up to one of the user's references (articles 2 and 4).
+    DraftReferenceNotice {
+        person: PersonId,
+        cue: ReferenceCue,
+        send_at: Timestamp,
+    },
+}
+
+/// Why an employer may soon call the user's references (articles 2 and 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceCue {
+    /// The employer asked for references.
+    Asked,
+    /// The employer invited the user to, or scheduled, a final round.
+    FinalRound,
+    /// An offer arrived (references are often checked before or with it).
+    Offer,
+}
+
+impl ReferenceCue {
+    /// How a draft stores its cue (in its `number`, which only follow-ups use otherwise).
+    pub fn number(self) -> u32 {
+        match self {
+            ReferenceCue::Asked => 1,
+            ReferenceCue::FinalRound => 2,
+            ReferenceCue::Offer => 3,
+        }
+    }
+
+    pub fn from_number(number: u32) -> Option<ReferenceCue> {
+        match number {
+            1 => Some(ReferenceCue::Asked),
+            2 => Some(ReferenceCue::FinalRound),
+            3 => Some(ReferenceCue::Offer),
+            _ => None,
+        }
+    }
+
+    /// The template's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceCue::Asked => "asked",
+            ReferenceCue::FinalRound => "final_round",
+            ReferenceCue::Offer => "offer",
+        }
+    }
+}
+
+/// A heads-up draft to each of `references` (the user's references, as people) not yet
+/// told about this application, whatever became of the earlier draft: once per reference
+/// per application, so a second cue (an offer after a final round) or a rejected draft
+/// never asks again. Nothing for an application that ended without an offer. References
+/// are the user's own contacts: the send window is in the user's zone.
+pub fn brief_references(
+    app: &ApplicationView,
+    references: &[PersonId],
+    cue: ReferenceCue,
+    context: &Context,
+    now: Timestamp,
+) -> Vec<Effect> {
+    if matches!(app.state, ApplicationState::Withdrawn | ApplicationState::Rejected | ApplicationState::Ghosted) {
+        return Vec::new();
+    }
+    let policy = context.policy;
+    let send_at = next_send_time(now, context.user_zone, policy.send_window, policy.send_days);
+    references
+        .iter()
+        .filter(|person| {
+            !app.drafts.iter().any(|draft| draft.kind == DraftKind::ReferenceNotice && draft.person == Some(**person))
+        })
+        .map(|person| Effect::DraftReferenceNotice { person: *person, cue, send_at })
+        .collect()
 }
 
 /// Adds a policy duration in `zone`: days are calendar days, the rest exact minutes.
@@ -473,7 +545,12 @@ pub fn on_message(
             effects.push(Effect::DraftReply { kind: DraftKind::OfferReply, send_at, deadline });
         }
         Event::RejectionReceived => {
-            cancel_unsent(app, &[DraftKind::FollowUp, DraftKind::ThankYou], "the employer declined", &mut effects);
+            cancel_unsent(
+                app,
+                &[DraftKind::FollowUp, DraftKind::ThankYou, DraftKind::ReferenceNotice, DraftKind::PassOn],
+                "the employer declined",
+                &mut effects,
+            );
             for round in app.rounds.iter().filter(|round| round.status == RoundStatus::Scheduled) {
                 effects.push(Effect::SetRoundStatus { round: round.id, status: RoundStatus::Cancelled });
             }

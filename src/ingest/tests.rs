@@ -447,3 +447,76 @@ fn a_missed_reschedule_is_confirmed_with_the_facts_the_user_gives() {
     assert_eq!((after[0].start, after[0].end), (ts("2026-12-04T18:00:00Z"), ts("2026-12-04T18:45:00Z")));
     assert!(after[0].interviewers.iter().any(|person| person.email.as_deref() == Some("carol.ng@acme.example")));
 }
+
+#[test]
+fn a_message_calls_for_the_references_when_it_asks_for_them_names_a_final_round_or_is_an_offer() {
+    let human = Event::HumanReplyReceived;
+    let invited = Event::InvitedToInterview;
+    let asked = Some(ReferenceCue::Asked);
+    let cases: [(&Event, &str, &str, Option<ReferenceCue>); 12] = [
+        (
+            &human,
+            "Re: Backend Engineer",
+            "Could you send us the contact details of two\nprofessional references?",
+            asked,
+        ),
+        (&human, "Next steps", "We would like to run a reference check this week.", asked),
+        (&human, "References", "Whenever you are ready.", asked),
+        (&human, "Re: Next steps", "Please share three references from recent roles by Friday.", asked),
+        (
+            &invited,
+            "Final round",
+            "We would like to invite you to a final-round interview with the team.",
+            Some(ReferenceCue::FinalRound),
+        ),
+        (&Event::OfferReceived, "Offer", "We are delighted to offer you the role.", Some(ReferenceCue::Offer)),
+        // Not a request: singular "reference", someone else's references, or no interview.
+        (&human, "Re: Backend Engineer", "With reference to your question, the team sits in Austin.", None),
+        (&human, "Re: Backend Engineer", "For reference, the office opens at nine.", None),
+        (&human, "Re: Backend Engineer", "Thanks, we will be in touch next week.", None),
+        (&human, "Re: Backend Engineer", "This was our final round of hiring this year.", None),
+        (&invited, "Second round", "We would like to invite you to a second interview.", None),
+        // Quoted history is not the sender's words: the caller passes only their own.
+        (&human, "Re: Thank you", "Thanks for the note!", None),
+    ];
+    for (event, subject, words, expected) in cases {
+        assert_eq!(reference_cue(event, Some(subject), words), expected, "{subject:?} / {words:?}");
+    }
+}
+
+#[test]
+fn a_name_is_learnt_from_the_sign_off_when_it_fits_the_senders_address() {
+    let cases: [(&str, &str, Option<&str>); 9] = [
+        ("Best,\nJane Doe\nEngineering Manager, Acme Robotics", "jane.doe@acme.example", Some("Jane Doe")),
+        ("Thanks,\nJane", "jdoe@acme.example", None),
+        ("Thanks,\nJane Doe", "jdoe@acme.example", Some("Jane Doe")),
+        ("Thanks, Carol", "carol@acme.example", Some("Carol")),
+        ("--\nMaya Patel\n+1 555 0100", "mpatel@acme.example", Some("Maya Patel")),
+        // A team's sign-off, someone else's signature, or no name at all.
+        ("Best regards,\nThe Acme Recruiting Team", "jobs@acme.example", None),
+        ("Best,\nJane Doe", "recruiting@acme.example", None),
+        ("Best,\nSent from my phone", "jane@acme.example", None),
+        ("Regards,\nJ4ne D0e", "jane@acme.example", None),
+    ];
+    for (signature, address, expected) in cases {
+        assert_eq!(name_from_signature(signature, address).as_deref(), expected, "{signature:?} from {address}");
+    }
+}
+
+#[test]
+fn a_sender_without_a_display_name_is_named_by_their_sign_off_and_greeted_so() {
+    let raw = b"From: jane.doe@acme.example\r\nTo: priya@example.net\r\nSubject: Re: Backend Engineer\r\n\
+Date: Thu, 03 Dec 2026 09:30:00 -0800\r\nMessage-ID: <signed-1@acme.example>\r\n\r\n\
+Hi Priya,\r\n\r\nThanks for the chat. We will get back to you by the end of next week.\r\n\r\n\
+Best,\r\nJane Doe\r\nEngineering Manager\r\n";
+    let mut desk = Desk::new();
+    let app = desk.new_application("Acme", "Backend Engineer", Some("acme.example"), ts("2026-12-01T00:00:00Z"));
+    let ingested = desk.ingest(raw, ts("2026-12-03T18:00:00Z"));
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert_eq!(row.from_name.as_deref(), Some("Jane Doe"), "{ingested:?}");
+    // The planner's greeting reads it as any display name.
+    let jane = store::upsert_person(desk.store.conn(), None, Some("jane.doe@acme.example"), ts("2026-12-03T18:00:00Z"))
+        .unwrap();
+    let person = store::get_person(desk.store.conn(), jane).unwrap().unwrap();
+    assert_eq!(crate::planner::known_name(desk.store.conn(), app, &person).unwrap().as_deref(), Some("Jane Doe"));
+}

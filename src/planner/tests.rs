@@ -544,3 +544,178 @@ fn an_offer_reply_comes_with_a_reminder_to_tell_the_recruiter_and_talk_to_the_te
         "{gaps:?}"
     );
 }
+
+fn with_references(mut scenario: Scenario) -> Scenario {
+    scenario.config.references = vec![
+        crate::config::Reference {
+            name: "Alex Kim".into(),
+            email: "alex.kim@example.org".into(),
+            relationship: Some("my manager at Initech".into()),
+            address_as: None,
+        },
+        crate::config::Reference {
+            name: "Samira Haddad".into(),
+            email: "samira@example.org".into(),
+            relationship: None,
+            address_as: Some("Dr. Haddad".into()),
+        },
+    ];
+    scenario
+}
+
+#[test]
+fn references_get_one_heads_up_each_per_application_when_an_offer_arrives_and_only_to_them() {
+    let mut scenario = with_references(Scenario::new());
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.plan("2026-12-01T19:00:00Z");
+    let now = ts("2026-12-04T19:00:00Z");
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let planner = Planner { config, templates };
+    let tx = scenario.store.transaction().unwrap();
+    let report = planner.mark(&tx, scenario.app, ApplicationState::Offer, false, now).unwrap();
+    assert_eq!(report.drafts_created, 2, "{report:?}");
+    // Marking it again (or a second cue) asks nobody twice.
+    let again = planner.brief_references(&tx, scenario.app, ReferenceCue::Asked, &Cause::Clock, now).unwrap();
+    assert_eq!(again.drafts_created, 0);
+    tx.commit().unwrap();
+
+    let alex = scenario.draft_to(DraftKind::ReferenceNotice, "alex.kim@example.org");
+    let samira = scenario.draft_to(DraftKind::ReferenceNotice, "samira@example.org");
+    assert_eq!(alex.status, DraftStatus::Pending);
+    assert!(alex.body.starts_with("Hi Alex,") && samira.body.starts_with("Dear Dr. Haddad,"), "{}", samira.body);
+    assert!(alex.in_reply_to.is_none() && alex.references.is_empty(), "a heads-up starts its own thread");
+    // Nothing of the interview goes to a reference, and nothing is asked of the user.
+    assert!(scenario.gaps(&alex).is_empty() && draft_gaps(scenario.store.conn(), &alex).unwrap().is_empty());
+    insta::assert_snapshot!("reference_heads_up_after_an_offer", mail(&alex));
+    // Each heads-up may go to its reference, and no draft of the application elsewhere.
+    assert!(foreign_recipients(scenario.store.conn(), &alex).unwrap().is_empty());
+    let mut moved = alex.clone();
+    moved.to = vec!["someone@else.example".into()];
+    assert_eq!(foreign_recipients(scenario.store.conn(), &moved).unwrap(), vec!["someone@else.example".to_owned()]);
+    let history = store::history_of(scenario.store.conn(), scenario.app).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|line| line.event.contains("to your reference alex.kim@example.org drafted (an offer arrived)")),
+        "{history:#?}"
+    );
+}
+
+#[test]
+fn without_references_in_the_config_an_offer_drafts_no_heads_up() {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let tx = scenario.store.transaction().unwrap();
+    let planner = Planner { config, templates };
+    planner.mark(&tx, scenario.app, ApplicationState::Offer, false, ts("2026-12-04T19:00:00Z")).unwrap();
+    tx.commit().unwrap();
+    assert!(scenario.drafts().iter().all(|draft| draft.kind != DraftKind::ReferenceNotice));
+}
+
+/// A round with Jane (an address) and Carol (named without one), and a recruiter who
+/// wrote: the application's contact.
+fn carol_without_an_address() -> (Scenario, PersonId) {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane.doe@acme.example")]);
+    let conn = scenario.store.conn();
+    let rounds = store::rounds_of(conn, scenario.app).unwrap();
+    let jane = rounds[0].interviewers[0].id;
+    let at = ts("2026-11-20T00:00:00Z");
+    let carol = store::upsert_person(conn, Some("Carol Ng"), None, at).unwrap();
+    store::set_interviewers(conn, rounds[0].id, &[jane, carol]).unwrap();
+    let recruiter = store::upsert_person(conn, Some("Maya Patel"), Some("maya.patel@acme.example"), at).unwrap();
+    store::set_contact(conn, scenario.app, recruiter, at).unwrap();
+    (scenario, carol)
+}
+
+#[test]
+fn the_recruiter_is_asked_to_pass_on_a_note_that_waits_for_an_address_and_approving_it_supersedes_the_note() {
+    let (mut scenario, carol) = carol_without_an_address();
+    scenario.plan("2026-12-01T19:00:00Z");
+    let note =
+        scenario.drafts().into_iter().find(|d| d.kind == DraftKind::ThankYou && d.person_id == Some(carol)).unwrap();
+    let request = scenario.draft_to(DraftKind::PassOn, "maya.patel@acme.example");
+    assert_eq!((request.person_id, request.round_id), (Some(carol), note.round_id));
+    assert_eq!((request.send_at, request.deadline), (note.send_at, note.deadline), "it is as urgent as the note");
+    assert!(request.body.starts_with("Dear Maya Patel,"), "{}", request.body);
+    assert!(request.body.ends_with(&note.body), "the note itself goes along:\n{}", request.body);
+    let gaps = scenario.gaps(&request);
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    insta::assert_snapshot!("pass_on_request", format!("{}\n! {}", mail(&request), gaps.join("\n! ")));
+    let note_gaps = scenario.gaps(&note);
+    assert!(
+        note_gaps
+            .iter()
+            .any(|gap| gap.starts_with(&format!("or approve draft {}: it asks maya.patel@acme.example", request.id))),
+        "{note_gaps:?}"
+    );
+    // Jane, who has an address, gets no such request; planning again makes no second one.
+    scenario.plan("2026-12-01T19:30:00Z");
+    assert_eq!(scenario.drafts().iter().filter(|d| d.kind == DraftKind::PassOn).count(), 1);
+
+    // A topic for Carol rewrites the note, and the request that carries it.
+    scenario.point(1, None, PointKind::Topic, "the on-call rotation");
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let planner = Planner { config, templates };
+    planner.rerender_pending(scenario.store.conn(), scenario.app, None, ts("2026-12-01T19:40:00Z")).unwrap();
+    let request = store::get_draft(scenario.store.conn(), request.id).unwrap().unwrap();
+    assert!(request.body.contains("the on-call rotation"), "{}", request.body);
+
+    // The user approves the request: the note goes through Maya, so it no longer waits.
+    let at = ts("2026-12-01T19:45:00Z");
+    let tx = scenario.store.transaction().unwrap();
+    assert!(store::approve_draft(&tx, request.id, DraftStatus::Pending, at).unwrap());
+    let request = store::get_draft(&tx, request.id).unwrap().unwrap();
+    assert_eq!(planner.pass_on_approved(&tx, &request, at).unwrap(), Some(note.id));
+    assert_eq!(planner.pass_on_approved(&tx, &request, at).unwrap(), None, "once");
+    tx.commit().unwrap();
+    let note = store::get_draft(scenario.store.conn(), note.id).unwrap().unwrap();
+    assert_eq!(note.status, DraftStatus::Cancelled);
+    // The approved request stands for the note: no new note to Carol is drafted.
+    scenario.plan("2026-12-01T20:00:00Z");
+    let to_carol = scenario
+        .drafts()
+        .into_iter()
+        .filter(|d| d.person_id == Some(carol) && d.status != DraftStatus::Cancelled)
+        .count();
+    assert_eq!(to_carol, 1, "{:#?}", scenario.drafts());
+    // An address given afterwards leaves the approved request alone: it is the note now.
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let planner = Planner { config, templates };
+    let tx = scenario.store.transaction().unwrap();
+    let target = store::give_address(&tx, carol, "carol.ng@acme.example").unwrap();
+    assert_eq!(planner.address_given(&tx, target, &Cause::Clock, at).unwrap(), vec![]);
+    tx.commit().unwrap();
+    assert_eq!(store::get_draft(scenario.store.conn(), request.id).unwrap().unwrap().status, DraftStatus::Approved);
+}
+
+#[test]
+fn giving_the_address_cancels_the_request_to_pass_the_note_on() {
+    let (mut scenario, carol) = carol_without_an_address();
+    scenario.plan("2026-12-01T19:00:00Z");
+    let request = scenario.draft_to(DraftKind::PassOn, "maya.patel@acme.example");
+    let (config, templates) = (&scenario.config, &scenario.templates);
+    let planner = Planner { config, templates };
+    let at = ts("2026-12-01T19:10:00Z");
+    let tx = scenario.store.transaction().unwrap();
+    let target = store::give_address(&tx, carol, "carol.ng@acme.example").unwrap();
+    let cause = Cause::Command("debrief person \"Carol Ng\" --email carol.ng@acme.example".into());
+    assert_eq!(planner.address_given(&tx, target, &cause, at).unwrap(), vec![request.id]);
+    tx.commit().unwrap();
+    let request = store::get_draft(scenario.store.conn(), request.id).unwrap().unwrap();
+    assert_eq!(request.status, DraftStatus::Cancelled);
+    assert!(request.status_reason.as_deref().unwrap_or("").contains("address is known now"), "{request:?}");
+}
+
+#[test]
+fn without_a_contact_nobody_is_asked_to_pass_a_note_on() {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane.doe@acme.example")]);
+    let rounds = store::rounds_of(scenario.store.conn(), scenario.app).unwrap();
+    let carol =
+        store::upsert_person(scenario.store.conn(), Some("Carol Ng"), None, ts("2026-11-20T00:00:00Z")).unwrap();
+    store::set_interviewers(scenario.store.conn(), rounds[0].id, &[rounds[0].interviewers[0].id, carol]).unwrap();
+    scenario.plan("2026-12-01T19:00:00Z");
+    assert!(scenario.drafts().iter().all(|draft| draft.kind != DraftKind::PassOn));
+}

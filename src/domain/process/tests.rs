@@ -108,6 +108,10 @@ impl Sim {
                 Effect::CancelDraft { draft, .. } => self.draft_mut(draft).status = DraftStatus::Cancelled,
                 Effect::RescheduleDraft { draft, send_at } => self.draft_mut(draft).send_at = send_at,
                 Effect::SetCadence(cadence) => self.app.cadence = cadence,
+                Effect::DraftReferenceNotice { person, cue, send_at } => {
+                    let id = DraftId(self.id());
+                    self.push_draft(id, DraftKind::ReferenceNotice, None, Some(person), 0, cue.number(), send_at);
+                }
             }
         }
         let _ = now;
@@ -704,4 +708,71 @@ fn a_round_the_user_moves_or_cancels_takes_its_unsent_notes_with_it() {
     assert_eq!(sim.app.rounds[0].status, RoundStatus::Cancelled);
     assert_eq!(sim.app.state, ApplicationState::Invited);
     assert!(sim.tick("2026-12-01T20:00:00Z").is_empty(), "no note for a cancelled interview");
+}
+
+#[test]
+fn each_reference_is_told_once_per_application_in_the_users_window_and_never_after_it_ended() {
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    let references = [PersonId(50), PersonId(51)];
+    let brief = |sim: &mut Sim, cue: ReferenceCue, at: &str| {
+        let (policy, zone) = sim.context();
+        let effects =
+            brief_references(&sim.app, &references, cue, &Context { policy: &policy, user_zone: &zone }, ts(at));
+        sim.apply(&effects, ts(at));
+        effects
+    };
+    // Asked on Saturday 5 December: the heads-up waits for Monday 08:00 in the user's zone.
+    let effects = brief(&mut sim, ReferenceCue::Asked, "2026-12-05T20:00:00Z");
+    let monday = ts("2026-12-07T16:00:00Z");
+    assert_eq!(
+        effects,
+        vec![
+            Effect::DraftReferenceNotice { person: PersonId(50), cue: ReferenceCue::Asked, send_at: monday },
+            Effect::DraftReferenceNotice { person: PersonId(51), cue: ReferenceCue::Asked, send_at: monday },
+        ]
+    );
+    // The user rejects one and sends the other: an offer later asks nobody again.
+    sim.app.drafts[0].status = DraftStatus::Rejected;
+    sim.send_all(DraftKind::ReferenceNotice);
+    assert_eq!(brief(&mut sim, ReferenceCue::Offer, "2026-12-10T20:00:00Z"), vec![]);
+    // A reference added to the config later is told at the next cue.
+    let (policy, zone) = sim.context();
+    let context = Context { policy: &policy, user_zone: &zone };
+    let later = brief_references(
+        &sim.app,
+        &[PersonId(50), PersonId(52)],
+        ReferenceCue::Offer,
+        &context,
+        ts("2026-12-10T20:00:00Z"),
+    );
+    assert_eq!(later.len(), 1);
+    assert!(matches!(later[0], Effect::DraftReferenceNotice { person: PersonId(52), cue: ReferenceCue::Offer, .. }));
+    // Nothing for an application that ended without an offer.
+    for state in [ApplicationState::Rejected, ApplicationState::Withdrawn, ApplicationState::Ghosted] {
+        sim.app.state = state;
+        let none =
+            brief_references(&sim.app, &[PersonId(53)], ReferenceCue::Asked, &context, ts("2026-12-10T20:00:00Z"));
+        assert_eq!(none, vec![], "{state}");
+    }
+    sim.app.state = ApplicationState::Offer;
+    assert_eq!(
+        brief_references(&sim.app, &[PersonId(53)], ReferenceCue::Offer, &context, ts("2026-12-10T20:00:00Z")).len(),
+        1
+    );
+}
+
+#[test]
+fn a_rejection_cancels_an_unsent_reference_heads_up() {
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.push_draft(
+        DraftId(900),
+        DraftKind::ReferenceNotice,
+        None,
+        Some(PersonId(50)),
+        0,
+        1,
+        ts("2026-12-02T16:00:00Z"),
+    );
+    sim.message(Event::RejectionReceived, "2026-12-02T17:00:00Z");
+    assert_eq!(sim.drafts(DraftKind::ReferenceNotice)[0].status, DraftStatus::Cancelled);
 }
