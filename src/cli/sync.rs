@@ -3,6 +3,8 @@
 
 use crate::cli::common::load_config;
 use crate::daemon;
+use crate::planner::PlanReport;
+use crate::sources::SourceReport;
 use crate::templates::Templates;
 use std::path::Path;
 
@@ -21,17 +23,28 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         (None, None) => None,
     };
     let (read, report) = runtime()?.block_on(daemon::sync_once(config, templates))?;
-    let mut line = source.map(|source| format!("{} ", read.sentence(&source))).unwrap_or_default();
-    line.push_str(&format!(
-        "Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {}.{}",
-        report.drafts_created + read.plan.drafts_created,
-        report.drafts_cancelled + read.plan.drafts_cancelled,
-        report.transitions + read.plan.transitions,
-        report.sent,
-        if report.drafts_created + read.plan.drafts_created > 0 { " See `debrief queue`." } else { "" }
-    ));
-    println!("{line}");
+    let planned = PlanReport {
+        drafts_created: report.drafts_created,
+        drafts_cancelled: report.drafts_cancelled,
+        transitions: report.transitions,
+    };
+    println!("{}", summary(source.as_deref(), &read, &planned, report.sent));
     Ok(())
+}
+
+/// `sync`'s one-line summary: what was read from `source` (when there is one), what the
+/// planning did (with what reading the mail already planned), what was sent.
+pub fn summary(source: Option<&str>, read: &SourceReport, planned: &PlanReport, sent: usize) -> String {
+    let mut line = source.map(|source| format!("{} ", read.sentence(source))).unwrap_or_default();
+    let drafts_created = planned.drafts_created + read.plan.drafts_created;
+    line.push_str(&format!(
+        "Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {sent}.{}",
+        drafts_created,
+        planned.drafts_cancelled + read.plan.drafts_cancelled,
+        planned.transitions + read.plan.transitions,
+        if drafts_created > 0 { " See `debrief queue`." } else { "" }
+    ));
+    line
 }
 
 pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
