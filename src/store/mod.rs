@@ -27,7 +27,11 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::
 
 /// The schema's steps, oldest first. Append only: a database records how many it ran.
 fn migration_steps() -> Vec<M<'static>> {
-    vec![M::up(include_str!("migrations/001_initial.sql")), M::up(include_str!("migrations/002_maildir_seen.sql"))]
+    vec![
+        M::up(include_str!("migrations/001_initial.sql")),
+        M::up(include_str!("migrations/002_maildir_seen.sql")),
+        M::up(include_str!("migrations/005_lookup_indexes.sql")),
+    ]
 }
 
 /// An open database.
