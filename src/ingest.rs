@@ -72,6 +72,18 @@ pub struct Ingested {
     pub report: PlanReport,
 }
 
+impl Ingested {
+    /// Logs the summary: at info when the message changed something or needs the user
+    /// (applied, held for review, unreadable), at debug when it was ignored or already
+    /// known, so that a scan of a mailbox full of newsletters writes no line per message.
+    pub fn log(&self) {
+        match self.outcome {
+            Outcome::Applied | Outcome::NeedsReview | Outcome::Error => tracing::info!("{}", self.summary),
+            Outcome::Ignored | Outcome::Duplicate => tracing::debug!("{}", self.summary),
+        }
+    }
+}
+
 /// How a message was tied to its application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Matched {

@@ -243,3 +243,16 @@ fn the_demo_refuses_a_folder_that_is_not_empty() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not empty"));
     assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "mine");
 }
+
+/// Issue 11: a scan writes a log line per message that changed something or needs the
+/// user, not per ignored one (a mailbox of newsletters wrote 20,000 journal lines).
+#[test]
+fn sync_logs_the_messages_that_matter_not_every_ignored_one() {
+    let demo = Demo::new();
+    let output = demo.run(&["sync"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("applied to application 1"), "{stderr}");
+    assert!(stderr.contains("waits for review"), "{stderr}");
+    assert!(!stderr.contains("news@weeklybyte.example"), "the ignored newsletter is not logged at info:\n{stderr}");
+}

@@ -59,6 +59,9 @@ impl Store {
 
     fn prepare(mut conn: Connection) -> anyhow::Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Statements are prepared once per connection and reused (`prepare_cached`): the
+        // hot ones run for every incoming message.
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
