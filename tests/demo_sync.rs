@@ -27,11 +27,15 @@ fn run_at_demo_now(config: &Path, args: &[&str]) -> Output {
         Path::new("/usr/bin/faketime").exists(),
         "this test needs libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
     );
+    // `-f` with an absolute time stops the clock there (without it the clock starts at
+    // DEMO_NOW and runs, and a slow machine drafts a second later than the demo does).
     Command::new("faketime")
+        .arg("-f")
         .arg(DEMO_NOW)
         .arg(env!("CARGO_BIN_EXE_debrief"))
         .args(args)
         .env("TZ", "UTC")
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
         .env("DEBRIEF_CONFIG", config)
         .output()
         .unwrap()
