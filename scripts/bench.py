@@ -28,6 +28,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import smtplib
 import sqlite3
 import ssl
@@ -416,11 +417,14 @@ class IdleClient:
                 self.exists.append(time.perf_counter())
 
     def close(self):
+        # Shut the socket down first: the reader thread holds the file's lock in
+        # readline, and closing the file under it would wait forever.
         try:
             self.client.send(b"DONE\r\n")
-            self.client.shutdown()
-        except Exception:
+            self.client.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
             pass
+        self.thread.join(timeout=5)
 
 
 def percentile(values, fraction):
