@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 tests/rig/install.sh
 # systemd-analyze (package systemd; its tools only, nothing is booted), man (man-db:
 # verify looks up the units' Documentation=man:debrief(1)) and unshare (util-linux) for
-# tests/systemd_units.rs.
+# tests/systemd_units.rs; prlimit (util-linux) for tests/poison.rs.
 scripts/apt-ensure.sh systemd man-db util-linux
 
 echo "== cargo fmt --check"

@@ -180,7 +180,15 @@ pub struct Engine {
 impl Engine {
     pub fn open(config: Config, templates: Templates) -> anyhow::Result<Engine> {
         tls::install_crypto_provider();
-        let store = Store::open(&config.storage_path)?;
+        let mut store = Store::open(&config.storage_path)?;
+        // Before any mail is read: a message a dead process was reading is not read again.
+        for found in crate::quarantine::start(&mut store, crate::clock::now())? {
+            tracing::warn!(
+                "debrief stopped while reading the message at {}: it is quarantined as message {} and will not be read again (see `debrief inbox`).",
+                found.place,
+                found.message
+            );
+        }
         Ok(Engine {
             config: Arc::new(config),
             templates: Arc::new(templates),
@@ -324,6 +332,7 @@ impl Engine {
         if let Some(session) = self.imap.value.take() {
             session.logout().await;
         }
+        crate::quarantine::finish(self.store.conn());
     }
 }
 
@@ -416,10 +425,6 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     drop(events_tx);
     let mut watching = 0usize;
     let mut ready = false;
-    if mailboxes.is_empty() {
-        notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("running")]);
-        ready = true;
-    }
 
     let (jobs_tx, mut jobs) = mpsc::unbounded_channel();
     let mut scheduler = start_scheduler(jobs_tx).await?;
@@ -432,12 +437,24 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     maildir_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seen_version = engine.data_version();
     let mut due_pass = true;
+    // The planning deadline is kept, not recomputed at every wake: another branch of the
+    // select (the change poll, every second) may fire first at the very minute the plan is
+    // due, and a deadline recomputed from "now" would then move to the next minute, again
+    // and again (issue 9: the daemon never planned on the clock). It is compared with the
+    // clock at every turn, whichever branch woke the loop.
+    let mut plan_at = crate::clock::now();
     let mut last_digest: Option<Timestamp> = None;
     let mut next_digest = next_digest_at(&engine.config, crate::clock::now());
 
     loop {
+        let (planning_due, deadline) = planning_deadline(plan_at, crate::clock::now());
+        plan_at = deadline;
+        if planning_due {
+            due_pass = true;
+        }
         if due_pass {
             let now = crate::clock::now();
+            plan_at = next_minute(now);
             match engine.pass(now).await {
                 Ok(report) => {
                     if report != PassReport::default() {
@@ -450,10 +467,19 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
                         );
                     }
                 }
-                Err(err) => tracing::error!("A pass failed: {err:#}. It will be retried."),
+                Err(err) => {
+                    let error = crate::store::disk_full_message(&err).unwrap_or_else(|| format!("{err:#}"));
+                    tracing::error!("A pass failed: {error}. It will be retried.");
+                }
             }
             seen_version = engine.data_version();
             due_pass = false;
+            // Without a mailbox to watch, ready means the first pass is done: what was
+            // due at start is planned (and `systemctl start` returns after it).
+            if !ready && mailboxes.is_empty() {
+                notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("running")]);
+                ready = true;
+            }
         }
         // The digest is driven by the wall clock, checked at every wake (at least once a
         // minute), so a suspended laptop or a clock change cannot make it skip a day.
@@ -465,7 +491,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
             }
             next_digest = next_digest_at(&engine.config, now);
         }
-        let wake = next_wake(&engine, crate::clock::now());
+        let wake = next_wake(&engine, plan_at, crate::clock::now());
         tokio::select! {
             biased;
             _ = async { let _ = stop.wait_for(|stopped| *stopped).await; } => break,
@@ -541,42 +567,95 @@ fn next_digest_at(config: &Config, now: Timestamp) -> Option<Timestamp> {
     }
 }
 
+/// The start of the minute after `now`: when the loop plans next ("correct to the
+/// minute").
+fn next_minute(now: Timestamp) -> Timestamp {
+    Timestamp::from_second((now.as_second().div_euclid(60) + 1) * 60).unwrap_or(now)
+}
+
+/// Whether planning is due at `now` with the kept deadline `plan_at`, and the deadline to
+/// keep. The deadline never moves later by itself (issue 9: recomputing it at each wake
+/// postponed it forever); a clock set back (NTP, a suspended laptop's correction) brings
+/// it back with it, so that planning never waits more than a minute.
+fn planning_deadline(plan_at: Timestamp, now: Timestamp) -> (bool, Timestamp) {
+    let plan_at = plan_at.min(next_minute(now));
+    (now >= plan_at, plan_at)
+}
+
 /// The next instant the loop must pass without being woken: the earliest due message, or
-/// the next minute's start for planning.
-fn next_wake(engine: &Engine, now: Timestamp) -> Instant {
-    let next_minute = Timestamp::from_second((now.as_second() / 60 + 1) * 60).unwrap_or(now);
+/// `plan_at`, when planning is due.
+fn next_wake(engine: &Engine, plan_at: Timestamp, now: Timestamp) -> Instant {
     let due = match engine.next_due() {
-        Ok(Some(due)) => due.max(now).min(next_minute),
-        Ok(None) => next_minute,
+        Ok(Some(due)) => due.max(now).min(plan_at),
+        Ok(None) => plan_at,
         Err(err) => {
             tracing::error!("Reading the outbox failed: {err:#}.");
-            next_minute
+            plan_at
         }
     };
-    let wait = due.duration_since(now).unsigned_abs();
+    // A deadline already past wakes the loop at once (not after |due - now|).
+    let wait = due.max(now).duration_since(now).unsigned_abs();
     Instant::now() + wait.max(Duration::from_millis(50))
 }
 
 /// `debrief sync`: one pass of what `run` does, with progress on stderr for long scans.
-pub async fn sync_once(config: Config, templates: Templates) -> anyhow::Result<(SourceReport, PassReport)> {
+///
+/// An inbox that cannot be read (IMAP down) does not stop the rest, as it does not stop
+/// the daemon: what needs no inbox check is still planned and sent, and a follow-up
+/// waits (its own check before sending fails, invariant 3). The read's failure is
+/// returned beside the pass for the caller to report. A config error still stops it.
+pub async fn sync_once(
+    config: Config,
+    templates: Templates,
+) -> anyhow::Result<(anyhow::Result<SourceReport>, PassReport)> {
     let mut engine = Engine::open(config, templates)?;
     let result = async {
         engine.recover(crate::clock::now()).await?;
         let mut last_shown = std::time::Instant::now();
         let mut progress = |done: usize, total: usize| {
             if total >= 100 && (last_shown.elapsed() >= Duration::from_secs(1) || done == total) {
-                eprint!("\rReading mail: {done}/{total}");
-                if done == total {
-                    eprintln!();
-                }
+                // Progress only: a closed stderr must not stop the reading.
+                use std::io::Write as _;
+                let end = if done == total { "\n" } else { "" };
+                let _ = write!(std::io::stderr(), "\rReading mail: {done}/{total}{end}");
                 last_shown = std::time::Instant::now();
             }
         };
-        let read = engine.read_inbox(&mut progress).await?;
+        let read = match engine.read_inbox(&mut progress).await {
+            Err(err) if err.chain().any(|cause| cause.downcast_ref::<ConfigError>().is_some()) => return Err(err),
+            read => read,
+        };
         let report = engine.pass(crate::clock::now()).await?;
         Ok((read, report))
     }
     .await;
     engine.close().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_planning_deadline_is_kept_until_it_passes_and_follows_a_clock_set_back() {
+        let plan_at = next_minute(ts("2026-12-07T15:59:50Z"));
+        assert_eq!(plan_at, ts("2026-12-07T16:00:00Z"));
+        // Woken early (the change poll, every second): not due, and the deadline stays.
+        for now in ["2026-12-07T15:59:51Z", "2026-12-07T15:59:59Z"] {
+            assert_eq!(planning_deadline(plan_at, ts(now)), (false, plan_at), "{now}");
+        }
+        // Woken at or after it, by whatever: due. A deadline recomputed from the wake would
+        // have said "16:01" here, then "16:02"... (issue 9).
+        for now in ["2026-12-07T16:00:00Z", "2026-12-07T16:00:01Z", "2026-12-07T17:30:00Z"] {
+            assert_eq!(planning_deadline(plan_at, ts(now)), (true, plan_at), "{now}");
+        }
+        // The clock set back an hour: the deadline comes back to the next minute.
+        assert_eq!(planning_deadline(plan_at, ts("2026-12-07T14:59:59Z")), (false, ts("2026-12-07T15:00:00Z")));
+        assert_eq!(next_minute(ts("2026-12-07T16:00:00Z")), ts("2026-12-07T16:01:00Z"), "strictly after");
+    }
 }

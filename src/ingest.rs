@@ -27,10 +27,29 @@ use rusqlite::Connection;
 use std::collections::BTreeMap;
 
 /// Where a message was read from; recorded with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     Imap { mailbox: String, uid_validity: u32, uid: u32 },
     Maildir { dir: String, name: String },
+}
+
+impl Origin {
+    /// Where it is, for people: "INBOX UID 7", or the Maildir and the file's unique name
+    /// ("/home/sam/Mail/1764700000.M1P2.host", the file being in its new/ or cur/).
+    pub fn place(&self) -> String {
+        match self {
+            Origin::Imap { mailbox, uid, .. } => format!("{mailbox} UID {uid}"),
+            Origin::Maildir { dir, name } => format!("{dir}/{name}"),
+        }
+    }
+
+    /// Where it is, as one key that no other message has (the `quarantined` table's).
+    pub fn source_key(&self) -> String {
+        match self {
+            Origin::Imap { mailbox, uid_validity, uid } => format!("imap\t{uid_validity}\t{uid}\t{mailbox}"),
+            Origin::Maildir { dir, name } => format!("maildir\t{dir}\t{name}"),
+        }
+    }
 }
 
 /// What became of a message.
@@ -107,11 +126,19 @@ pub fn ingest(
     origin: &Origin,
     now: Timestamp,
 ) -> anyhow::Result<Ingested> {
+    // A message during which debrief died once is not parsed again (issue 9).
+    if let Some(message) = store::quarantined_message(conn, &origin.source_key())? {
+        return Ok(quarantined(message, origin));
+    }
     let own_address = planner.config.identity.email.to_ascii_lowercase();
+    let reading = crate::quarantine::Reading::begin(conn, origin, raw);
     if let Some(recorded) = record_obvious_bulk(conn, raw, origin, &own_address, now)? {
+        drop(reading);
         return Ok(recorded);
     }
-    let classified = match classify_message_for(raw, Some(&own_address)) {
+    let classified = classify_message_for(raw, Some(&own_address));
+    drop(reading);
+    let classified = match classified {
         Ok(classified) => classified,
         Err(err) => return record_unreadable(conn, raw, origin, &err.to_string(), now),
     };
@@ -214,12 +241,17 @@ fn record_obvious_bulk(
     own_address: &str,
     now: Timestamp,
 ) -> anyhow::Result<Option<Ingested>> {
-    let Some(parsed) = mail_parser::MessageParser::default()
-        .parse_headers(raw)
-        .map(|message| crate::classify::envelope::read_envelope(&message))
-    else {
+    // The same structural pre-check as the classifier's (issue 9) before any parser sees
+    // the bytes; a refused message takes the full path, which records why.
+    if crate::classify::limits::check(raw, &crate::classify::limits::LIMITS).is_err() {
         return Ok(None);
-    };
+    }
+    let headers = std::panic::catch_unwind(|| {
+        mail_parser::MessageParser::default()
+            .parse_headers(raw)
+            .map(|message| crate::classify::envelope::read_envelope(&message))
+    });
+    let Ok(Some(parsed)) = headers else { return Ok(None) };
     if !parsed.bulk_header || parsed.auto_reply_header {
         return Ok(None);
     }
@@ -655,7 +687,7 @@ fn envelope_row(envelope: &Envelope, message_id: String, origin: &Origin, now: T
     row
 }
 
-fn set_origin(row: &mut MessageRow, origin: &Origin) {
+pub(crate) fn set_origin(row: &mut MessageRow, origin: &Origin) {
     match origin {
         Origin::Imap { mailbox, uid_validity, uid } => {
             row.mailbox = Some(mailbox.clone());
@@ -679,20 +711,19 @@ fn record_unreadable(
     if let Some(seen) = store::find_message(conn, &message_id)? {
         return Ok(duplicate(&seen, &message_id));
     }
+    let place = origin.place();
+    // Where it is comes first: `debrief inbox` has nothing else to show of a message it
+    // could not read, and the user finds it in their mail client by it.
     let mut row = MessageRow {
         direction: "in".into(),
         message_id: Some(message_id),
         status: Outcome::Error.as_str().into(),
-        error: Some(error.to_owned()),
+        error: Some(format!("{place}: {error}")),
         received_at: Some(now),
         ..MessageRow::default()
     };
     set_origin(&mut row, origin);
     let id = store::insert_message(conn, &row, now)?;
-    let place = match origin {
-        Origin::Imap { mailbox, uid, .. } => format!("{mailbox} UID {uid}"),
-        Origin::Maildir { dir, name } => format!("{dir}/{name}"),
-    };
     Ok(Ingested {
         message: Some(id),
         application: None,
@@ -700,6 +731,21 @@ fn record_unreadable(
         summary: format!("Message {id} ({place}) could not be read and was skipped: {error}."),
         report: PlanReport::default(),
     })
+}
+
+/// A message quarantined when debrief died reading it: skipped unread, as a duplicate
+/// of the row recorded then.
+fn quarantined(message: MessageId, origin: &Origin) -> Ingested {
+    Ingested {
+        message: Some(message),
+        application: None,
+        outcome: Outcome::Duplicate,
+        summary: format!(
+            "Message {message} ({}) is quarantined (debrief stopped while reading it): skipped unread.",
+            origin.place()
+        ),
+        report: PlanReport::default(),
+    }
 }
 
 fn duplicate(seen: &MessageRow, message_id: &str) -> Ingested {

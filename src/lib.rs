@@ -20,6 +20,7 @@ pub mod logging;
 pub mod mail;
 pub mod outbox;
 pub mod planner;
+pub mod quarantine;
 pub mod sources;
 pub mod store;
 pub mod templates;

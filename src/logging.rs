@@ -80,7 +80,14 @@ pub fn init(verbose: u8) {
         .iter()
         .filter_map(|target| format!("{target}=warn").parse().ok())
         .fold(filter, |filter, directive| filter.add_directive(directive));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    // A closed stderr (`debrief run 2>&1 | head`) must not stop the daemon: by default the
+    // subscriber reports a failed write with `eprintln!`, which panics on that same closed
+    // stderr. The line is dropped instead.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .log_internal_errors(false);
     // `try_init` fails only when a subscriber is already installed, which is fine.
     let _ = match Style::detect() {
         Style::Journal => builder.event_format(JournalLine).try_init(),

@@ -219,6 +219,7 @@ impl Outbox<'_> {
                 let error = format!("the inbox could not be read right before sending this follow-up: {err:#}");
                 tracing::warn!("Draft {} waits: {error}", listed.id);
                 let tx = store.transaction()?;
+                // Conditional on `approved`: a draft rejected or cancelled meanwhile stays so.
                 store::postpone_draft(&tx, listed.id, now + INBOX_UNREADABLE_DELAY, &error, now)?;
                 tx.commit()?;
                 report.held.push(listed.id);
@@ -252,13 +253,15 @@ impl Outbox<'_> {
             tracing::info!("Draft {id} does not go: {why}.");
             if draft.status == DraftStatus::Approved && why.contains("recipients changed") {
                 // Invariant 7: changed recipients need a new approval.
-                store::set_draft_status(&tx, id, DraftStatus::Pending, Some("recipients changed after approval"), now)?;
-                store::clear_approval(&tx, id)?;
+                store::withdraw_approval(&tx, id, "recipients changed after approval", now)?;
                 tx.commit()?;
             }
             return Ok(None);
         }
-        store::mark_draft_sending(&tx, id, now)?;
+        // Read in this transaction, so it is still `approved`; the condition is the claim.
+        if !store::mark_draft_sending(&tx, id, now)? {
+            return Ok(None);
+        }
         tx.commit()?;
         Ok(store::get_draft(store.conn(), id)?)
     }
@@ -279,12 +282,8 @@ impl Outbox<'_> {
         let from = &self.config.identity.email;
         match smtp.send_raw(from, &draft.to, &raw).await {
             Ok(()) => {
-                let tx = store.transaction()?;
-                store::mark_draft_sent(&tx, draft.id, None, now)?;
-                store::record_outgoing(&tx, draft, from, now)?;
                 let event = format!("draft {} ({}) sent to {}", draft.id, draft.kind, draft.to.join(", "));
-                store::insert_history(&tx, draft.application_id, now, None, None, &event, &Cause::Clock)?;
-                tx.commit()?;
+                self.record_sent(store, draft, None, &event, now)?;
                 tracing::info!("Sent draft {} to {}.", draft.id, draft.to.join(", "));
                 if !self.provider_files_sent()
                     && let Err(err) = self.copy_to_sent(imap, &raw).await
@@ -348,12 +347,8 @@ impl Outbox<'_> {
         match filed {
             Ok(mailbox) => {
                 let reason = format!("filed in {mailbox} (smtp.drafts_only), not sent by debrief");
-                let tx = store.transaction()?;
-                store::mark_draft_sent(&tx, draft.id, Some(&reason), now)?;
-                store::record_outgoing(&tx, draft, &self.config.identity.email, now)?;
                 let event = format!("draft {} ({}) {reason}", draft.id, draft.kind);
-                store::insert_history(&tx, draft.application_id, now, None, None, &event, &Cause::Clock)?;
-                tx.commit()?;
+                self.record_sent(store, draft, Some(&reason), &event, now)?;
                 Ok(Outcome::Filed)
             }
             Err(err) if err.is_transient() => self.defer(store, draft, &err.to_string(), now),
@@ -370,9 +365,38 @@ impl Outbox<'_> {
         let retry_at = now + retry_delay(draft.attempts, 0.8 + fastrand::f64() * 0.4);
         tracing::warn!("Draft {} was not sent ({error}); next attempt at {retry_at}.", draft.id);
         let tx = store.transaction()?;
-        store::defer_draft(&tx, draft.id, retry_at, error, now)?;
+        if !store::defer_draft(&tx, draft.id, retry_at, error, now)? {
+            tracing::warn!("Draft {} changed while it was being sent; its new state is kept.", draft.id);
+        }
         tx.commit()?;
         Ok(Outcome::Deferred)
+    }
+
+    /// The message went (or was filed in Drafts): `sent`, recorded as outgoing for
+    /// threading, with `event` in the history. The claim made it `sending`; meanwhile a
+    /// `debrief sync` beside the daemon may have made it `unknown`, and the user may have
+    /// asked to `resolve ... retry` it (`approved`): it did go, so `sent` is the truth in
+    /// those states and keeps it from going twice. Any other state (rejected by the user
+    /// after it became unknown) is the user's and is kept, with a warning.
+    fn record_sent(
+        &self,
+        store: &mut Store,
+        draft: &DraftRow,
+        reason: Option<&str>,
+        event: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let tx = store.transaction()?;
+        let from = [DraftStatus::Sending, DraftStatus::Unknown, DraftStatus::Approved];
+        if store::mark_draft_sent(&tx, draft.id, &from, reason, now)? {
+            store::insert_history(&tx, draft.application_id, now, None, None, event, &Cause::Clock)?;
+        } else {
+            let status = store::get_draft(&tx, draft.id)?.map(|row| row.status.to_string()).unwrap_or_default();
+            tracing::warn!("Draft {} went out, but it was made {status} meanwhile; it stays {status}.", draft.id);
+        }
+        store::record_outgoing(&tx, draft, &self.config.identity.email, now)?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn fail(&self, store: &mut Store, draft: &DraftRow, error: &str, now: Timestamp) -> anyhow::Result<Outcome> {
@@ -388,11 +412,14 @@ impl Outbox<'_> {
         error: &str,
         now: Timestamp,
     ) -> anyhow::Result<()> {
-        tracing::warn!("Draft {} is {status}: {error}", draft.id);
         let tx = store.transaction()?;
-        store::set_draft_outcome(&tx, draft.id, status, error, now)?;
-        let event = format!("draft {} ({}) {status}: {error}", draft.id, draft.kind);
-        store::insert_history(&tx, draft.application_id, now, None, None, &event, &Cause::Clock)?;
+        if store::set_draft_outcome(&tx, draft.id, DraftStatus::Sending, status, error, now)? {
+            tracing::warn!("Draft {} is {status}: {error}", draft.id);
+            let event = format!("draft {} ({}) {status}: {error}", draft.id, draft.kind);
+            store::insert_history(&tx, draft.application_id, now, None, None, &event, &Cause::Clock)?;
+        } else {
+            tracing::warn!("Draft {} changed while it was being sent ({error}); its new state is kept.", draft.id);
+        }
         tx.commit()?;
         Ok(())
     }
@@ -414,7 +441,9 @@ impl Outbox<'_> {
                 "debrief stopped while sending it, so it may have gone out; it is looked for in Sent, else check and `debrief resolve {} sent` or `debrief resolve {} retry`",
                 draft.id, draft.id
             );
-            store::set_draft_outcome(&tx, draft.id, DraftStatus::Unknown, &error, now)?;
+            if !store::set_draft_outcome(&tx, draft.id, DraftStatus::Sending, DraftStatus::Unknown, &error, now)? {
+                continue;
+            }
             let event = format!("draft {} ({}) unknown: sending was interrupted", draft.id, draft.kind);
             store::insert_history(&tx, draft.application_id, now, None, None, &event, &Cause::Clock)?;
             report.interrupted.push(draft.id);
@@ -475,12 +504,8 @@ impl Outbox<'_> {
                 match imap.find_message_id(mailbox, &format!("<{}>", draft.message_id)).await {
                     Ok(true) => {
                         let reason = format!("found in {mailbox} after an interrupted send");
-                        let tx = store.transaction()?;
-                        store::mark_draft_sent(&tx, draft.id, Some(&reason), now)?;
-                        store::record_outgoing(&tx, &draft, &self.config.identity.email, now)?;
                         let event = format!("draft {} ({}) sent: {reason}", draft.id, draft.kind);
-                        store::insert_history(&tx, draft.application_id, now, None, None, &event, &Cause::Clock)?;
-                        tx.commit()?;
+                        self.record_sent(store, &draft, Some(&reason), &event, now)?;
                         report.found_sent.push(draft.id);
                         continue 'drafts;
                     }

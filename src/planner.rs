@@ -180,7 +180,16 @@ impl Planner<'_> {
                     }
                 }
                 Effect::CancelDraft { draft, reason } => {
-                    store::set_draft_status(conn, *draft, DraftStatus::Cancelled, Some(reason), now)?;
+                    // Conditional on the status the view was loaded with (in this
+                    // transaction): a draft that changed is not cancelled over its change.
+                    let Some(from) = view.drafts.iter().find(|known| known.id == *draft).map(|known| known.status)
+                    else {
+                        continue;
+                    };
+                    if !store::set_draft_status(conn, *draft, from, DraftStatus::Cancelled, Some(reason), now)? {
+                        tracing::warn!("Draft {draft} changed while it was being cancelled; its new state is kept.");
+                        continue;
+                    }
                     store::insert_history(
                         conn,
                         id,
@@ -193,7 +202,13 @@ impl Planner<'_> {
                     report.drafts_cancelled += 1;
                 }
                 Effect::RescheduleDraft { draft, send_at } => {
-                    store::reschedule_draft(conn, *draft, *send_at, now)?;
+                    let Some(from) = view.drafts.iter().find(|known| known.id == *draft).map(|known| known.status)
+                    else {
+                        continue;
+                    };
+                    if !store::reschedule_draft(conn, *draft, from, *send_at, now)? {
+                        continue;
+                    }
                     let when = self.local_time(*send_at, None);
                     store::insert_history(conn, id, now, None, None, &format!("draft {draft} moved to {when}"), cause)?;
                 }
@@ -526,8 +541,9 @@ impl Planner<'_> {
                 self.render(&application, draft.kind, draft.number, recipient.as_ref(), round, draft.send_at)?;
             let subject = if draft.in_reply_to.is_some() { draft.subject.clone() } else { subject };
             let content = DraftContent { to: &draft.to, subject: &subject, body: &body, needs_topic, edited: false };
-            store::update_draft_content(conn, draft.id, &content, now)?;
-            count += 1;
+            if store::update_draft_content(conn, draft.id, DraftStatus::Pending, &content, now)? {
+                count += 1;
+            }
         }
         Ok(count)
     }

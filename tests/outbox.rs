@@ -92,7 +92,7 @@ impl Desk {
         let tx = self.store.transaction().unwrap();
         let id = store::insert_draft(&tx, &new, ts("2026-12-01T15:00:00Z")).unwrap();
         if approve {
-            store::approve_draft(&tx, id, ts("2026-12-01T16:00:00Z")).unwrap();
+            store::approve_draft(&tx, id, DraftStatus::Pending, ts("2026-12-01T16:00:00Z")).unwrap();
         }
         tx.commit().unwrap();
         self.get(id)
@@ -389,6 +389,48 @@ async fn a_server_outage_defers_with_backoff_and_the_draft_goes_once_when_it_is_
     imap.logout().await;
 }
 
+/// Issue 9: a draft that failed after its retries and is approved again with `debrief
+/// approve` gets a new retry budget: one more transient failure defers it, as the first
+/// did, instead of failing it at once; when the server is back it goes, once.
+#[tokio::test]
+async fn a_draft_approved_again_after_giving_up_gets_a_new_retry_budget() {
+    let rig = Rig::start();
+    let _turn = rig.shared().await;
+    let to = "budget-outbox@acme.example";
+    let mut desk = Desk::new(rig, "budget-sender@rig.test");
+    // The recipient is the application's contact, so `debrief approve` accepts it.
+    let person = store::upsert_person(desk.store.conn(), Some("Budget"), Some(to), ts(NOW)).unwrap();
+    store::set_contact(desk.store.conn(), desk.application, person, ts(NOW)).unwrap();
+    let draft = desk.draft(DraftKind::ThankYou, &[to], true);
+    // Seven transient failures are behind it; the eighth gives up.
+    desk.execute("UPDATE drafts SET attempts = 7 WHERE id = ?1", draft.id);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut unreachable = rig.config_for("budget-sender@rig.test").smtp_port(closed).build();
+    unreachable.config.storage_path = desk.config.config.storage_path.clone();
+    let down = SmtpSender::connect(unreachable.smtp()).await.unwrap();
+    let report = desk.send_via(&down, ts(NOW)).await;
+    assert_eq!(report.failed, vec![draft.id], "{report:?}");
+    assert!(desk.get(draft.id).last_error.unwrap().contains("gave up after 8 attempts"));
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .args(["approve", &draft.id.to_string()])
+        .env("DEBRIEF_CONFIG", &desk.config.path)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let approved = desk.get(draft.id);
+    assert_eq!((approved.status, approved.attempts, approved.last_error), (DraftStatus::Approved, 0, None));
+
+    // One more failure: deferred about a minute, as a first failure is.
+    let report = desk.send_via(&down, ts(NOW)).await;
+    assert_eq!(report.deferred, vec![draft.id], "a new budget, not failed at once: {report:?}");
+    let deferred = desk.get(draft.id);
+    assert_eq!((deferred.status, deferred.attempts), (DraftStatus::Approved, 1));
+    let report = desk.send(None, deferred.send_at).await;
+    assert_eq!(report.sent, vec![draft.id], "{report:?}");
+    assert_eq!(accepted(rig, &draft.message_id), 1);
+}
+
 #[tokio::test]
 async fn drafts_only_files_the_message_in_drafts_and_sends_nothing() {
     let rig = Rig::start();
@@ -432,7 +474,14 @@ async fn a_reply_read_right_before_a_follow_up_cancels_it() {
     let refresh = async |store: &mut Store| -> anyhow::Result<()> {
         refreshed.lock().unwrap().push(store::get_draft(store.conn(), follow_up.id)?.unwrap().status);
         let tx = store.transaction()?;
-        store::set_draft_status(&tx, follow_up.id, DraftStatus::Cancelled, Some("they replied"), ts(NOW))?;
+        store::set_draft_status(
+            &tx,
+            follow_up.id,
+            DraftStatus::Approved,
+            DraftStatus::Cancelled,
+            Some("they replied"),
+            ts(NOW),
+        )?;
         tx.commit()?;
         Ok(())
     };

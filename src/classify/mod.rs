@@ -10,7 +10,8 @@
 //! What it does not do: no I/O, no clock (every relative date is read against the
 //! `Date` header), no knowledge of applications or threads (the planner matches a
 //! message to an application). A message that cannot be parsed is an error, never a
-//! panic: parsing runs under `catch_unwind`.
+//! panic: parsing runs under `catch_unwind`, after [`limits`] refused the shapes that
+//! would exhaust memory or stack (which no `catch_unwind` survives).
 
 pub mod calendar;
 pub mod datetime;
@@ -18,6 +19,7 @@ pub mod envelope;
 pub mod eval;
 pub mod fields;
 pub mod kinds;
+pub mod limits;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -181,6 +183,9 @@ pub enum ClassifyError {
     Unparseable,
     #[error("the parser failed on this message: {0}")]
     ParserPanicked(String),
+    /// Refused by the structural pre-check before the parser saw it ([`limits`]).
+    #[error("refused unread: {0}")]
+    Refused(limits::Refusal),
 }
 
 /// The label shape of `shared/corpus/labels.json` plus `confidence`: what
@@ -240,6 +245,9 @@ pub fn classify_message_for(raw: &[u8], candidate_email: Option<&str>) -> Result
     if raw.iter().all(|byte| byte.is_ascii_whitespace()) {
         return Err(ClassifyError::Empty);
     }
+    // Before the parser: a panic is caught below, but running out of memory or stack
+    // aborts the process (issue 9).
+    limits::check(raw, &limits::LIMITS).map_err(ClassifyError::Refused)?;
     let outcome = std::panic::catch_unwind(|| classify_unguarded(raw, candidate_email));
     match outcome {
         Ok(result) => result,

@@ -10,6 +10,7 @@ use crate::domain::threading::clean_header_value;
 use crate::domain::{DraftId, DraftStatus};
 use crate::planner::{application_addresses, draft_or_not_found};
 use crate::store::{self, DraftContent, DraftRow};
+use anyhow::Context as _;
 use jiff::Timestamp;
 use serde::Serialize;
 use std::path::Path;
@@ -213,7 +214,9 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
             draft.application_id
         )));
     }
-    store::approve_draft(&tx, draft.id, now)?;
+    if !store::approve_draft(&tx, draft.id, draft.status, now)? {
+        return Err(lost_race(id, "approved"));
+    }
     let event = format!("draft {id} ({}) to {} approved", draft.kind, draft.to.join(", "));
     store::insert_history(
         &tx,
@@ -244,7 +247,9 @@ pub fn reject(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<
     if !draft.status.is_unsent() && draft.status != DraftStatus::Unknown {
         return Err(usage(format!("draft {id} is {} and cannot be rejected; see `debrief queue`", draft.status)));
     }
-    store::set_draft_status(&tx, draft.id, DraftStatus::Rejected, Some("rejected by you"), now)?;
+    if !store::set_draft_status(&tx, draft.id, draft.status, DraftStatus::Rejected, Some("rejected by you"), now)? {
+        return Err(lost_race(id, "rejected"));
+    }
     let event = format!("draft {id} ({}) rejected", draft.kind);
     store::insert_history(
         &tx,
@@ -302,6 +307,13 @@ fn parse_edited(text: &str) -> anyhow::Result<(Vec<String>, String, String)> {
     Ok((to, subject, body))
 }
 
+/// A change that found the draft no longer in the state it was read in: another process
+/// (the daemon, or another command) changed it in the same instant. Rare, since commands
+/// read and write in one transaction; said in one line, exit 1.
+fn lost_race(id: i64, what: &str) -> anyhow::Error {
+    anyhow::anyhow!("draft {id} changed while it was being {what}; nothing was done: see `debrief show {id}`")
+}
+
 pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
     let mut session = Session::open(config)?;
     let draft = draft_or_not_found(session.store.conn(), DraftId(id))?;
@@ -332,8 +344,44 @@ pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()
         println!("Draft {id} is unchanged.");
         return Ok(());
     }
-    let (to, subject, body) = parse_edited(&text)?;
+    // From here on the user's text is never lost: if it cannot be saved (refused, or the
+    // draft changed while the editor was open), it is kept in a file beside the database.
+    match save_edit(&mut session, &draft, &text, now) {
+        Ok(()) => {
+            println!("Saved draft {id}; it is pending again: `debrief approve {id}` when it is right.");
+            Ok(())
+        }
+        Err(err) => {
+            let kept = keep_text(&session.config.storage_path, id, &text, now)
+                .with_context(|| format!("{err:#}; and your text could not be kept"))?;
+            let message = format!("{err:#}; your text is kept in {}", kept.display());
+            let refused = err.chain().any(|cause| cause.downcast_ref::<crate::cli::UsageError>().is_some());
+            Err(if refused { usage(message) } else { anyhow::anyhow!(message) })
+        }
+    }
+}
+
+/// Saves an edit, conditional on the draft being as it was read before the editor
+/// opened: same status, same recipients, subject and body. Otherwise (sent, cancelled by
+/// the employer's reply, rejected, re-rendered meanwhile) the edit would undo that change.
+fn save_edit(session: &mut Session, draft: &DraftRow, text: &str, now: Timestamp) -> anyhow::Result<()> {
+    let id = draft.id.0;
+    let (to, subject, body) = parse_edited(text)?;
     let tx = session.store.transaction()?;
+    let current = draft_or_not_found(&tx, draft.id)?;
+    let changed_meanwhile = || {
+        anyhow::anyhow!(
+            "draft {id} was changed while you were editing it (it is {} now), so your edit was not saved",
+            current.status
+        )
+    };
+    if current.status != draft.status
+        || current.to != draft.to
+        || current.subject != draft.subject
+        || current.body != draft.body
+    {
+        return Err(changed_meanwhile());
+    }
     let allowed = application_addresses(&tx, draft.application_id)?;
     if let Some(foreign) = to.iter().find(|address| !allowed.contains(*address)) {
         return Err(usage(format!(
@@ -342,7 +390,9 @@ pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()
         )));
     }
     let content = DraftContent { to: &to, subject: &subject, body: &body, needs_topic: false, edited: true };
-    store::update_draft_content(&tx, draft.id, &content, now)?;
+    if !store::update_draft_content(&tx, draft.id, draft.status, &content, now)? {
+        return Err(changed_meanwhile());
+    }
     let event = format!("draft {id} edited by hand and returned to pending");
     store::insert_history(
         &tx,
@@ -354,8 +404,30 @@ pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()
         &store::Cause::Command(format!("debrief edit {id}")),
     )?;
     tx.commit()?;
-    println!("Saved draft {id}; it is pending again: `debrief approve {id}` when it is right.");
     Ok(())
+}
+
+/// Writes an edit that could not be saved beside the database (mode 0600: it is mail),
+/// under a name that says which draft and when, never over another file.
+fn keep_text(database: &Path, id: i64, text: &str, now: Timestamp) -> anyhow::Result<std::path::PathBuf> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let folder = database.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let stamp = now.strftime("%Y%m%dT%H%M%SZ");
+    for attempt in 0..100 {
+        let suffix = if attempt == 0 { String::new() } else { format!("-{attempt}") };
+        let path = folder.join(format!("draft-{id}-edit-{stamp}{suffix}.txt"));
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+            Ok(mut file) => {
+                file.write_all(text.as_bytes())?;
+                file.sync_all()?;
+                return Ok(std::path::absolute(&path).unwrap_or(path));
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(err).with_context(|| format!("Writing {}", path.display())),
+        }
+    }
+    anyhow::bail!("too many kept edits of draft {id} in {}", folder.display())
 }
 
 #[cfg(test)]
@@ -398,12 +470,16 @@ pub fn resolve(config: Option<&Path>, id: i64, outcome: Resolution, now: Timesta
     }
     let event = match outcome {
         Resolution::Sent => {
-            store::mark_draft_sent(&tx, draft.id, Some("marked sent by you"), now)?;
+            if !store::mark_draft_sent(&tx, draft.id, &[DraftStatus::Unknown], Some("marked sent by you"), now)? {
+                return Err(lost_race(id, "resolved"));
+            }
             store::record_outgoing(&tx, &draft, &from, now)?;
             format!("draft {id} ({}) marked sent by you", draft.kind)
         }
         Resolution::Retry => {
-            store::approve_draft(&tx, draft.id, now)?;
+            if !store::approve_draft(&tx, draft.id, DraftStatus::Unknown, now)? {
+                return Err(lost_race(id, "resolved"));
+            }
             format!("draft {id} ({}) to be sent again, by you", draft.kind)
         }
     };

@@ -18,6 +18,7 @@ pub mod setup;
 pub mod sync;
 
 use clap::{Parser, Subcommand};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -129,14 +130,39 @@ pub enum Command {
 
 /// Parses the command line, runs the command and returns its exit code.
 pub fn main() -> ExitCode {
+    // A command whose output is piped into `head` or a pager that quits must end quietly,
+    // as other Unix tools do, not panic in `println!`: the default action of SIGPIPE ends
+    // the process silently (the shell sees 141). Rust ignores SIGPIPE at start-up.
+    restore_sigpipe();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Run | Command::Sync) {
+        // These two talk to mail servers and the database; a closed pipe must not kill
+        // them between claiming a draft and recording it sent. They write their few lines
+        // of output ignoring a closed pipe instead.
+        ignore_sigpipe();
+    }
     crate::logging::init(cli.verbose);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("debrief: {err:#}");
+            let message = crate::store::disk_full_message(&err).unwrap_or_else(|| format!("{err:#}"));
+            let _ = writeln!(std::io::stderr(), "debrief: {message}");
             exit_code_for(&err)
         }
+    }
+}
+
+fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to the default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+fn ignore_sigpipe() {
+    // SAFETY: as above; writes to a closed pipe then fail with EPIPE instead.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
 }
 

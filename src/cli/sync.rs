@@ -6,6 +6,7 @@ use crate::daemon;
 use crate::planner::PlanReport;
 use crate::sources::SourceReport;
 use crate::templates::Templates;
+use std::io::Write as _;
 use std::path::Path;
 
 /// The runtime both commands use: one thread is plenty for one user's mail, and keeps
@@ -23,13 +24,28 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         (None, None) => None,
     };
     let (read, report) = runtime()?.block_on(daemon::sync_once(config, templates))?;
+    let (read, unread) = match read {
+        Ok(read) => (read, None),
+        Err(err) => (SourceReport::default(), Some(err)),
+    };
     let planned = PlanReport {
         drafts_created: report.drafts_created,
         drafts_cancelled: report.drafts_cancelled,
         transitions: report.transitions,
     };
-    println!("{}", summary(source.as_deref(), &read, &planned, report.sent));
-    Ok(())
+    let line = match (&source, &unread) {
+        (Some(source), Some(_)) => format!("Could not read {source}. {}", summary(None, &read, &planned, report.sent)),
+        _ => summary(source.as_deref(), &read, &planned, report.sent),
+    };
+    // A closed stdout is not a failure of the sync that already happened (SIGPIPE is
+    // ignored for this command, see `cli::main`).
+    let _ = writeln!(std::io::stdout(), "{line}");
+    match unread {
+        None => Ok(()),
+        Some(err) => Err(anyhow::anyhow!(
+            "{err:#}; what needs no inbox check was planned and sent, and follow-ups wait until the inbox can be read"
+        )),
+    }
 }
 
 /// `sync`'s one-line summary: what was read from `source` (when there is one), what the

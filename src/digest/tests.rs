@@ -195,7 +195,8 @@ fn a_busy_week(config: &Config) -> Store {
     planner.plan_all(&mut store, ts("2026-12-03T01:00:00Z")).unwrap();
     let globex_note =
         store::drafts_of(store.conn(), globex).unwrap().into_iter().find(|d| d.kind == DraftKind::ThankYou);
-    store::approve_draft(store.conn(), globex_note.unwrap().id, ts("2026-12-03T01:05:00Z")).unwrap();
+    store::approve_draft(store.conn(), globex_note.unwrap().id, DraftStatus::Pending, ts("2026-12-03T01:05:00Z"))
+        .unwrap();
     store
 }
 
@@ -214,15 +215,27 @@ fn failed_and_interrupted_sends_ask_for_a_decision() {
     let store = a_busy_week(&config);
     let now = ts("2026-12-03T15:00:00Z");
     let drafts = store::queue(store.conn()).unwrap();
-    let (failed, unknown) = (drafts[0].id, drafts[1].id);
-    store::set_draft_status(store.conn(), failed, DraftStatus::Failed, Some("550 mailbox unavailable"), now).unwrap();
-    store::set_draft_status(store.conn(), unknown, DraftStatus::Unknown, None, now).unwrap();
+    let (failed, unknown) = (&drafts[0], &drafts[1]);
+    assert!(
+        store::set_draft_status(
+            store.conn(),
+            failed.id,
+            failed.status,
+            DraftStatus::Failed,
+            Some("550 mailbox unavailable"),
+            now
+        )
+        .unwrap()
+    );
+    assert!(
+        store::set_draft_status(store.conn(), unknown.id, unknown.status, DraftStatus::Unknown, None, now).unwrap()
+    );
     let digest = compose(store.conn(), &config, Some(now), now).unwrap().unwrap();
     assert!(digest.subject.contains("2 messages not sent"), "{}", digest.subject);
     assert!(digest.body.contains("Needs your attention: not sent (2)"), "{}", digest.body);
     assert!(digest.body.contains("Sending failed: 550 mailbox unavailable."), "{}", digest.body);
-    assert!(digest.body.contains(&format!("Try again: debrief approve {failed}")), "{}", digest.body);
-    assert!(digest.body.contains(&format!("If it did not go out: debrief approve {unknown}")), "{}", digest.body);
+    assert!(digest.body.contains(&format!("Try again: debrief approve {}", failed.id)), "{}", digest.body);
+    assert!(digest.body.contains(&format!("If it did not go out: debrief approve {}", unknown.id)), "{}", digest.body);
     assert!(!digest.body.contains("Changes since"), "nothing changed after `since`: {}", digest.body);
 }
 

@@ -239,6 +239,42 @@ fn an_unparseable_message_is_recorded_as_an_error_and_the_next_one_is_processed(
 }
 
 #[test]
+fn a_message_over_the_structural_limits_is_recorded_unread_with_the_reason() {
+    let mut desk = Desk::new();
+    let now = ts("2026-11-25T00:00:00Z");
+    let mut deep = String::from("From: a@acme.example\r\nSubject: fwd\r\n");
+    for level in 0..40 {
+        deep.push_str(&format!("Content-Type: message/rfc822\r\n\r\nSubject: level {level}\r\n"));
+    }
+    deep.push_str("\r\nhello\r\n");
+    let refused = desk.ingest(deep.as_bytes(), now);
+    assert_eq!(refused.outcome, Outcome::Error);
+    let row = store::get_message(desk.store.conn(), refused.message.unwrap()).unwrap().unwrap();
+    assert_eq!(row.status, "error");
+    assert_eq!(
+        row.error.as_deref(),
+        Some("/test/message: refused unread: its parts are nested more than 32 levels deep"),
+        "where it is, then why"
+    );
+    assert_eq!(desk.ingest(deep.as_bytes(), now).outcome, Outcome::Duplicate, "and it is not retried");
+}
+
+#[test]
+fn a_quarantined_place_is_skipped_unparsed_and_keeps_its_one_row() {
+    let mut desk = Desk::new();
+    let now = ts("2026-11-25T00:00:00Z");
+    // `Desk::ingest` reads from this place.
+    let origin = Origin::Maildir { dir: "/test".into(), name: "message".into() };
+    let quarantined = crate::quarantine::record(desk.store.conn(), &origin, now).unwrap().unwrap();
+    let skipped = desk.ingest(CONFIRMATION, now);
+    assert_eq!(skipped.outcome, Outcome::Duplicate);
+    assert_eq!(skipped.message, Some(quarantined));
+    assert!(skipped.summary.contains("quarantined"), "{}", skipped.summary);
+    assert_eq!(desk.count("applications"), 0, "the message was not read");
+    assert_eq!(desk.count("messages"), 1);
+}
+
+#[test]
 fn below_the_threshold_a_message_waits_for_review_and_confirm_applies_it() {
     let mut desk = Desk::with_policy("confidence_threshold = 0.99");
     let now = ts("2026-11-25T00:00:00Z");
@@ -294,8 +330,15 @@ fn a_reply_in_the_thread_cancels_pending_follow_ups() {
     planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
     for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
         assert_eq!(draft.kind, DraftKind::ThankYou);
-        store::set_draft_status(desk.store.conn(), draft.id, DraftStatus::Rejected, None, ts("2026-12-02T21:00:00Z"))
-            .unwrap();
+        store::set_draft_status(
+            desk.store.conn(),
+            draft.id,
+            draft.status,
+            DraftStatus::Rejected,
+            None,
+            ts("2026-12-02T21:00:00Z"),
+        )
+        .unwrap();
     }
     // A week later the first follow-up is drafted, to the recruiter.
     planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
@@ -330,8 +373,15 @@ fn an_uncertain_answer_in_the_thread_is_held_for_review_but_still_stops_the_foll
     let planner = desk.planner();
     planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
     for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
-        store::set_draft_status(desk.store.conn(), draft.id, DraftStatus::Rejected, None, ts("2026-12-02T21:00:00Z"))
-            .unwrap();
+        store::set_draft_status(
+            desk.store.conn(),
+            draft.id,
+            draft.status,
+            DraftStatus::Rejected,
+            None,
+            ts("2026-12-02T21:00:00Z"),
+        )
+        .unwrap();
     }
     planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
     let follow_up = store::drafts_of(desk.store.conn(), app)
@@ -339,7 +389,7 @@ fn an_uncertain_answer_in_the_thread_is_held_for_review_but_still_stops_the_foll
         .into_iter()
         .find(|draft| draft.kind == DraftKind::FollowUp && draft.status == DraftStatus::Pending)
         .expect("a follow-up is drafted a week after the interview");
-    store::approve_draft(desk.store.conn(), follow_up.id, ts("2026-12-08T21:00:00Z")).unwrap();
+    store::approve_draft(desk.store.conn(), follow_up.id, DraftStatus::Pending, ts("2026-12-08T21:00:00Z")).unwrap();
 
     let reply = format!(
         "From: Maya Chen <maya.chen.recruits@gmail.com>\r\nTo: Priya Raman <priya@example.net>\r\n\

@@ -62,7 +62,7 @@ pub fn read_maildir(store: &mut Store, planner: &Planner, dir: &Path, now: Times
     let total = files.len();
     let mut report = SourceReport::default();
     for (index, file) in files.iter().enumerate() {
-        let raw = match std::fs::read(&file.path) {
+        let raw = match read_bounded(&file.path) {
             Ok(raw) => raw,
             Err(err) => {
                 // Most often a mail client moved it between listing and reading: it is
@@ -85,6 +85,16 @@ pub fn read_maildir(store: &mut Store, planner: &Planner, dir: &Path, now: Times
         }
     }
     Ok(report)
+}
+
+/// A message file's bytes, at most one more than the pre-check accepts: a file of
+/// gigabytes is refused for its size (`classify::limits`) without being read whole.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let limit = crate::classify::limits::LIMITS.max_message_bytes as u64 + 1;
+    let mut raw = Vec::new();
+    std::fs::File::open(path)?.take(limit).read_to_end(&mut raw)?;
+    Ok(raw)
 }
 
 /// The message files of `new/` and `cur/`; a name seen in both (a move caught halfway)

@@ -10,9 +10,11 @@
 //! what to do and uses these functions to do it.
 
 mod progress;
+mod quarantine;
 mod queries;
 
 pub use progress::*;
+pub use quarantine::*;
 pub use queries::*;
 
 use anyhow::Context as _;
@@ -30,6 +32,7 @@ fn migration_steps() -> Vec<M<'static>> {
     vec![
         M::up(include_str!("migrations/001_initial.sql")),
         M::up(include_str!("migrations/002_maildir_seen.sql")),
+        M::up(include_str!("migrations/004_quarantine.sql")),
         M::up(include_str!("migrations/005_lookup_indexes.sql")),
     ]
 }
@@ -41,12 +44,28 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// The database holds the user's mail: a new file is created with mode 0600 (and a new
+    /// folder 0700) whatever the umask, and SQLite gives its `-wal` and `-shm` files the
+    /// database file's mode.
     pub fn open(path: &Path) -> anyhow::Result<Store> {
+        use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent)
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
                 .with_context(|| format!("Creating the database folder {}", parent.display()))?;
+        }
+        if let Ok(mut opened) = OPENED.lock() {
+            *opened = Some(path.to_owned());
+        }
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(err).with_context(|| format!("Creating the database {}", path.display())),
         }
         let conn = Connection::open(path).with_context(|| format!("Opening the database {}", path.display()))?;
         Store::prepare(conn).with_context(|| format!("Preparing the database {}", path.display()))
@@ -77,6 +96,57 @@ impl Store {
     pub fn transaction(&mut self) -> anyhow::Result<Transaction<'_>> {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
+}
+
+/// The database file this process opened last, for error messages that name it.
+static OPENED: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+
+/// Below this much free space, an I/O error while writing the database is taken to be
+/// the full disk: SQLite reports ENOSPC as `SQLITE_FULL` only on some paths, as "disk I/O
+/// error" on others (a WAL frame, the shared-memory file).
+const NEARLY_FULL_BYTES: u64 = 1024 * 1024;
+
+/// "The disk is full" in one line that names the database, when `err` is SQLite failing
+/// for lack of space (`SQLITE_FULL`, or an I/O error on a nearly full filesystem); else
+/// `None`. Nothing was written: the transaction was rolled back.
+pub fn disk_full_message(err: &anyhow::Error) -> Option<String> {
+    let code = err.chain().find_map(|cause| match cause.downcast_ref::<rusqlite::Error>() {
+        Some(rusqlite::Error::SqliteFailure(failure, _)) => Some(failure.code),
+        _ => None,
+    })?;
+    let path = OPENED.lock().ok().and_then(|opened| opened.clone());
+    let free = path.as_deref().and_then(free_bytes);
+    let full = match code {
+        rusqlite::ErrorCode::DiskFull => true,
+        rusqlite::ErrorCode::SystemIoFailure => free.is_some_and(|free| free < NEARLY_FULL_BYTES),
+        _ => false,
+    };
+    if !full {
+        return None;
+    }
+    let database = path.map(|path| path.display().to_string()).unwrap_or_else(|| "the database".into());
+    let free = free.map(|free| format!(" ({} KiB free)", free / 1024)).unwrap_or_default();
+    Some(format!(
+        "the disk is full: cannot write {database}{free}; free some space on that disk and run the command again"
+    ))
+}
+
+/// Bytes available to this user on the filesystem of `path` (its folder, if the file is
+/// not there).
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let target = if path.exists() { path } else { path.parent()? };
+    let name = std::ffi::CString::new(target.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `name` is a valid C string and `stats` a buffer statvfs fills on success.
+    let result = unsafe { libc::statvfs(name.as_ptr(), stats.as_mut_ptr()) };
+    if result != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled `stats`.
+    let stats = unsafe { stats.assume_init() };
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    Some(stats.f_bavail as u64 * stats.f_frsize as u64)
 }
 
 /// A timestamp as stored: UTC, whole seconds.

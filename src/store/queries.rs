@@ -747,29 +747,39 @@ pub fn queue(conn: &Connection) -> rusqlite::Result<Vec<DraftRow>> {
     statement.query_map([], draft_from_row)?.collect()
 }
 
+// Every change of a draft's status below is a compare-and-swap: it names the status the
+// caller read (`from`) and changes the row only if it still has it, returning whether it
+// did. The CLI and the daemon share the database, so a draft read before `$EDITOR` opens,
+// or before an SMTP conversation, may have been sent, rejected or cancelled meanwhile; the
+// caller that gets `false` lost that race and must say so, never undo the other change.
+
+/// Sets a draft's status, if it is still `from`.
 pub fn set_draft_status(
     conn: &Connection,
     id: DraftId,
+    from: DraftStatus,
     status: DraftStatus,
     reason: Option<&str>,
     now: Timestamp,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE drafts SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1",
-        params![id.0, status.as_str(), reason, ts_to_sql(now)],
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE drafts SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1 AND status = ?5",
+        params![id.0, status.as_str(), reason, ts_to_sql(now), from.as_str()],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
-/// Records the approval: who it may go to is fixed now (invariant 7).
-pub fn approve_draft(conn: &Connection, id: DraftId, now: Timestamp) -> rusqlite::Result<()> {
-    conn.execute(
+/// Records the approval, if the draft is still `from`: who it may go to is fixed now
+/// (invariant 7), and a new approval starts a new retry budget (no attempts, no error).
+pub fn approve_draft(conn: &Connection, id: DraftId, from: DraftStatus, now: Timestamp) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
         "UPDATE drafts
-         SET status = 'approved', approved_at = ?2, approved_to = to_emails, status_reason = NULL, updated_at = ?2
-         WHERE id = ?1",
-        params![id.0, ts_to_sql(now)],
+         SET status = 'approved', approved_at = ?2, approved_to = to_emails, status_reason = NULL,
+             attempts = 0, last_error = NULL, updated_at = ?2
+         WHERE id = ?1 AND status = ?3",
+        params![id.0, ts_to_sql(now), from.as_str()],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// New content for a draft. It returns to pending: what was approved is no longer what
@@ -782,17 +792,19 @@ pub struct DraftContent<'a> {
     pub edited: bool,
 }
 
+/// New content, if the draft is still `from`; it returns to pending.
 pub fn update_draft_content(
     conn: &Connection,
     id: DraftId,
+    from: DraftStatus,
     content: &DraftContent,
     now: Timestamp,
-) -> rusqlite::Result<()> {
-    conn.execute(
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
         "UPDATE drafts
          SET to_emails = ?2, subject = ?3, body = ?4, needs_topic = ?5, edited = (edited OR ?6),
              status = 'pending', approved_at = NULL, approved_to = NULL, updated_at = ?7
-         WHERE id = ?1",
+         WHERE id = ?1 AND status = ?8",
         params![
             id.0,
             content.to.join(" "),
@@ -800,18 +812,26 @@ pub fn update_draft_content(
             content.body,
             content.needs_topic,
             content.edited,
-            ts_to_sql(now)
+            ts_to_sql(now),
+            from.as_str()
         ],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
-pub fn reschedule_draft(conn: &Connection, id: DraftId, send_at: Timestamp, now: Timestamp) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE drafts SET send_at = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id.0, ts_to_sql(send_at), ts_to_sql(now)],
+/// A new send time, if the draft is still `from`.
+pub fn reschedule_draft(
+    conn: &Connection,
+    id: DraftId,
+    from: DraftStatus,
+    send_at: Timestamp,
+    now: Timestamp,
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE drafts SET send_at = ?2, updated_at = ?3 WHERE id = ?1 AND status = ?4",
+        params![id.0, ts_to_sql(send_at), ts_to_sql(now), from.as_str()],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 // ---------------------------------------------------------------------------
@@ -906,25 +926,36 @@ pub fn drafts_with_status(conn: &Connection, status: DraftStatus) -> rusqlite::R
 
 /// Marks a draft `sending` and counts the attempt, before the SMTP conversation. The caller
 /// has checked, in the same transaction, that the draft may go.
-pub fn mark_draft_sending(conn: &Connection, id: DraftId, now: Timestamp) -> rusqlite::Result<()> {
-    conn.execute(
+pub fn mark_draft_sending(conn: &Connection, id: DraftId, now: Timestamp) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
         "UPDATE drafts
          SET status = 'sending', attempts = attempts + 1, status_reason = NULL, updated_at = ?2
          WHERE id = ?1 AND status = 'approved'",
         params![id.0, ts_to_sql(now)],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
-/// The message went out (or, in drafts_only mode, was filed in Drafts: `reason` says so).
-pub fn mark_draft_sent(conn: &Connection, id: DraftId, reason: Option<&str>, now: Timestamp) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE drafts
-         SET status = 'sent', status_reason = ?2, sent_at = ?3, last_error = NULL, updated_at = ?3
-         WHERE id = ?1",
+/// The message went out (or, in drafts_only mode, was filed in Drafts: `reason` says so),
+/// if the draft is still in one of `from`.
+pub fn mark_draft_sent(
+    conn: &Connection,
+    id: DraftId,
+    from: &[DraftStatus],
+    reason: Option<&str>,
+    now: Timestamp,
+) -> rusqlite::Result<bool> {
+    let from: Vec<String> = from.iter().map(|status| format!("'{}'", status.as_str())).collect();
+    let changed = conn.execute(
+        &format!(
+            "UPDATE drafts
+             SET status = 'sent', status_reason = ?2, sent_at = ?3, last_error = NULL, updated_at = ?3
+             WHERE id = ?1 AND status IN ({})",
+            from.join(", ")
+        ),
         params![id.0, reason, ts_to_sql(now)],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// A transient failure: approved again, due at `retry_at`, with the error kept for `queue`.
@@ -934,14 +965,14 @@ pub fn defer_draft(
     retry_at: Timestamp,
     error: &str,
     now: Timestamp,
-) -> rusqlite::Result<()> {
-    conn.execute(
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
         "UPDATE drafts
          SET status = 'approved', send_at = ?2, last_error = ?3, updated_at = ?4
          WHERE id = ?1 AND status = 'sending'",
         params![id.0, ts_to_sql(retry_at), error, ts_to_sql(now)],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// A draft that will not go without the user: `failed` (refused, or too many attempts) or
@@ -949,15 +980,17 @@ pub fn defer_draft(
 pub fn set_draft_outcome(
     conn: &Connection,
     id: DraftId,
+    from: DraftStatus,
     status: DraftStatus,
     error: &str,
     now: Timestamp,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE drafts SET status = ?2, last_error = ?3, status_reason = ?3, updated_at = ?4 WHERE id = ?1",
-        params![id.0, status.as_str(), error, ts_to_sql(now)],
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE drafts SET status = ?2, last_error = ?3, status_reason = ?3, updated_at = ?4
+         WHERE id = ?1 AND status = ?5",
+        params![id.0, status.as_str(), error, ts_to_sql(now), from.as_str()],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// Records a sent draft in `messages` (direction `out`), so that replies to it are found
@@ -997,16 +1030,22 @@ pub fn postpone_draft(
     send_at: Timestamp,
     error: &str,
     now: Timestamp,
-) -> rusqlite::Result<()> {
-    conn.execute(
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
         "UPDATE drafts SET send_at = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1 AND status = 'approved'",
         params![id.0, ts_to_sql(send_at), error, ts_to_sql(now)],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
-/// Forgets an approval (the draft needs a new one).
-pub fn clear_approval(conn: &Connection, id: DraftId) -> rusqlite::Result<()> {
-    conn.execute("UPDATE drafts SET approved_at = NULL, approved_to = NULL WHERE id = ?1", [id.0])?;
-    Ok(())
+/// An approved draft whose recipients changed behind the approval goes back to pending
+/// and forgets the approval (invariant 7), if it is still approved.
+pub fn withdraw_approval(conn: &Connection, id: DraftId, reason: &str, now: Timestamp) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE drafts
+         SET status = 'pending', status_reason = ?2, approved_at = NULL, approved_to = NULL, updated_at = ?3
+         WHERE id = ?1 AND status = 'approved'",
+        params![id.0, reason, ts_to_sql(now)],
+    )?;
+    Ok(changed == 1)
 }

@@ -82,12 +82,12 @@ fn a_draft_round_trips_and_approval_fixes_its_recipients() {
         needs_topic: true,
     };
     let id = insert_draft(&tx, &new, now).unwrap();
-    approve_draft(&tx, id, now).unwrap();
+    assert!(approve_draft(&tx, id, DraftStatus::Pending, now).unwrap());
     let draft = get_draft(&tx, id).unwrap().unwrap();
     assert_eq!(draft.status, DraftStatus::Approved);
     assert_eq!(draft.approved_to.as_deref(), Some(&["jane@acme.example".to_string()][..]));
     let content = DraftContent { to: &draft.to, subject: "Thanks", body: "Hi", needs_topic: false, edited: true };
-    update_draft_content(&tx, id, &content, now).unwrap();
+    assert!(update_draft_content(&tx, id, DraftStatus::Approved, &content, now).unwrap());
     let draft = get_draft(&tx, id).unwrap().unwrap();
     assert_eq!((draft.status, draft.approved_to, draft.edited), (DraftStatus::Pending, None, true));
     tx.commit().unwrap();
@@ -132,8 +132,106 @@ fn a_database_created_at_version_001_is_upgraded_without_losing_anything() {
     let old = find_message(store.conn(), "old@acme.example").unwrap().expect("the message survives the upgrade");
     insert_maildir_seen(store.conn(), "/mail", "1.A.host", old.id, now).unwrap();
     assert!(maildir_seen_names(store.conn(), "/mail").unwrap().contains("1.A.host"));
+    // The quarantine (migration 004) is there and empty.
+    assert_eq!(quarantined_message(store.conn(), "imap\t1\t1\tINBOX").unwrap(), None);
     let version: i64 = store.conn().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-    assert_eq!(version, migration_steps().len() as i64);
+    assert_eq!(version, migration_steps().len() as i64, "every migration ran");
     let plan = query_plan(store.conn(), "SELECT id FROM messages WHERE message_id = 'old@acme.example'");
     assert!(plan.contains("messages_message_id"), "the upgraded database has the lookup index: {plan}");
+}
+
+/// Issue 9: every status change of a draft is conditional on the status it was read in,
+/// so a change made meanwhile by another process (the daemon sent it, the employer's
+/// reply cancelled it) is never undone; the loser learns it lost.
+#[test]
+fn draft_changes_are_conditional_on_the_status_they_were_read_in() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = ts("2026-12-01T00:00:00Z");
+    let tx = store.transaction().unwrap();
+    let app =
+        insert_application(&tx, "Acme", "Engineer", Some("acme.example"), ApplicationState::Interviewed, now).unwrap();
+    let new = NewDraft {
+        application_id: app,
+        kind: DraftKind::FollowUp,
+        round_id: None,
+        person_id: None,
+        series: 1,
+        number: 1,
+        reply_to_message: None,
+        to: vec!["jane@acme.example".into()],
+        subject: "Checking in".into(),
+        body: "Hello".into(),
+        message_id: "race@example.net".into(),
+        in_reply_to: None,
+        references: vec![],
+        send_at: ts("2026-12-02T00:00:00Z"),
+        deadline: None,
+        needs_topic: false,
+    };
+    let id = insert_draft(&tx, &new, now).unwrap();
+    let status = |tx: &Connection| get_draft(tx, id).unwrap().unwrap().status;
+    // Read as pending; cancelled meanwhile (the employer answered).
+    assert!(
+        set_draft_status(&tx, id, DraftStatus::Pending, DraftStatus::Cancelled, Some("they replied"), now).unwrap()
+    );
+    let content = DraftContent {
+        to: &["jane@acme.example".to_string()],
+        subject: "S",
+        body: "B",
+        needs_topic: false,
+        edited: true,
+    };
+    assert!(!update_draft_content(&tx, id, DraftStatus::Pending, &content, now).unwrap(), "an edit does not revive it");
+    assert!(!approve_draft(&tx, id, DraftStatus::Pending, now).unwrap(), "nor does an approval");
+    assert!(!set_draft_status(&tx, id, DraftStatus::Pending, DraftStatus::Rejected, None, now).unwrap());
+    assert!(!reschedule_draft(&tx, id, DraftStatus::Pending, now, now).unwrap());
+    assert!(!mark_draft_sending(&tx, id, now).unwrap(), "nor does the outbox claim it");
+    assert!(!mark_draft_sent(&tx, id, &[DraftStatus::Sending, DraftStatus::Unknown], None, now).unwrap());
+    assert_eq!(status(&tx), DraftStatus::Cancelled);
+    assert_eq!(get_draft(&tx, id).unwrap().unwrap().body, "Hello", "the text is untouched");
+    tx.commit().unwrap();
+}
+
+/// Issue 9: a draft that failed after its retries and is approved again gets a new retry
+/// budget (one more transient failure used to fail it at once).
+#[test]
+fn approving_again_starts_a_new_retry_budget() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = ts("2026-12-01T00:00:00Z");
+    let tx = store.transaction().unwrap();
+    let app =
+        insert_application(&tx, "Acme", "Engineer", Some("acme.example"), ApplicationState::Interviewed, now).unwrap();
+    let new = NewDraft {
+        application_id: app,
+        kind: DraftKind::ThankYou,
+        round_id: None,
+        person_id: None,
+        series: 0,
+        number: 0,
+        reply_to_message: None,
+        to: vec!["jane@acme.example".into()],
+        subject: "Thank you".into(),
+        body: "Hello".into(),
+        message_id: "retry@example.net".into(),
+        in_reply_to: None,
+        references: vec![],
+        send_at: now,
+        deadline: None,
+        needs_topic: false,
+    };
+    let id = insert_draft(&tx, &new, now).unwrap();
+    assert!(approve_draft(&tx, id, DraftStatus::Pending, now).unwrap());
+    for _ in 0..8 {
+        assert!(mark_draft_sending(&tx, id, now).unwrap());
+        assert!(defer_draft(&tx, id, now, "421 try later", now).unwrap());
+    }
+    assert!(mark_draft_sending(&tx, id, now).unwrap());
+    assert!(
+        set_draft_outcome(&tx, id, DraftStatus::Sending, DraftStatus::Failed, "gave up after 9 attempts", now).unwrap()
+    );
+    assert_eq!(get_draft(&tx, id).unwrap().unwrap().attempts, 9);
+    assert!(approve_draft(&tx, id, DraftStatus::Failed, now).unwrap());
+    let draft = get_draft(&tx, id).unwrap().unwrap();
+    assert_eq!((draft.status, draft.attempts, draft.last_error), (DraftStatus::Approved, 0, None));
+    tx.commit().unwrap();
 }

@@ -63,3 +63,29 @@ fn a_folder_that_is_not_a_maildir_is_refused() {
     let err = check_maildir(desk.dir()).unwrap_err().to_string();
     assert!(err.contains("is not a Maildir: it has no cur/ folder"), "{err}");
 }
+
+#[test]
+fn a_file_of_a_gigabyte_is_refused_for_its_size_without_being_read_whole() {
+    let mut desk = Desk::new();
+    let dir = maildir(&desk);
+    let now = ts("2026-11-25T00:00:00Z");
+    // Sparse: a gigabyte to the reader, nothing on disk.
+    let huge = std::fs::File::create(dir.join("new/1795547100.M1P1.host")).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    std::fs::write(dir.join("new/1795547200.M2P2.host"), CONFIRMATION).unwrap();
+    let limit = crate::classify::limits::LIMITS.max_message_bytes;
+    assert_eq!(read_bounded(&dir.join("new/1795547100.M1P1.host")).unwrap().len(), limit + 1);
+
+    let report = read(&mut desk, &dir, now);
+    assert_eq!((report.read, report.errors, report.applied), (2, 1, 1), "{report:?}");
+    let error: String =
+        desk.store.conn().query_row("SELECT error FROM messages WHERE status = 'error'", [], |row| row.get(0)).unwrap();
+    let folder = std::fs::canonicalize(&dir).unwrap();
+    assert_eq!(
+        error,
+        format!(
+            "{}/1795547100.M1P1.host: refused unread: it is longer than the {limit} bytes debrief reads",
+            folder.display()
+        )
+    );
+}

@@ -1,0 +1,239 @@
+//! Smaller breaks of issue 9 (part 4), as a user meets them with the real binary: a
+//! closed pipe on stdout (`debrief queue | head`), the database's file modes, and a full
+//! disk (a tiny tmpfs in a private mount namespace, so no mount outlives the test).
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
+
+/// A user's folder with a Maildir config; the database at `database`.
+struct Home {
+    dir: tempfile::TempDir,
+    database: PathBuf,
+}
+
+impl Home {
+    fn new(database: Option<PathBuf>) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(dir.path().join("maildir").join(sub)).unwrap();
+        }
+        let database = database.unwrap_or_else(|| dir.path().join("data/debrief.db"));
+        let config = format!(
+            "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@hygiene.test\"\ntime_zone = \"UTC\"\n\
+             [storage]\npath = \"{}\"\n[maildir]\npath = \"{}\"\n",
+            database.display(),
+            dir.path().join("maildir").display(),
+        );
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Home { dir, database }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BINARY);
+        command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.config()).env_remove("RUST_LOG").args(args);
+        command
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.command(args).output().unwrap();
+        assert!(output.status.success(), "debrief {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// An interview that ended last week, and its thank-you draft.
+    fn with_a_draft(&self) {
+        self.ok(&[
+            "add",
+            "--company",
+            "Pipeworks",
+            "--role",
+            "Platform Engineer",
+            "--start",
+            "2026-01-05T15:00:00Z",
+            "--interviewer",
+            "Ana Ortiz <ana@pipeworks.example>",
+        ]);
+        self.ok(&["sync"]);
+        assert!(self.ok(&["queue"]).contains("thank_you"));
+    }
+}
+
+/// Every printing command, with its stdout a pipe nobody reads any more, ends quietly:
+/// success, or SIGPIPE's default (the shell's 141), never a panic message.
+#[test]
+fn every_command_ends_quietly_when_its_output_pipe_is_closed() {
+    let home = Home::new(None);
+    home.with_a_draft();
+    let message = home.dir.path().join("message.eml");
+    std::fs::write(&message, "From: a@b.example\nSubject: Hello\n\nHi there.\n").unwrap();
+    let message = message.to_str().unwrap();
+    let commands: &[&[&str]] = &[
+        &["queue"],
+        &["queue", "--json"],
+        &["show", "1"],
+        &["show", "1", "--json"],
+        &["applications"],
+        &["applications", "--json"],
+        &["history", "1"],
+        &["history", "1", "--json"],
+        &["inbox"],
+        &["inbox", "--json"],
+        &["sync"],
+        &["classify", message],
+        &["classify", message, "--json"],
+        &["completions", "bash"],
+        &["man"],
+        &["--help"],
+        &["queue", "--help"],
+        &["--version"],
+        &["doctor"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = home.command(args).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "debrief {args:?}: {stderr}");
+        assert_ne!(output.status.code(), Some(101), "debrief {args:?} panicked: {stderr}");
+        if args[0] == "doctor" {
+            continue; // it may fail its checks (no IMAP here); what matters is that it is quiet
+        }
+        assert!(
+            output.status.success() || output.status.signal() == Some(libc::SIGPIPE),
+            "debrief {args:?} ended with {:?}: {stderr}",
+            output.status
+        );
+    }
+    // `sync` writes its summary ignoring the closed pipe: it did its work, so it succeeds.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    assert!(home.command(&["sync"]).stdout(writer).status().unwrap().success());
+}
+
+/// The daemon with both its stdout and stderr closed (`debrief run 2>&1 | head -1` after
+/// head exits) goes on: its log lines are dropped, not a panic; SIGTERM still stops it
+/// with exit 0.
+#[test]
+fn the_daemon_goes_on_when_its_log_pipe_is_closed() {
+    let home = Home::new(None);
+    home.with_a_draft();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut daemon = home
+        .command(&["run", "-v"])
+        .env("RUST_LOG", "debug")
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    // It has logged (start-up, the first pass) once it holds the database in WAL mode.
+    let wal = PathBuf::from(format!("{}-wal", home.database.display()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !wal.exists() {
+        assert!(Instant::now() < deadline, "the daemon never opened the database");
+        assert!(daemon.try_wait().unwrap().is_none(), "the daemon died: {:?}", daemon.try_wait());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A change by another process makes it pass, and log, again.
+    home.ok(&["reject", "1"]);
+    let status = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().unwrap();
+    assert!(status.success(), "the daemon is still there to be stopped");
+    let status = daemon.wait().unwrap();
+    assert!(status.success(), "SIGTERM, exit 0, no panic: {status:?}");
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The database holds the user's mail: created 0600 (its folder 0700) under a umask that
+/// would make it world-readable, and so are the `-wal` and `-shm` files while the daemon
+/// has it open.
+#[test]
+fn the_database_and_its_wal_and_shm_files_are_private() {
+    let home = Home::new(None);
+    let script = format!("umask 022; exec \"{BINARY}\" \"$@\"");
+    let run = |args: &[&str]| {
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(&script).arg("debrief").args(args);
+        command.env("TZ", "UTC").env("DEBRIEF_CONFIG", home.config()).env_remove("NOTIFY_SOCKET");
+        command
+    };
+    let output = run(&["applications"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(mode(&home.database), 0o600, "the database file");
+    assert_eq!(mode(home.database.parent().unwrap()), 0o700, "its folder, made by debrief");
+
+    let mut daemon = run(&["run"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let wal = PathBuf::from(format!("{}-wal", home.database.display()));
+    let shm = PathBuf::from(format!("{}-shm", home.database.display()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(wal.exists() && shm.exists()) {
+        assert!(Instant::now() < deadline, "the daemon never opened the database in WAL mode");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let modes = (mode(&wal), mode(&shm));
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert_eq!(modes, (0o600, 0o600), "-wal and -shm");
+}
+
+/// With the disk full, a command that writes says so in one line naming the database
+/// (not "disk I/O error"), exits 1, and leaves nothing half-written: once space is
+/// freed, the same command works.
+#[test]
+fn a_full_disk_is_said_in_one_line_that_names_the_database() {
+    assert!(
+        Path::new("/usr/bin/unshare").exists(),
+        "this test needs unshare (Debian package util-linux) to mount a tiny tmpfs in a private namespace"
+    );
+    let outside = tempfile::tempdir().unwrap();
+    let mount = outside.path().join("small-disk");
+    std::fs::create_dir(&mount).unwrap();
+    let home = Home::new(Some(mount.join("data/debrief.db")));
+    // In a private mount namespace (as root of a new user namespace: no real privilege),
+    // a 512 KiB tmpfs holds the database; a file then fills all but 16 KiB of it.
+    let script = r#"set -e
+mount -t tmpfs -o size=512k tmpfs "$MOUNT"
+add() { "$DEBRIEF" add --company "$1" --role Engineer --start 2026-01-05T15:00:00Z --interviewer "Ana Ortiz <ana@$1.example>"; }
+add first > /dev/null
+free=$(df -k --output=avail "$MOUNT" | tail -1)
+dd if=/dev/zero of="$MOUNT/filler" bs=1k count=$((free - 16)) 2>/dev/null
+set +e
+add second > /dev/null
+echo "exit=$?" >&2
+set -e
+rm "$MOUNT/filler"
+add second > /dev/null
+"$DEBRIEF" applications --json"#;
+    let output: Output = Command::new("/usr/bin/unshare")
+        .args(["--map-root-user", "--mount", "--propagation", "private", "sh", "-c", script])
+        .env("MOUNT", &mount)
+        .env("DEBRIEF", BINARY)
+        .env("DEBRIEF_CONFIG", home.config())
+        .env("TZ", "UTC")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let (complaint, exit) = stderr.trim_end().split_once("\nexit=").expect("the failed add's exit code");
+    assert_eq!(exit, "1", "a runtime failure: {stderr}");
+    assert_eq!(complaint.lines().count(), 1, "one line: {complaint}");
+    let expected = format!("debrief: the disk is full: cannot write {}", home.database.display());
+    assert!(complaint.starts_with(&expected), "{complaint}");
+    assert!(!complaint.contains("disk I/O error"), "{complaint}");
+    let applications: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let companies: Vec<&str> =
+        applications.as_array().unwrap().iter().map(|app| app["company"].as_str().unwrap()).collect();
+    assert_eq!(companies, ["first", "second"], "the failed add left nothing behind");
+}

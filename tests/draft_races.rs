@@ -1,0 +1,278 @@
+//! Races on a draft between `debrief edit` and everything else that changes drafts
+//! (issue 9, part 2): the real binary, a real SQLite file, and an `$EDITOR` that changes
+//! the draft through another `debrief` command while the user is "editing", which makes
+//! the race happen every time. The edit must not undo that change; the user is told in
+//! one line, and their text is kept in a file beside the database.
+
+#[path = "support/rig.rs"]
+mod rig;
+
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
+const EDITED: &str =
+    "To: dana@clockwork.example\nSubject: Thank you, Dana\n\nMy own careful words about the pipeline.\n";
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home::with_config(None)
+    }
+
+    /// A home whose config is `config`'s text (the rig's IMAP and SMTP), else a Maildir.
+    fn with_config(rig_config: Option<&rig::RigConfig>) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(dir.path().join("maildir").join(sub)).unwrap();
+        }
+        let config = format!(
+            "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@clock.test\"\ntime_zone = \"UTC\"\n\
+             [storage]\npath = \"{}\"\n[maildir]\npath = \"{}\"\n\
+             [policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n",
+            dir.path().join("data/debrief.db").display(),
+            dir.path().join("maildir").display(),
+        );
+        let config = match rig_config {
+            Some(rig_config) => {
+                let text = std::fs::read_to_string(&rig_config.path).unwrap();
+                let database = format!("path = {:?}", dir.path().join("data/debrief.db").display().to_string());
+                let text = with_storage_path(&text, &database);
+                text + "\n[policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n"
+            }
+            None => config,
+        };
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Home { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn command(&self, at: Option<&str>, args: &[&str]) -> Command {
+        let mut command = match at {
+            Some(at) => {
+                assert!(
+                    Path::new("/usr/bin/faketime").exists(),
+                    "these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
+                );
+                let mut command = Command::new("faketime");
+                command.arg(at).arg(BINARY);
+                command
+            }
+            None => Command::new(BINARY),
+        };
+        command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.path("config.toml")).env_remove("VISUAL").args(args);
+        command
+    }
+
+    fn ok(&self, at: &str, args: &[&str]) -> String {
+        let output = self.command(Some(at), args).output().unwrap();
+        assert!(output.status.success(), "debrief {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn show(&self, id: i64) -> Value {
+        serde_json::from_str(&self.ok("2026-12-20 12:00:00", &["show", &id.to_string(), "--json"])).unwrap()
+    }
+
+    /// An interview on Mon 7 Dec 2026, 15:00-16:00 UTC, and its thank-you note (draft 1).
+    fn interviewed(&self) {
+        self.ok(
+            "2026-12-07 10:00:00",
+            &[
+                "add",
+                "--company",
+                "Clockwork Analytics",
+                "--role",
+                "Data Engineer",
+                "--start",
+                "2026-12-07T15:00:00Z",
+                "--duration",
+                "1h",
+                "--interviewer",
+                "Dana Reyes <dana@clockwork.example>",
+            ],
+        );
+        self.ok("2026-12-07 17:00:00", &["sync"]);
+        assert_eq!(self.show(1)["kind"], "thank_you");
+    }
+
+    /// `debrief edit ID` at `at` with `script` as the editor (`$1` is the file).
+    fn edit_with(&self, at: &str, id: i64, script: &str) -> Output {
+        let editor = self.path("editor.sh");
+        std::fs::write(&editor, format!("#!/bin/sh\nset -e\n{script}\n")).unwrap();
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+        self.command(Some(at), &["edit", &id.to_string()]).env("EDITOR", &editor).output().unwrap()
+    }
+}
+
+/// `text` with the `path = ...` line of its `[storage]` table replaced by `line`.
+fn with_storage_path(text: &str, line: &str) -> String {
+    let mut in_storage = false;
+    let mut out = String::new();
+    for current in text.lines() {
+        if current.starts_with('[') {
+            in_storage = current.trim() == "[storage]";
+        }
+        if in_storage && current.trim_start().starts_with("path") {
+            out.push_str(line);
+        } else {
+            out.push_str(current);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The one line of an error, and the file it says the text was kept in.
+fn kept_file(output: &Output) -> (String, PathBuf) {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    let path = stderr.trim_end().rsplit_once("your text is kept in ").expect("the path of the kept text").1;
+    (stderr.clone(), PathBuf::from(path))
+}
+
+fn assert_kept(path: &Path, home: &Home) {
+    assert_eq!(std::fs::read_to_string(path).unwrap(), EDITED, "the user's text, as written");
+    assert_eq!(path.parent().unwrap(), home.path("data"), "beside the database");
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "it is mail: private");
+}
+
+#[test]
+fn a_draft_rejected_while_it_is_edited_stays_rejected_and_the_text_is_kept() {
+    let home = Home::new();
+    home.interviewed();
+    let script = format!("printf '%s' '{EDITED}' > \"$1\"\n\"{BINARY}\" reject 1 >/dev/null 2>&1");
+    let output = home.edit_with("2026-12-07 18:00:00", 1, &script);
+
+    assert_eq!(output.status.code(), Some(1), "a lost race is a runtime failure");
+    let (line, path) = kept_file(&output);
+    assert!(line.contains("draft 1 was changed while you were editing it (it is rejected now)"), "{line}");
+    assert!(!line.contains("panicked"), "{line}");
+    assert_kept(&path, &home);
+    let draft = home.show(1);
+    assert_eq!(draft["status"], "rejected", "the edit did not revive it: {draft}");
+    assert!(!draft["body"].as_str().unwrap().contains("My own careful words"), "{draft}");
+}
+
+#[test]
+fn a_follow_up_cancelled_by_the_employers_reply_while_it_is_edited_is_not_revived() {
+    let home = Home::new();
+    home.interviewed();
+    home.ok("2026-12-07 17:00:00", &["reject", "1"]);
+    // A week after the interview the first follow-up is drafted (draft 2).
+    home.ok("2026-12-13 17:00:00", &["sync"]);
+    let follow_up = home.show(2);
+    assert_eq!((follow_up["kind"].as_str(), follow_up["status"].as_str()), (Some("follow_up"), Some("pending")));
+    let message_id = follow_up["message_id"].as_str().unwrap();
+    let reply = format!(
+        "From: Dana Reyes <dana@clockwork.example>\nTo: Casey Candidate <casey@clock.test>\n\
+         Subject: Re: {subject}\nDate: Sun, 13 Dec 2026 17:50:00 +0000\n\
+         Message-ID: <dana-answer-1@clockwork.example>\nIn-Reply-To: {message_id}\nReferences: {message_id}\n\n\
+         Hi Casey,\n\nThanks for checking in. The team is still meeting people; I will write again once we have decided.\n\nDana\n",
+        subject = follow_up["subject"].as_str().unwrap(),
+    );
+    std::fs::write(home.path("reply.eml"), reply).unwrap();
+    // While the user edits, the reply arrives and a sync applies it.
+    let script = format!(
+        "printf '%s' '{EDITED}' > \"$1\"\n\
+         cp '{reply}' '{maildir}/new/1765648200.M1P1.clockwork'\n\
+         faketime '2026-12-13 17:55:00' \"{BINARY}\" sync >/dev/null 2>&1",
+        reply = home.path("reply.eml").display(),
+        maildir = home.path("maildir").display(),
+    );
+    let output = home.edit_with("2026-12-13 17:30:00", 2, &script);
+
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let (line, path) = kept_file(&output);
+    assert!(line.contains("draft 2 was changed while you were editing it (it is cancelled now)"), "{line}");
+    assert_kept(&path, &home);
+    assert_eq!(home.show(2)["status"], "cancelled", "no follow-up after they answered");
+}
+
+#[test]
+fn an_edit_that_cannot_be_saved_is_refused_and_kept() {
+    let home = Home::new();
+    home.interviewed();
+    let bad = "To: dana@clockwork.example\nBcc: someone@elsewhere.example\nSubject: Hi\n\nWords.\n";
+    let output = home.edit_with("2026-12-07 18:00:00", 1, &format!("printf '%s' '{bad}' > \"$1\""));
+    assert_eq!(output.status.code(), Some(2), "a refused edit is a usage error");
+    let (line, path) = kept_file(&output);
+    assert!(line.contains("only To and Subject can be edited"), "{line}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), bad, "nothing lost on bad input");
+    assert_eq!(home.show(1)["status"], "pending");
+}
+
+#[test]
+fn an_edit_with_nothing_in_the_way_is_saved() {
+    let home = Home::new();
+    home.interviewed();
+    let output = home.edit_with("2026-12-07 18:00:00", 1, &format!("printf '%s' '{EDITED}' > \"$1\""));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let draft = home.show(1);
+    assert_eq!(draft["body"], "My own careful words about the pipeline.\n");
+    assert_eq!(draft["subject"], "Thank you, Dana");
+    assert!(
+        std::fs::read_dir(home.path("data"))
+            .unwrap()
+            .all(|entry| { !entry.unwrap().file_name().to_string_lossy().starts_with("draft-") })
+    );
+}
+
+/// The issue's worst case: a thank-you approved, opened in the editor, sent by a sync
+/// meanwhile; saving used to make it pending again, and approving it again sent it a
+/// second time with the same Message-ID. Now the edit is refused, and the draft stays
+/// sent: it reaches the SMTP server once.
+#[test]
+fn a_draft_sent_while_it_is_edited_is_not_revived_and_never_sent_twice() {
+    let rig = rig::Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "edit-race@rig.test";
+    let rig_config = rig.config_for(me).build();
+    let home = Home::with_config(Some(&rig_config));
+    home.ok(
+        "2026-01-05 10:00:00",
+        &[
+            "add",
+            "--company",
+            "Acme",
+            "--role",
+            "Engineer",
+            "--start",
+            "2026-01-05T15:00:00Z",
+            "--interviewer",
+            "Edna Racer <edna-race@acme.example>",
+        ],
+    );
+    home.ok("2026-01-05 17:00:00", &["sync"]);
+    let output = home.command(None, &["approve", "1"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let message_id = home.show(1)["message_id"].as_str().unwrap().to_owned();
+    let edited = EDITED.replace("dana@clockwork.example", "edna-race@acme.example");
+    let script = format!("printf '%s' '{edited}' > \"$1\"\n\"{BINARY}\" sync >/dev/null 2>&1");
+    let editor = home.path("editor.sh");
+    std::fs::write(&editor, format!("#!/bin/sh\nset -e\n{script}\n")).unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = home.command(None, &["edit", "1"]).env("EDITOR", &editor).output().unwrap();
+
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let (line, path) = kept_file(&output);
+    assert!(line.contains("draft 1 was changed while you were editing it (it is sent now)"), "{line}");
+    assert_eq!(std::fs::read_to_string(path).unwrap(), edited);
+    // It cannot be approved again, and another pass sends nothing.
+    let again = home.command(None, &["approve", "1"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "{}", String::from_utf8_lossy(&again.stderr));
+    home.command(None, &["sync"]).output().unwrap();
+    let wanted = message_id.as_str();
+    let times = rig.smtp_log().iter().filter(|entry| entry.message_id.as_deref() == Some(wanted)).count();
+    assert_eq!(times, 1, "sent exactly once");
+    assert_eq!(home.show(1)["status"], "sent");
+}
