@@ -42,7 +42,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USER = "bench@rig.test"
 PASSWORD = "rig-shared-secret"
-DEBRIEF = os.path.join(ROOT, "target", "debug", "debrief")
+# DEBRIEF_BIN compares another build (e.g. main's) under the same conditions.
+DEBRIEF = os.environ.get("DEBRIEF_BIN") or os.path.join(ROOT, "target", "debug", "debrief")
 CLASSIFY_BENCH = os.path.join(ROOT, "target", "debug", "examples", "classify_bench")
 
 
