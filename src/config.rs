@@ -74,6 +74,7 @@ struct RawPolicy {
     send_window: Option<String>,
     send_days: Option<String>,
     confidence_threshold: Option<f64>,
+    greeting: Option<String>,
 }
 
 /// `[imap]` and `[smtp]` share their keys; the ones that belong to only one of them are
@@ -426,6 +427,10 @@ impl Validator<'_> {
                 ));
             }
         };
+        let greeting = match raw.greeting {
+            None => defaults.greeting,
+            Some(text) => text.parse().map_err(|message| (self.invalid)("policy.greeting", message))?,
+        };
         let policy = Policy {
             thank_you_after: self.duration("policy.thank_you_after", raw.thank_you_after, defaults.thank_you_after)?,
             thank_you_deadline: self.duration(
@@ -444,6 +449,7 @@ impl Validator<'_> {
             send_window,
             send_days,
             confidence_threshold,
+            greeting,
         };
         let exact_minutes = |duration: PolicyDuration| duration.days * 24 * 60 + duration.minutes;
         if exact_minutes(policy.thank_you_deadline) < exact_minutes(policy.thank_you_after) {

@@ -94,6 +94,7 @@ pub fn compose(
     }
     interviews.sort_by_key(|(id, round)| (round.start, *id));
     changes.sort_by_key(|(id, entry)| (entry.at, *id));
+    let to_write_down = crate::planner::impressions_wanted(conn, now)?;
 
     if late.is_empty()
         && waiting.is_empty()
@@ -101,6 +102,7 @@ pub fn compose(
         && trouble.is_empty()
         && interviews.is_empty()
         && changes.is_empty()
+        && to_write_down.is_empty()
     {
         return Ok(None);
     }
@@ -191,6 +193,12 @@ pub fn compose(
             if let Some(location) = &round.location {
                 writeln!(body, "    At {location}.")?;
             }
+        }
+    }
+    if !to_write_down.is_empty() {
+        section(&mut body, "Interviews to write down while they are fresh", to_write_down.len())?;
+        for line in &to_write_down {
+            writeln!(body, "  {line}")?;
         }
     }
     if !changes.is_empty() {

@@ -294,6 +294,71 @@ pub fn confirm(
     application: Option<ApplicationId>,
     now: Timestamp,
 ) -> anyhow::Result<Ingested> {
+    confirm_with(conn, planner, message, as_kind, application, &InterviewPatch::default(), now)
+}
+
+/// The facts of an interview the user gives when confirming a message that lacks or
+/// misreads them (`inbox confirm ID --as KIND --start ... --duration ... --interviewer ...`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InterviewPatch {
+    pub start: Option<Timestamp>,
+    pub minutes: Option<i64>,
+    /// When not empty, these are the interviewers (in place of the message's).
+    pub interviewers: Vec<crate::classify::Participant>,
+    /// The zone of the interview when the message named none.
+    pub time_zone: Option<String>,
+}
+
+impl InterviewPatch {
+    pub fn is_empty(&self) -> bool {
+        self.start.is_none() && self.minutes.is_none() && self.interviewers.is_empty()
+    }
+
+    /// The message's interview facts with the user's in place of theirs; `None` when there
+    /// is still no start time.
+    fn apply(&self, facts: Option<crate::classify::InterviewFacts>) -> Option<crate::classify::InterviewFacts> {
+        let mut facts = match (facts, self.start) {
+            (Some(mut facts), Some(start)) => {
+                // A new start keeps the stated length, unless a duration is given.
+                let length = facts.end.map(|end| end.duration_since(facts.start));
+                facts.start = start;
+                facts.end = length.and_then(|length| start.checked_add(length).ok());
+                facts
+            }
+            (Some(facts), None) => facts,
+            (None, Some(start)) => crate::classify::InterviewFacts {
+                start,
+                end: None,
+                interviewers: Vec::new(),
+                time_zone: self.time_zone.clone(),
+                location: None,
+                calendar_uid: None,
+            },
+            (None, None) => return None,
+        };
+        if let Some(minutes) = self.minutes {
+            facts.end = facts.start.checked_add(jiff::SignedDuration::from_mins(minutes)).ok();
+        }
+        if !self.interviewers.is_empty() {
+            facts.interviewers = self.interviewers.clone();
+        }
+        if facts.time_zone.is_none() {
+            facts.time_zone = self.time_zone.clone();
+        }
+        Some(facts)
+    }
+}
+
+/// [`confirm`], with interview facts the user gives in place of the message's.
+pub fn confirm_with(
+    conn: &Connection,
+    planner: &Planner,
+    message: MessageId,
+    as_kind: Option<MessageKind>,
+    application: Option<ApplicationId>,
+    patch: &InterviewPatch,
+    now: Timestamp,
+) -> anyhow::Result<Ingested> {
     let row = store::get_message(conn, message)?.ok_or_else(|| not_found("message", message.0))?;
     match row.status.as_str() {
         "needs_review" => {}
@@ -319,6 +384,9 @@ pub fn confirm(
         classification.kind = kind;
         store::set_message_kind(conn, message, kind.as_str())?;
     }
+    if !patch.is_empty() {
+        classification.interview = patch.apply(classification.interview.take());
+    }
     let association = match application {
         Some(id) => {
             store::get_application(conn, id)?.ok_or_else(|| not_found("application", id.0))?;
@@ -336,7 +404,7 @@ pub fn confirm(
         && classification.interview.is_none()
     {
         return Err(crate::cli::usage(format!(
-            "message {message} names no interview time, so it cannot be applied as {}: record the interview with `debrief add`",
+            "message {message} names no interview time, so it cannot be applied as {}: give it with --start (and --duration, --interviewer)",
             classification.kind
         )));
     }

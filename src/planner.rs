@@ -7,6 +7,7 @@
 //! recorded with the cause. It does no mail I/O.
 
 use crate::config::{Config, is_plain_address};
+use crate::domain::policy::Greeting;
 use crate::domain::process::{self, ApplicationView, Context, Effect, Event, Slot};
 use crate::domain::threading::{clean_header_value, reply_references, reply_subject};
 use crate::domain::{ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, MessageId, PersonId, RoundId};
@@ -51,6 +52,12 @@ impl Planner<'_> {
         for id in store::open_application_ids(store.conn())? {
             let tx = store.transaction()?;
             let done = self.plan_application(&tx, id, now).with_context(|| format!("Planning application {id}"))?;
+            // Right before the outbox's turn: a note that is going out on a later day than
+            // it was written for says so ("yesterday", not "today").
+            for draft in store::drafts_of(&tx, id)? {
+                self.rewrite_for_send_day(&tx, &draft, now)
+                    .with_context(|| format!("Rewriting draft {} for its send day", draft.id))?;
+            }
             tx.commit()?;
             report.add(&done);
         }
@@ -64,7 +71,18 @@ impl Planner<'_> {
         // due); the core settles in a few passes, and the bound guards against a bug.
         for _ in 0..16 {
             let Some((_, view)) = store::load_view(conn, id)? else { return Ok(report) };
-            let effects = process::plan(&view, &self.context(), now);
+            let mut effects = process::plan(&view, &self.context(), now);
+            if effects.iter().any(|effect| matches!(effect, Effect::DraftFollowUp { .. }))
+                && self.bounced_contact(conn, id)?.is_some()
+            {
+                // Nothing to a dead end: the address refused our mail for good.
+                effects.retain(|effect| {
+                    !matches!(
+                        effect,
+                        Effect::DraftFollowUp { .. } | Effect::Transition { to: ApplicationState::FollowingUp, .. }
+                    )
+                });
+            }
             if effects.is_empty() {
                 return Ok(report);
             }
@@ -287,13 +305,18 @@ impl Planner<'_> {
         now: Timestamp,
     ) -> anyhow::Result<bool> {
         let Some(recipient) = store::get_person(conn, person)? else { return Ok(false) };
-        let Some(email) = recipient.email.clone() else { return Ok(false) };
         let application = self.application(conn, id)?;
-        let parent = latest_thread_message(conn, id, &email)?;
-        let mut draft =
-            self.blank_draft(id, DraftKind::ThankYou, Some(person), vec![email], send_at, Some(deadline), now);
+        // An interviewer named without an address still gets a note: it waits for the
+        // user to give the address (`debrief person "Name" --email ADDRESS`).
+        let (to, parent) = match recipient.email.clone() {
+            Some(email) => (vec![email.clone()], latest_thread_message(conn, id, &email)?),
+            None => (Vec::new(), None),
+        };
+        let mut draft = self.blank_draft(id, DraftKind::ThankYou, Some(person), to, send_at, Some(deadline), now);
         draft.round_id = Some(round);
+        let name = recipient.name.clone().unwrap_or_else(|| "an interviewer".to_owned());
         self.store_draft(conn, &application, draft, &recipient, parent.as_ref(), &Cause::Clock, now, |draft_id, to| {
+            let to = if to.is_empty() { format!("{name} (waiting for their address)") } else { to.to_owned() };
             format!("thank-you note {draft_id} to {to} drafted, to send {}", self.local_time(send_at, None))
         })
     }
@@ -411,6 +434,45 @@ impl Planner<'_> {
         store::get_application(conn, id)?.ok_or_else(|| not_found("application", id.0))
     }
 
+    /// The follow-up contact's address and the server's words, when a message to that
+    /// address was refused for good (5xx): a follow-up there would bounce too.
+    pub fn bounced_contact(&self, conn: &Connection, id: ApplicationId) -> anyhow::Result<Option<(String, String)>> {
+        let application = self.application(conn, id)?;
+        let Some(contact) = self.contact(conn, &application)? else { return Ok(None) };
+        let Some(address) = contact.email else { return Ok(None) };
+        Ok(store::drafts_of(conn, id)?.into_iter().find_map(|draft| {
+            // Failed, or failed and then rejected by the user: the server's words stay.
+            let refused = draft.status != DraftStatus::Sent
+                && draft.last_error.as_deref().is_some_and(|error| error.starts_with("the server refused it (5"))
+                && draft.to.iter().any(|to| to.eq_ignore_ascii_case(&address));
+            refused.then(|| (address.clone(), draft.last_error.unwrap_or_default()))
+        }))
+    }
+
+    /// Why an application that waits for a follow-up gets none, in words with the command
+    /// that changes it (for `queue`): its contact bounced, or the user rejected every
+    /// thank-you of the latest round.
+    pub fn why_no_follow_up(&self, conn: &Connection, id: ApplicationId) -> anyhow::Result<Option<String>> {
+        let Some((application, view)) = store::load_view(conn, id)? else { return Ok(None) };
+        if !matches!(
+            application.state,
+            ApplicationState::Interviewed | ApplicationState::FollowingUp | ApplicationState::Waiting
+        ) {
+            return Ok(None);
+        }
+        if let Some((address, error)) = self.bounced_contact(conn, id)? {
+            return Ok(Some(format!(
+                "no follow-ups: {address} refused your mail for good ({error}); write to someone else there from your mail client, and debrief follows their thread once they answer"
+            )));
+        }
+        if application.cadence.anchor.is_none() && view.thank_yous_all_rejected() {
+            return Ok(Some(format!(
+                "no follow-ups: you rejected every thank-you of the last round; `debrief mark {id} following_up` to follow up anyway, or `debrief mark {id} withdrawn`"
+            )));
+        }
+        Ok(None)
+    }
+
     /// Whom follow-ups go to: the application's contact (the last person from the
     /// employer who wrote), else the first interviewer of the latest round.
     fn contact(&self, conn: &Connection, application: &ApplicationRow) -> anyhow::Result<Option<PersonRow>> {
@@ -445,7 +507,7 @@ impl Planner<'_> {
             .transpose()?
             .and_then(|rounds| rounds.into_iter().find(|candidate| Some(candidate.id) == draft.round_id));
         let (subject, body, needs_topic) =
-            self.render(application, draft.kind, draft.number, recipient, round.as_ref(), draft.send_at)?;
+            self.render(conn, application, draft.kind, draft.number, recipient, round.as_ref(), draft.send_at, None)?;
         match parent.and_then(|message| message.message_id.clone().map(|id| (message, id))) {
             Some((message, message_id)) => {
                 draft.subject = reply_subject(&clean_header_value(message.subject.as_deref().unwrap_or(&subject)));
@@ -460,14 +522,17 @@ impl Planner<'_> {
     }
 
     /// Renders the text of a draft: (subject, body, whether it lacks its topic).
+    #[allow(clippy::too_many_arguments)]
     pub fn render(
         &self,
+        conn: &Connection,
         application: &ApplicationRow,
         kind: DraftKind,
         number: u32,
         recipient: Option<&PersonRow>,
         round: Option<&store::RoundRow>,
         send_at: Timestamp,
+        draft_id: Option<DraftId>,
     ) -> anyhow::Result<(String, String, bool)> {
         let template = match kind {
             DraftKind::ThankYou if application.interested => TemplateName::ThankYou,
@@ -477,7 +542,11 @@ impl Planner<'_> {
             DraftKind::OfferReply => TemplateName::OfferReply,
             DraftKind::Withdrawal => TemplateName::Withdrawal,
         };
-        let recipient_name = recipient.map(address_form).unwrap_or_default();
+        let name = recipient.map(|person| known_name(conn, application.id, person)).transpose()?.flatten();
+        let (greeting, recipient_name) = match recipient {
+            Some(person) => salutation(person, name.as_deref(), self.config.policy.greeting),
+            None => ("Hello".to_owned(), String::new()),
+        };
         let zone = round
             .and_then(|round| round.time_zone.as_deref())
             .and_then(|name| TimeZone::get(name).ok())
@@ -497,23 +566,101 @@ impl Planner<'_> {
             }
             None => "recently".to_owned(),
         };
+        let rounds = store::rounds_of(conn, application.id)?;
+        let points = store::talking_points_of(conn, application.id)?;
+        let said = points_for(&rounds, &points, kind, round, recipient);
+        let exchange = match kind {
+            DraftKind::FollowUp => last_exchange(conn, application, &rounds, &self.config.identity.time_zone)?,
+            _ => LastExchange::default(),
+        };
+        let addition = match (kind, draft_id) {
+            (DraftKind::FollowUp, Some(id)) => store::draft_addition(conn, id)?,
+            _ => None,
+        };
         let context = DraftContext {
-            greeting: greeting_for(&recipient_name),
+            greeting,
             recipient_name,
             company: application.company.clone(),
             role: if application.role.is_empty() { "open".to_owned() } else { application.role.clone() },
-            topic: application.topic.clone(),
+            topic: said.topic.clone(),
+            strength: said.strength.clone(),
             interview_day,
             interview_when,
             follow_up_number: number,
             follow_ups_total: u32::from(self.config.policy.follow_ups),
+            timeline_day: exchange.timeline_day,
+            last_reply_day: exchange.last_reply_day,
+            addition,
             interested: application.interested,
             sender_name: self.config.identity.name.clone(),
             signature: self.config.identity.signature.clone(),
         };
         let rendered = self.templates.render(template, &context)?;
-        let needs_topic = application.topic.is_none() && matches!(kind, DraftKind::ThankYou);
+        let needs_topic = said.topic.is_none() && matches!(kind, DraftKind::ThankYou);
         Ok((clean_header_value(&rendered.subject), rendered.body, needs_topic))
+    }
+
+    /// The zone a draft's words about time and its send window are in: its round's, else
+    /// the latest round's, else the user's.
+    fn draft_zone(&self, rounds: &[store::RoundRow], draft: &DraftRow) -> TimeZone {
+        let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
+        let latest = || rounds.iter().filter(|round| round.time_zone.is_some()).max_by_key(|round| round.start);
+        round
+            .or_else(latest)
+            .and_then(|round| round.time_zone.as_deref())
+            .and_then(|name| TimeZone::get(name).ok())
+            .unwrap_or_else(|| self.config.identity.time_zone.clone())
+    }
+
+    /// When an unsent draft will actually go out: its send time, or now when that has
+    /// passed (the outbox sends an overdue approved draft at its next pass).
+    pub fn actual_send_time(&self, draft: &DraftRow, now: Timestamp) -> Timestamp {
+        draft.send_at.max(now)
+    }
+
+    /// Words about time ("today", "yesterday", "on Friday") are written for the day a note
+    /// goes out. A pending or approved draft nobody edited by hand whose send time has
+    /// passed goes out now (at the next pass); when that changes its words, it is rewritten
+    /// for today (at approval, and before each send pass). Its send time is left alone.
+    /// Returns the instant it was rewritten for. The rewrite is conditional on the draft
+    /// being as it was read.
+    pub fn rewrite_for_send_day(
+        &self,
+        conn: &Connection,
+        draft: &DraftRow,
+        now: Timestamp,
+    ) -> anyhow::Result<Option<Timestamp>> {
+        if !matches!(draft.status, DraftStatus::Pending | DraftStatus::Approved) || draft.edited || draft.send_at >= now
+        {
+            return Ok(None);
+        }
+        let goes_at = self.actual_send_time(draft, now);
+        let application = self.application(conn, draft.application_id)?;
+        let rounds = store::rounds_of(conn, draft.application_id)?;
+        let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
+        let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
+        let (_, body, _) = self.render(
+            conn,
+            &application,
+            draft.kind,
+            draft.number,
+            recipient.as_ref(),
+            round,
+            goes_at,
+            Some(draft.id),
+        )?;
+        if body == draft.body || !store::rewrite_for_send_day(conn, draft, &body, draft.send_at, now)? {
+            return Ok(None);
+        }
+        let zone = self.draft_zone(&rounds, draft);
+        let event = format!(
+            "draft {} rewritten for the day it goes out ({}): its words about time were for {}",
+            draft.id,
+            goes_at.to_zoned(zone.clone()).strftime("%a %Y-%m-%d"),
+            draft.send_at.to_zoned(zone).strftime("%a %Y-%m-%d"),
+        );
+        store::insert_history(conn, draft.application_id, now, None, None, &event, &Cause::Clock)?;
+        Ok(Some(goes_at))
     }
 
     /// Renders again every pending draft of an application that the user has not edited
@@ -537,8 +684,18 @@ impl Planner<'_> {
             }
             let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
             let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
-            let (subject, body, needs_topic) =
-                self.render(&application, draft.kind, draft.number, recipient.as_ref(), round, draft.send_at)?;
+            // Written for the day it will go out, which is later than planned when it is overdue.
+            let goes_at = self.actual_send_time(&draft, now);
+            let (subject, body, needs_topic) = self.render(
+                conn,
+                &application,
+                draft.kind,
+                draft.number,
+                recipient.as_ref(),
+                round,
+                goes_at,
+                Some(draft.id),
+            )?;
             let subject = if draft.in_reply_to.is_some() { draft.subject.clone() } else { subject };
             let content = DraftContent { to: &draft.to, subject: &subject, body: &body, needs_topic, edited: false };
             if store::update_draft_content(conn, draft.id, DraftStatus::Pending, &content, now)? {
@@ -565,12 +722,283 @@ pub fn new_application(
     Ok(id)
 }
 
-/// How to address a person: their preferred form, else their first name.
-pub fn address_form(person: &PersonRow) -> String {
-    if let Some(form) = &person.address_as {
-        return form.clone();
+/// The employer's last word since the latest interview, as a follow-up refers to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LastExchange {
+    /// They gave a timeline: the last day of it ("Friday, December 11").
+    pub timeline_day: Option<String>,
+    /// They answered otherwise: the day they wrote ("Monday, December 7").
+    pub last_reply_day: Option<String>,
+}
+
+/// What the employer last said since the latest interview began: a timeline (its last day,
+/// from the cadence it set), else the day of their last answer. Automatic replies and
+/// receipts are not an exchange.
+fn last_exchange(
+    conn: &Connection,
+    application: &ApplicationRow,
+    rounds: &[store::RoundRow],
+    user_zone: &TimeZone,
+) -> anyhow::Result<LastExchange> {
+    let latest = rounds
+        .iter()
+        .filter(|round| round.status != crate::domain::RoundStatus::Cancelled)
+        .max_by_key(|round| round.start);
+    let Some(latest) = latest else { return Ok(LastExchange::default()) };
+    let zone =
+        latest.time_zone.as_deref().and_then(|name| TimeZone::get(name).ok()).unwrap_or_else(|| user_zone.clone());
+    let messages = store::messages_of(conn, application.id)?;
+    let answer = messages
+        .iter()
+        .filter(|message| message.direction == "in" && message.status == "applied")
+        .filter(|message| !matches!(message.kind.as_deref(), Some("auto_reply" | "application_received") | None))
+        .filter_map(|message| message.date.or(message.received_at).map(|at| (at, message)))
+        .filter(|(at, _)| *at >= latest.start)
+        .max_by_key(|(at, _)| *at);
+    let Some((at, message)) = answer else { return Ok(LastExchange::default()) };
+    let day = |instant: Timestamp| instant.to_zoned(zone.clone()).strftime("%A, %B %-d").to_string();
+    if message.kind.as_deref() == Some("timeline")
+        && let Some(not_before) = application.cadence.not_before
+        && let Ok(last_day) = not_before.to_zoned(zone.clone()).yesterday()
+    {
+        return Ok(LastExchange { timeline_day: Some(day(last_day.timestamp())), last_reply_day: None });
     }
-    person.name.as_deref().and_then(|name| name.split_whitespace().next()).map(str::to_owned).unwrap_or_default()
+    Ok(LastExchange { timeline_day: None, last_reply_day: Some(day(at)) })
+}
+
+/// What a draft may say of the conversation with its reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    /// The round the draft is about, from the reader's side: the thank-you's round, else
+    /// the latest round (not cancelled) the reader was an interviewer in.
+    pub round: Option<RoundId>,
+    pub topic: Option<String>,
+    pub strength: Option<String>,
+    /// The topic is the round's, not this reader's, and other interviewers of the round
+    /// get it too: identical notes read as a mail merge when the interviewers compare.
+    pub topic_shared: bool,
+}
+
+/// The talking points a draft of `kind` to `recipient` may use. A thank-you uses its
+/// round's points (the reader's own first); any other draft mentions a topic only to
+/// someone who was in that conversation, so a recruiter is never told "our conversation
+/// about X" that they never had, and says no strength (that belongs in the thank-you).
+pub fn points_for(
+    rounds: &[store::RoundRow],
+    points: &[store::TalkingPointRow],
+    kind: DraftKind,
+    round: Option<&store::RoundRow>,
+    recipient: Option<&PersonRow>,
+) -> Said {
+    let person = recipient.map(|person| person.id);
+    let was_there = |round: &&store::RoundRow| {
+        round.status != crate::domain::RoundStatus::Cancelled
+            && round.interviewers.iter().any(|interviewer| Some(interviewer.id) == person)
+    };
+    let round = match kind {
+        DraftKind::ThankYou => round,
+        _ => rounds.iter().filter(was_there).max_by_key(|round| round.start),
+    };
+    let Some(round) = round else { return Said::default() };
+    let point = |kind: store::PointKind, whose: Option<PersonId>| {
+        points
+            .iter()
+            .find(|point| point.round_id == round.id && point.kind == kind && point.person_id == whose)
+            .map(|point| point.text.clone())
+    };
+    let own_topic = person.and_then(|person| point(store::PointKind::Topic, Some(person)));
+    let round_topic = point(store::PointKind::Topic, None);
+    let addressed = round.interviewers.iter().filter(|interviewer| interviewer.email.is_some()).count();
+    let topic_shared = own_topic.is_none() && round_topic.is_some() && addressed > 1;
+    let strength = match kind {
+        DraftKind::ThankYou => person
+            .and_then(|person| point(store::PointKind::Strength, Some(person)))
+            .or_else(|| point(store::PointKind::Strength, None)),
+        _ => None,
+    };
+    Said { round: Some(round.id), topic: own_topic.or(round_topic), strength, topic_shared }
+}
+
+/// What a pending draft still lacks, each with the command that supplies it (shown in
+/// `queue` and `show`). A draft edited by hand lacks nothing: the user wrote it.
+pub fn draft_gaps(conn: &Connection, draft: &DraftRow) -> anyhow::Result<Vec<String>> {
+    let mut gaps = Vec::new();
+    if draft.status != DraftStatus::Pending || draft.edited {
+        return Ok(gaps);
+    }
+    if draft.to.is_empty()
+        && let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
+    {
+        gaps.push(address_wanted(conn, draft.application_id, &person)?);
+    }
+    if let Some(person) = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten()
+        && person.address_as.is_none()
+        && let Some(address) = person.email.as_deref()
+    {
+        let name = known_name(conn, draft.application_id, &person)?;
+        let words: Vec<&str> = name.as_deref().map(|name| name.split_whitespace().collect()).unwrap_or_default();
+        let example = match (words.first(), words.last()) {
+            (Some(first), Some(last)) if words.len() > 1 => format!("\"Ms. {last}\", \"Mr. {last}\" or \"{first}\""),
+            _ => "\"Ms. Jones\" or a first name".to_owned(),
+        };
+        gaps.push(format!(
+            "no form of address for {}: `debrief person {address} --address-as FORM` ({example}) rewrites it",
+            name.as_deref().unwrap_or(address)
+        ));
+    }
+    if draft.kind == DraftKind::OfferReply {
+        // Articles 1 and 2: an offer is also the moment to tell one's recruiter and to ask
+        // to speak with people at the company before deciding.
+        gaps.push(
+            "beside this reply: tell your recruiter (if one placed you) about the offer, and ask to talk with \
+a future colleague or two at the company before you decide; never accept or negotiate in this reply"
+                .to_owned(),
+        );
+    }
+    if draft.kind == DraftKind::FollowUp && store::draft_addition(conn, draft.id)?.is_none() {
+        gaps.push(format!(
+            "nothing new in it (optional): `debrief share {} \"...\"` adds an article tied to your conversation or a piece of news",
+            draft.id
+        ));
+    }
+    if draft.kind != DraftKind::ThankYou {
+        return Ok(gaps);
+    }
+    let Some(application) = store::get_application(conn, draft.application_id)? else { return Ok(gaps) };
+    let rounds = store::rounds_of(conn, draft.application_id)?;
+    let Some(round) = rounds.iter().find(|round| Some(round.id) == draft.round_id) else { return Ok(gaps) };
+    let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
+    let points = store::talking_points_of(conn, draft.application_id)?;
+    let said = points_for(&rounds, &points, draft.kind, Some(round), recipient.as_ref());
+    let app = application.id;
+    let number = round.number;
+    let name = recipient.as_ref().and_then(|person| person.name.clone()).filter(|name| !name.trim().is_empty());
+    // `--person` takes the address, or the name of someone who has none yet.
+    let address = match (draft.to.first(), &name) {
+        (Some(address), _) => address.clone(),
+        (None, Some(name)) => format!("{name:?}"),
+        (None, None) => "ADDRESS".to_owned(),
+    };
+    let who = name.unwrap_or_else(|| address.clone());
+    if said.topic.is_none() {
+        gaps.push(format!(
+            "no topic: what did you discuss with {who}? `debrief note {app} --topic \"...\" --round {number} --person {address}` rewrites it"
+        ));
+    } else if said.topic_shared {
+        gaps.push(format!(
+            "same topic as the other notes of round {number} (a mail merge when they compare): `debrief note {app} --topic \"...\" --round {number} --person {address}`"
+        ));
+    }
+    if said.strength.is_none() && application.interested {
+        gaps.push(format!(
+            "no strength: a qualification for the role, with an example from the interview: `debrief note {app} --strength \"...\" --round {number}` (or --person {address})"
+        ));
+    }
+    Ok(gaps)
+}
+
+/// The line that asks for an interviewer's address: the exact command, and the address
+/// the employer's other addresses suggest (only a suggestion: never used until given).
+fn address_wanted(conn: &Connection, id: ApplicationId, person: &PersonRow) -> anyhow::Result<String> {
+    let name = person.name.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| "NAME".to_owned());
+    let command = format!("`debrief person {name:?} --email ADDRESS`");
+    let mut known: Vec<(String, String)> = Vec::new();
+    for round in store::rounds_of(conn, id)? {
+        for interviewer in round.interviewers {
+            if let (Some(name), Some(email)) = (interviewer.name, interviewer.email) {
+                known.push((name, email));
+            }
+        }
+    }
+    for message in store::messages_of(conn, id)? {
+        if let (Some(name), Some(email)) = (message.from_name, message.from_email) {
+            known.push((name.split(" via ").next().unwrap_or(&name).to_owned(), email));
+        }
+    }
+    let application = store::get_application(conn, id)?;
+    let domain = application.and_then(|application| application.employer_domain).or_else(|| {
+        known.iter().find_map(|(_, email)| email.rsplit_once('@').map(|(_, domain)| domain.to_ascii_lowercase()))
+    });
+    let suggestion = domain.and_then(|domain| crate::domain::addresses::suggest_address(&name, &domain, &known));
+    Ok(match suggestion {
+        Some(guess) => format!(
+            "needs an address: {command}. Likely {} ({} of the addresses seen there are {}), but debrief never uses a guess: check it first",
+            guess.address,
+            guess.seen,
+            guess.pattern.describe()
+        ),
+        None => format!("needs an address: {command} (ask the recruiter, or see their calendar invitation)"),
+    })
+}
+
+/// Rounds of open applications that ended in the last 14 days without the user's
+/// impressions, each as a line with the command that writes them down (articles 1, 3, 4:
+/// notes right after the interview; what they said about following up).
+pub fn impressions_wanted(conn: &Connection, now: Timestamp) -> anyhow::Result<Vec<String>> {
+    let fortnight = jiff::SignedDuration::from_hours(14 * 24);
+    let mut lines = Vec::new();
+    for id in store::open_application_ids(conn)? {
+        let Some(application) = store::get_application(conn, id)? else { continue };
+        let noted: Vec<RoundId> = store::talking_points_of(conn, id)?
+            .into_iter()
+            .filter(|point| point.kind == store::PointKind::Impressions)
+            .map(|point| point.round_id)
+            .collect();
+        for round in store::rounds_of(conn, id)? {
+            let recent = round.end <= now && now.duration_since(round.end) <= fortnight;
+            if round.status == crate::domain::RoundStatus::Done && recent && !noted.contains(&round.id) {
+                lines.push(format!(
+                    "{} ({id}), round {}: while it is fresh, note how it went, what to improve and how the fit feels: \
+`debrief note {id} --round {} --impressions \"...\"`; if they said when they would decide: `--reply-after DATE` or `--wait-for-word`",
+                    application.company, round.number, round.number
+                ));
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// The greeting and the name a note uses for a person: their preferred form of address
+/// when the user wrote it down; else, by `[policy] greeting`, their full name after "Dear"
+/// (formal, the default) or their first name after "Hi"; "Hello" when no name is known.
+pub fn salutation(person: &PersonRow, name: Option<&str>, greeting: Greeting) -> (String, String) {
+    if let Some(form) = &person.address_as {
+        return (greeting_for(form), form.clone());
+    }
+    let Some(name) = name.map(str::trim).filter(|name| !name.is_empty()) else {
+        return ("Hello".to_owned(), String::new());
+    };
+    match greeting {
+        Greeting::Formal => (format!("Dear {name}"), name.to_owned()),
+        Greeting::FirstName => {
+            let first = name.split_whitespace().next().unwrap_or(name).to_owned();
+            (format!("Hi {first}"), first)
+        }
+    }
+}
+
+/// A person's name: as recorded, else as their own mail gave it in a display name (From
+/// of their messages, auto-replies included, or of mail that names them as Reply-To, such
+/// as "Jane Doe via Greenhouse"). Display names that are addresses or robots are ignored.
+pub fn known_name(conn: &Connection, id: ApplicationId, person: &PersonRow) -> anyhow::Result<Option<String>> {
+    if let Some(name) = person.name.as_deref().map(str::trim).filter(|name| !name.is_empty()) {
+        return Ok(Some(name.to_owned()));
+    }
+    let Some(address) = person.email.as_deref() else { return Ok(None) };
+    let mut messages = store::messages_of(conn, id)?;
+    messages.reverse();
+    Ok(messages.iter().filter(|message| message.direction == "in").find_map(|message| {
+        let theirs = [&message.from_email, &message.reply_to]
+            .iter()
+            .any(|field| field.as_deref().is_some_and(|field| field.eq_ignore_ascii_case(address)));
+        let name = message.from_name.as_deref().filter(|_| theirs)?;
+        let name = name.split(" via ").next().unwrap_or(name).trim().trim_matches(['"', '\'']).trim();
+        let plausible = !name.is_empty()
+            && !name.contains('@')
+            && name.chars().any(char::is_alphabetic)
+            && !crate::classify::envelope::is_robot_address(&name.replace(' ', ""));
+        plausible.then(|| name.to_owned())
+    }))
 }
 
 /// The address a reply to `message` goes to: its Reply-To, else its sender.
@@ -578,11 +1006,42 @@ fn reply_address(message: &MessageRow) -> Option<String> {
     message.reply_to.clone().or_else(|| message.from_email.clone()).filter(|address| is_plain_address(address))
 }
 
-/// The last message of the application's thread with `address`: from them, or sent to them.
+/// Whether a message was written by a machine: an out-of-office, a calendar's invitation
+/// or its answer, a no-reply sender. A reply threaded onto one reads as a reply to a robot
+/// ("Re: Automatic reply: ...", "Re: Invitation: ... @ Thu Dec 3 ..."), so it is never a
+/// thread parent: the draft answers the last human message, else starts its own subject.
+pub fn is_automated(message: &MessageRow) -> bool {
+    const MACHINE_SUBJECTS: [&str; 14] = [
+        "automatic reply",
+        "auto-reply",
+        "autoreply",
+        "auto reply",
+        "out of office",
+        "out of the office",
+        "invitation:",
+        "updated invitation",
+        "invitation updated",
+        "accepted:",
+        "declined:",
+        "tentative:",
+        "canceled event",
+        "cancelled event",
+    ];
+    let subject = message.subject.as_deref().unwrap_or("").trim().to_lowercase();
+    let subject = subject.strip_prefix("re:").map(str::trim_start).unwrap_or(&subject);
+    message.kind.as_deref() == Some("auto_reply")
+        || MACHINE_SUBJECTS.iter().any(|prefix| subject.starts_with(prefix))
+        || (message.direction == "in"
+            && message.from_email.as_deref().is_some_and(crate::classify::envelope::is_robot_address))
+}
+
+/// The last human message of the application's thread with `address`: from them, or sent
+/// to them; automated messages ([`is_automated`]) are skipped.
 fn latest_thread_message(conn: &Connection, id: ApplicationId, address: &str) -> anyhow::Result<Option<MessageRow>> {
     let messages = store::messages_of(conn, id)?;
     let involved = |message: &&MessageRow| {
-        message.message_id.is_some()
+        !is_automated(message)
+            && message.message_id.is_some()
             && if message.direction == "in" {
                 [&message.from_email, &message.reply_to]
                     .iter()
@@ -641,3 +1100,6 @@ pub fn not_found(what: &str, id: i64) -> anyhow::Error {
 pub fn draft_or_not_found(conn: &Connection, id: DraftId) -> anyhow::Result<DraftRow> {
     store::get_draft(conn, id)?.ok_or_else(|| not_found("draft", id.0))
 }
+
+#[cfg(test)]
+mod tests;

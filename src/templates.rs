@@ -66,12 +66,21 @@ pub struct DraftContext {
     pub role: String,
     /// The topic discussed, from `debrief note ID --topic`.
     pub topic: Option<String>,
+    /// Something of the candidate's to restate, tied to the role with an example, from
+    /// `debrief note ID --strength` (thank-you notes only).
+    pub strength: Option<String>,
     /// The interview's weekday in the recipient's zone ("Tuesday"), if there was one.
     pub interview_day: Option<String>,
     /// "today", "yesterday" or "on Tuesday": when the interview was, seen from the send time.
     pub interview_when: String,
     pub follow_up_number: u32,
     pub follow_ups_total: u32,
+    /// Follow-ups: the employer gave a timeline whose last day was this ("Friday, December 11").
+    pub timeline_day: Option<String>,
+    /// Follow-ups: the employer last answered on this day ("Monday, December 7").
+    pub last_reply_day: Option<String>,
+    /// Follow-ups: something new the user added (`debrief share DRAFT TEXT`), as written.
+    pub addition: Option<String>,
     /// Whether the user is still interested in the company.
     pub interested: bool,
     pub sender_name: String,
@@ -178,10 +187,16 @@ mod tests {
             company: "Acme Robotics".into(),
             role: "Backend Engineer".into(),
             topic: Some("how the fleet scheduler handles backpressure".into()),
+            strength: Some(
+                "I rebuilt our job queue's retry logic last year, which cut duplicate work by a third".into(),
+            ),
             interview_day: Some("Tuesday".into()),
             interview_when: "today".into(),
             follow_up_number: 1,
             follow_ups_total: 4,
+            timeline_day: None,
+            last_reply_day: None,
+            addition: None,
             interested: true,
             sender_name: "Priya Raman".into(),
             signature: "Priya Raman\n+1 555 0100".into(),
@@ -200,6 +215,7 @@ mod tests {
         insta::assert_snapshot!("thank_you", render(TemplateName::ThankYou, &formal));
         let mut no_topic = context();
         no_topic.topic = None;
+        no_topic.strength = None;
         no_topic.interview_when = "yesterday".into();
         insta::assert_snapshot!("thank_you_without_topic", render(TemplateName::ThankYou, &no_topic));
         insta::assert_snapshot!("thank_you_not_interested", render(TemplateName::ThankYouNotInterested, &context()));
@@ -217,6 +233,46 @@ mod tests {
         );
         insta::assert_snapshot!("offer_reply", render(TemplateName::OfferReply, &context()));
         insta::assert_snapshot!("withdrawal", render(TemplateName::Withdrawal, &context()));
+    }
+
+    #[test]
+    fn each_follow_up_of_a_series_reads_differently_and_refers_to_the_last_exchange() {
+        let mut bodies = Vec::new();
+        for number in 1..=4 {
+            let mut context = context();
+            context.follow_up_number = number;
+            let text = render(TemplateName::FollowUp, &context);
+            insta::assert_snapshot!(format!("follow_up_{number}_of_4"), text);
+            bodies.push(text);
+        }
+        for (i, a) in bodies.iter().enumerate() {
+            for b in &bodies[i + 1..] {
+                assert_ne!(a, b, "two follow-ups of one series are the same");
+            }
+        }
+        let mut after_timeline = context();
+        after_timeline.timeline_day = Some("Friday, December 11".into());
+        after_timeline.addition =
+            Some("I came across a write-up on backpressure in job schedulers that made me think of our talk: https://example.org/backpressure".into());
+        let text = render(TemplateName::FollowUp, &after_timeline);
+        assert!(
+            text.contains("hoped to decide by Friday, December 11")
+                && text.contains("https://example.org/backpressure")
+        );
+        insta::assert_snapshot!("follow_up_after_a_timeline_with_an_addition", text);
+        let mut after_reply = context();
+        after_reply.follow_up_number = 2;
+        after_reply.last_reply_day = Some("Monday, December 7".into());
+        insta::assert_snapshot!("follow_up_after_a_reply", render(TemplateName::FollowUp, &after_reply));
+    }
+
+    #[test]
+    fn a_rejection_reply_asks_about_roles_open_now_only_when_still_interested() {
+        let text = render(TemplateName::RejectionReply, &context());
+        assert!(text.contains("other roles open now"), "{text}");
+        let mut not_interested = context();
+        not_interested.interested = false;
+        assert!(!render(TemplateName::RejectionReply, &not_interested).contains("roles open"));
     }
 
     #[test]

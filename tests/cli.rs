@@ -157,7 +157,8 @@ fn show_approve_reject_and_edit_behave_as_the_spec_says() {
     assert!(shown.contains("To: jane@acme.example"), "{shown}");
     assert!(shown.contains("From: Priya Raman <priya@example.net>"));
     assert!(shown.contains("Message-ID: <debrief."));
-    assert!(shown.contains("Hi Jane,"), "addressed by first name by default: {shown}");
+    assert!(shown.contains("Dear Jane Doe,"), "formal by default: {shown}");
+    assert!(shown.contains("no form of address for Jane Doe"), "and flagged until written down: {shown}");
     assert!(shown.contains("Backend Engineer role at Acme Robotics"));
     assert!(shown.contains("no topic"), "a draft without its topic is flagged: {shown}");
 
@@ -244,7 +245,17 @@ fn follow_ups_come_weekly_after_the_thank_you_and_the_application_is_ghosted_at_
     home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
     home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "1"]));
     home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "2"]));
-    // With no note sent, the cadence counts from the interview's end (Tue 11:00 PST).
+    // With every note rejected, nothing follows until the user says so, and the queue and
+    // the pipeline say why (the rule itself is tested in the core).
+    let queue = home.ok(home.run_at("2026-12-01 21:00:00", &["queue"]));
+    assert!(queue.contains("you rejected every thank-you") && queue.contains("debrief mark 1 following_up"), "{queue}");
+    assert_eq!(home.json("2026-12-01 21:00:00", &["applications"])[0]["next_action"], Value::Null);
+    let listed = home.ok(home.run_at("2026-12-01 21:00:00", &["applications"]));
+    assert!(listed.contains("no follow-ups: you rejected every thank-you"), "the reason, not `-`: {listed}");
+    home.ok(home.run_at("2026-12-01 21:00:00", &["mark", "1", "following_up"]));
+    // Then the cadence counts from the interview's end (Tue 11:00 PST), as if the notes had gone.
+    let next = &home.json("2026-12-01 21:00:00", &["applications"])[0]["next_action"];
+    assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("follow_up"), Some("2026-12-08T19:00:00Z")));
     home.ok(home.run_at("2026-12-07 19:00:00", &["sync"]));
     let queue = home.json("2026-12-07 19:00:00", &["queue"]);
     assert_eq!(queue[0]["kind"], "follow_up");
@@ -258,11 +269,16 @@ fn follow_ups_come_weekly_after_the_thank_you_and_the_application_is_ghosted_at_
     ] {
         let id = home.json(day, &["queue"])[0]["id"].as_i64().unwrap().to_string();
         home.ok(home.run_at(day, &["reject", &id]));
+        // Between two follow-ups, the next one is the next action (it was `-`).
+        let next = &home.json(day, &["applications"])[0]["next_action"];
+        assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("follow_up"), Some(expected)));
         home.ok(home.run_at(day, &["sync"]));
         assert_eq!(home.json(day, &["queue"])[0]["send_at"], expected);
     }
     let id = home.json("2026-12-29 00:00:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
     home.ok(home.run_at("2026-12-29 00:00:00", &["reject", &id]));
+    let next = &home.json("2026-12-29 00:00:00", &["applications"])[0]["next_action"];
+    assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("ghosted"), Some("2027-01-05T19:00:00Z")));
     home.ok(home.run_at("2027-01-05 18:59:00", &["sync"]));
     assert_eq!(home.json("2027-01-05 18:59:00", &["applications"])[0]["state"], "following_up");
     home.ok(home.run_at("2027-01-06 00:00:00", &["sync"]));
@@ -302,4 +318,217 @@ fn init_writes_a_config_that_loads() {
     assert!(text.contains("name = \"Lena Marchetti\"") && text.contains("America/Chicago"));
     debrief::config::Config::load(&path).unwrap();
     fails_with(&run(&["init"]), 2, "already exists");
+}
+
+#[test]
+fn a_friday_afternoon_interview_is_thanked_before_saturdays_deadline() {
+    let home = Home::new();
+    // Friday 4 December 2026, 14:00-15:00 in New York; sync runs as it ends.
+    home.ok(home.run_at(
+        "2026-11-25 12:00:00",
+        &[
+            "add",
+            "--company",
+            "Hudson Data",
+            "--role",
+            "SRE",
+            "--start",
+            "2026-12-04 14:00",
+            "--time-zone",
+            "America/New_York",
+            "--interviewer",
+            "Ann Lee <ann@hudson.example>",
+        ],
+    ));
+    home.ok(home.run_at("2026-12-04 20:00:00", &["sync"]));
+    let queue = home.json("2026-12-04 20:00:00", &["queue"]);
+    // Due before Saturday 15:00 EST; sent Friday 17:59 EST, not Monday.
+    assert_eq!(queue[0]["deadline"], "2026-12-05T20:00:00Z");
+    assert_eq!(queue[0]["send_at"], "2026-12-04T22:59:00Z");
+}
+
+#[test]
+fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritten_and_warned() {
+    let home = Home::new();
+    home.add_acme();
+    home.ok(home.run_at("2026-12-01 19:00:00", &["sync"]));
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["note", "1", "--topic", "x", "--round", "2"]),
+        2,
+        "application 1 has no round 2 (its rounds: 1)",
+    );
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["note", "1", "--topic", "x", "--person", "eve@acme.example"]),
+        2,
+        "eve@acme.example is not an interviewer of round 1 (its interviewers: jane@acme.example, bob@acme.example)",
+    );
+    fails_with(&home.run_at("2026-12-01 19:01:00", &["note", "1", "--round", "1"]), 2, "give one of those too");
+
+    let queue = home.ok(home.run_at("2026-12-01 19:01:00", &["queue"]));
+    assert!(queue.contains("no topic: what did you discuss with Jane Doe?"), "{queue}");
+    assert!(queue.contains("no strength"), "{queue}");
+    home.ok(home.run_at(
+        "2026-12-01 19:02:00",
+        &["note", "1", "--topic", "the fleet scheduler's backpressure", "--person", "jane@acme.example"],
+    ));
+    home.ok(home
+        .run_at("2026-12-01 19:02:00", &["note", "1", "--strength", "I cut our deploy time from 40 to 12 minutes."]));
+    let jane = home.ok(home.run_at("2026-12-01 19:03:00", &["show", "1"]));
+    let bob = home.ok(home.run_at("2026-12-01 19:03:00", &["show", "2"]));
+    assert!(jane.contains("backpressure") && jane.contains("I cut our deploy time from 40 to 12 minutes."), "{jane}");
+    assert!(!jane.contains("no topic") && !jane.contains("no strength"), "{jane}");
+    assert!(!bob.contains("backpressure") && bob.contains("no topic"), "Jane's topic is not Bob's: {bob}");
+    let history = home.ok(home.run_at("2026-12-01 19:03:00", &["history", "1"]));
+    assert!(history.contains("topic for round 1 with jane@acme.example set"), "{history}");
+
+    // Approved on Thursday 09:00 PST, a day after its deadline: it says when they met, and warns.
+    let approved = home.ok(home.run_at("2026-12-03 17:00:00", &["approve", "1"]));
+    assert!(approved.contains("It was rewritten for today"), "{approved}");
+    assert!(approved.contains("Warning: this thank-you is late"), "{approved}");
+    let jane = home.json("2026-12-03 17:00:00", &["show", "1"]);
+    assert_eq!(jane["status"], "approved");
+    assert_eq!(jane["send_at"], "2026-12-01T23:00:00Z", "overdue: it goes at the next pass");
+    assert!(jane["body"].as_str().unwrap().contains("speak with me on Tuesday, December 1"), "{jane}");
+    // Approved in time, no warning.
+    let on_time = home.ok(home.run_at("2026-12-01 19:05:00", &["approve", "2"]));
+    assert!(!on_time.contains("late") && !on_time.contains("rewritten"), "{on_time}");
+}
+
+#[test]
+fn an_interviewer_named_without_an_address_gets_a_note_that_waits_for_it() {
+    let home = Home::new();
+    home.ok(home.run_at(
+        "2026-11-25 12:00:00",
+        &[
+            "add",
+            "--company",
+            "Acme Robotics",
+            "--role",
+            "Backend Engineer",
+            "--start",
+            "2026-12-01T10:00:00-08:00",
+            "--interviewer",
+            "Jane Doe <jane.doe@acme.example>",
+            "--interviewer",
+            "Carol Ng",
+        ],
+    ));
+    home.ok(home.run_at("2026-12-01 19:00:00", &["sync"]));
+    let queue = home.json("2026-12-01 19:00:00", &["queue"]);
+    assert_eq!(queue.as_array().unwrap().len(), 2, "a note for each interviewer: {queue}");
+    let carol = queue.as_array().unwrap().iter().find(|draft| draft["to"] == "").expect("Carol's note").clone();
+    let id = carol["id"].as_i64().unwrap().to_string();
+    let text = home.ok(home.run_at("2026-12-01 19:00:00", &["queue"]));
+    assert!(text.contains("needs an address: `debrief person \"Carol Ng\" --email ADDRESS`"), "{text}");
+    assert!(text.contains("Likely carol.ng@acme.example") && text.contains("never uses a guess"), "{text}");
+    let shown = home.ok(home.run_at("2026-12-01 19:00:00", &["show", &id]));
+    assert!(shown.contains("Dear Carol Ng,"), "{shown}");
+    // Not approvable until it has an address; the guess is never used by itself.
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["approve", &id]),
+        2,
+        &format!("draft {id} waits for Carol Ng's address: `debrief person \"Carol Ng\" --email ADDRESS`"),
+    );
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["person", "Dana Moss", "--email", "dana@acme.example"]),
+        2,
+        "no interviewer named \"Dana Moss\" is waiting for an address",
+    );
+    fails_with(
+        &home.run_at("2026-12-01 19:01:00", &["person", "Carol Ng", "--email", "not an address"]),
+        2,
+        "is not an email address",
+    );
+
+    let out = home.ok(home.run_at("2026-12-01 19:02:00", &["person", "Carol Ng", "--email", "carol.ng@acme.example"]));
+    assert!(out.contains("1 note(s) waiting for the address are addressed to it"), "{out}");
+    let shown = home.json("2026-12-01 19:02:00", &["show", &id]);
+    assert_eq!(shown["to"], "carol.ng@acme.example");
+    home.ok(home.run_at("2026-12-01 19:03:00", &["approve", &id]));
+    assert_eq!(home.json("2026-12-01 19:03:00", &["show", &id])["status"], "approved");
+    let history = home.ok(home.run_at("2026-12-01 19:03:00", &["history", "1"]));
+    assert!(history.contains("Carol Ng's address set to carol.ng@acme.example by you"), "{history}");
+}
+
+#[test]
+fn a_missed_reschedule_is_repaired_by_moving_the_round_and_corrections_are_in_the_history() {
+    let home = Home::new();
+    home.add_acme();
+    // Tuesday's interview really took place on Thursday 3 December; the inbox missed it.
+    home.ok(home.run_at("2026-12-01 19:30:00", &["sync"]));
+    assert_eq!(home.json("2026-12-01 19:30:00", &["queue"]).as_array().unwrap().len(), 2);
+    fails_with(
+        &home.run_at("2026-12-01 19:31:00", &["round", "1", "3", "cancel"]),
+        2,
+        "application 1 has no round 3 (its rounds: 1)",
+    );
+    let out = home.ok(home.run_at("2026-12-01 19:31:00", &["round", "1", "1", "move", "--start", "2026-12-03 10:00"]));
+    assert!(out.contains("Round 1 moved to Thu 2026-12-03 10:00 PST") && out.contains("2 draft(s) cancelled"), "{out}");
+    assert_eq!(
+        home.json("2026-12-01 19:31:00", &["queue"]),
+        Value::Array(vec![]),
+        "no notes for a meeting that did not happen"
+    );
+    let app = &home.json("2026-12-01 19:31:00", &["applications"])[0];
+    assert_eq!(app["state"], "scheduled");
+    assert_eq!(app["interviews"][0]["end"], "2026-12-03T19:00:00Z", "the hour it lasted is kept");
+    home.ok(home.run_at("2026-12-03 19:30:00", &["sync"]));
+    let queue = home.json("2026-12-03 19:30:00", &["queue"]);
+    assert_eq!(queue.as_array().unwrap().len(), 2, "new notes after the real interview: {queue}");
+    assert_eq!(queue[0]["send_at"], "2026-12-03T23:00:00Z");
+    let shown = home.ok(home.run_at("2026-12-03 19:30:00", &["show", &queue[0]["id"].to_string()]));
+    assert!(shown.contains("speak with me today"), "{shown}");
+
+    // A second round that should not have been one: cancelled; and renumbering swaps.
+    home.ok(home.run_at(
+        "2026-12-03 20:00:00",
+        &["add", "--company", "Acme Robotics", "--role", "Backend Engineer", "--start", "2026-12-10T10:00:00-08:00"],
+    ));
+    home.ok(home.run_at("2026-12-03 20:01:00", &["round", "1", "2", "renumber", "1"]));
+    let out = home.ok(home.run_at("2026-12-03 20:02:00", &["round", "1", "1", "cancel"]));
+    assert!(out.contains("Round 1 cancelled"), "{out}");
+    let app = &home.json("2026-12-03 20:02:00", &["applications"])[0];
+    assert_eq!(app["interviews"].as_array().unwrap().len(), 1, "{app}");
+    assert_eq!(app["interviews"][0]["start"], "2026-12-03T18:00:00Z");
+    assert_eq!(app["state"], "interviewed", "back to where it was before the round that was not one");
+    let history = home.ok(home.run_at("2026-12-03 20:02:00", &["history", "1"]));
+    for expected in ["round 1 corrected by you", "round 2 renumbered 1", "round 1 cancelled by you"] {
+        assert!(history.contains(expected), "{expected:?} in {history}");
+    }
+}
+
+#[test]
+fn right_after_the_interview_sync_asks_for_impressions_and_what_they_said_sets_the_cadence() {
+    let home = Home::new();
+    home.add_acme();
+    let out = home.ok(home.run_at("2026-12-01 19:30:00", &["sync"]));
+    assert!(out.contains("Acme Robotics (1), round 1: while it is fresh"), "{out}");
+    assert!(out.contains("debrief note 1 --round 1 --impressions"), "{out}");
+    let listed = home.ok(home.run_at("2026-12-01 19:31:00", &["applications"]));
+    assert!(listed.contains("Interviews to write down:"), "{listed}");
+    home.ok(home.run_at(
+        "2026-12-01 19:32:00",
+        &["note", "1", "--impressions", "System design went well.\nShould have asked about on-call. Good fit."],
+    ));
+    let out = home.ok(home.run_at("2026-12-01 19:33:00", &["sync"]));
+    assert!(!out.contains("while it is fresh"), "asked once written down: {out}");
+    let history = home.ok(home.run_at("2026-12-01 19:33:00", &["history", "1"]));
+    assert!(history.contains("impressions of round 1 written down"), "{history}");
+    assert!(!history.contains("on-call"), "impressions stay out of the history: {history}");
+
+    // The notes are written by hand in the mail client (rejected here); Jane said they would
+    // decide by Friday 11 December: no follow-up before Saturday 12th.
+    home.ok(home.run_at("2026-12-01 19:34:00", &["reject", "1"]));
+    home.ok(home.run_at("2026-12-01 19:34:00", &["reject", "2"]));
+    home.ok(home.run_at("2026-12-01 19:34:00", &["note", "1", "--reply-after", "2026-12-12"]));
+    let app = &home.json("2026-12-01 19:34:00", &["applications"])[0];
+    assert_eq!(app["state"], "waiting");
+    // Saturday 12th waits for Monday 14th, 08:00 PST.
+    assert_eq!(app["next_action"]["kind"], "follow_up");
+    assert_eq!(app["next_action"]["at"], "2026-12-14T16:00:00Z");
+    // "Wait to hear from us": paused until the user resumes, and `applications` says so.
+    home.ok(home.run_at("2026-12-01 19:35:00", &["note", "1", "--wait-for-word"]));
+    let listed = home.ok(home.run_at("2026-12-01 19:35:00", &["applications"]));
+    assert!(listed.contains("follow-ups paused") && listed.contains("debrief mark 1 following_up"), "{listed}");
+    fails_with(&home.run_at("2026-12-01 19:36:00", &["note", "1", "--reply-after", "Friday"]), 2, "is not a date");
 }

@@ -312,6 +312,8 @@ fn the_running_daemon_drafts_a_follow_up_when_it_falls_due() {
     world.add_interview(start);
     world.ok(Some(end + 1.hour()), &["sync"]);
     world.reject_all(end + 1.hour(), "thank_you");
+    // Every note rejected: follow up anyway (issue 12 asks for the user's word).
+    world.ok(Some(end + 1.hour()), &["mark", "1", "following_up"]);
     // With the notes settled, the first follow-up is due a week after the interview
     // (16:00 on the 14th) and drafted a day ahead (16:00 on the 13th).
     let draft_moment = ts("2026-12-13T16:00:00Z");
@@ -348,6 +350,8 @@ fn the_running_daemon_closes_a_ghosted_application() {
     world.add_interview(start);
     world.ok(Some(end + 1.hour()), &["sync"]);
     world.reject_all(end + 1.hour(), "thank_you");
+    // Every note rejected: follow up anyway (issue 12 asks for the user's word).
+    world.ok(Some(end + 1.hour()), &["mark", "1", "following_up"]);
     world.ok(Some(ts("2026-12-13T17:00:00Z")), &["sync"]);
     world.reject_all(ts("2026-12-13T17:00:00Z"), "follow_up");
     // The follow-up counts as done at its send time (16:00 on the 14th); ghosted 7 days on.

@@ -75,7 +75,9 @@ impl Demo {
 fn sync_over_the_demo_maildir_builds_the_pipeline_and_the_queue() {
     let demo = Demo::new();
     let summary = demo.ok(&["sync"]);
-    assert_eq!(summary.lines().count(), 1, "{summary}");
+    // One summary line, then a prompt per interview that just ended (issue 12).
+    assert!(summary.lines().skip(1).all(|line| line.contains("while it is fresh")), "{summary}");
+    assert!(summary.contains("Acme Robotics (3), round 1: while it is fresh"), "{summary}");
     assert!(
         summary.starts_with("Read 9 new message(s) from the Maildir: 7 applied, 1 ignored, 1 for review"),
         "{summary}"
@@ -107,9 +109,11 @@ fn sync_over_the_demo_maildir_builds_the_pipeline_and_the_queue() {
     assert_eq!(northwind["interviews"][0]["start"], "2026-12-08T22:00:00Z");
     assert_eq!(northwind["interviews"][0]["interviewers"][0]["email"], "samuel.okafor@northwindhealth.example");
     assert_eq!(northwind["next_action"]["kind"], "interview");
-    // The timeline in the thread: no follow-up before Friday's answer is over (Sat 12 Dec),
-    // and then inside the send window: Monday 08:00 PST.
-    assert_eq!(applications[1]["next_action"]["at"], "2026-12-14T16:00:00Z");
+    // The timeline in the thread: their answer is expected by the end of Friday 11 Dec.
+    // (This showed a follow-up on Monday 14th, which never came: no follow-up is planned
+    // before an interview.)
+    assert_eq!(applications[1]["next_action"]["kind"], "answer_expected");
+    assert_eq!(applications[1]["next_action"]["at"], "2026-12-12T08:00:00Z");
 
     let queue = demo.json(&["queue"]);
     let drafts: Vec<(String, String)> = queue
@@ -183,12 +187,12 @@ fn the_demo_runs_without_libfaketime_and_tours_the_pipeline() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
     // The pipeline ran at the demo's instant: the interview is over, so the thank-you
-    // notes exist; the timeline holds Globex's follow-up until Monday.
+    // notes exist; Globex's timeline says when their answer is due.
     assert!(stdout.contains("Read 9 new message(s) from the Maildir: 7 applied, 1 ignored, 1 for review"), "{stdout}");
     for shown in [
         "$ debrief applications",
         "Acme Robotics            Backend Engineer               interviewed",
-        "follow_up Mon 2026-12-14 08:00 PST",
+        "answer_expected Sat 2026-12-12 00:00 PST",
         "$ debrief queue",
         "jane.doe@acmerobotics.example",
         "rejection_reply",

@@ -168,6 +168,8 @@ fn a_follow_up_cancelled_by_the_employers_reply_while_it_is_edited_is_not_revive
     let home = Home::new();
     home.interviewed();
     home.ok("2026-12-07 17:00:00", &["reject", "1"]);
+    // Every note rejected: follow up anyway (issue 12 asks for the user's word).
+    home.ok("2026-12-07 17:00:00", &["mark", "1", "following_up"]);
     // A week after the interview the first follow-up is drafted (draft 2).
     home.ok("2026-12-13 17:00:00", &["sync"]);
     let follow_up = home.show(2);

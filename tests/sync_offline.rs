@@ -88,6 +88,8 @@ fn sync_with_imap_unreachable_still_sends_what_needs_no_inbox_check_and_holds_th
     ok(&setup, Some(long_ago + 2.hours()), &["sync"]);
     let note = only(&queue(&setup), 1, "thank_you");
     ok(&setup, Some(long_ago + 2.hours()), &["reject", &note.to_string()]);
+    // Every note rejected: follow up anyway (issue 12 asks for the user's word).
+    ok(&setup, Some(long_ago + 2.hours()), &["mark", "1", "following_up"]);
     ok(&setup, Some(long_ago + (6 * 24 + 2).hours()), &["sync"]);
     let follow_up = only(&queue(&setup), 1, "follow_up");
     ok(&setup, None, &["approve", &follow_up.to_string()]);

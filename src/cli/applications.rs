@@ -3,10 +3,10 @@
 use crate::cli::common::{Session, local, parse_contact, parse_instant, print_json};
 use crate::cli::usage;
 use crate::domain::policy::PolicyDuration;
-use crate::domain::process::{Event, Slot};
+use crate::domain::process::{Cadenced, Event, Slot};
 use crate::domain::{ApplicationId, ApplicationState, DraftStatus, RoundStatus};
 use crate::planner::not_found;
-use crate::store::{self, ApplicationRow, Cause};
+use crate::store::{self, ApplicationRow, Cause, PointKind};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -91,8 +91,33 @@ pub struct NoteArgs {
     /// A note to keep: what was asked, what to improve.
     pub text: Option<String>,
     /// The topic discussed, which the thank-you notes mention ("your migration to Kafka").
+    /// It belongs to one round (--round, else the latest that has begun) and, with
+    /// --person, to one interviewer in it; follow-ups mention it only to those who were there.
     #[arg(long)]
     pub topic: Option<String>,
+    /// Something of yours to restate in the thank-you notes: a qualification for the role
+    /// with an example ("I cut the nightly build from 40 to 12 minutes by caching artefacts").
+    #[arg(long)]
+    pub strength: Option<String>,
+    /// Your impressions right after the interview, kept with the round for you alone: what
+    /// went well, what to improve, how you feel about the fit.
+    #[arg(long)]
+    pub impressions: Option<String>,
+    /// They said when they would decide ("by Friday"): no follow-up before this day
+    /// (YYYY-MM-DD, the day after their date), as if their email had said so.
+    #[arg(long, value_name = "DATE", conflicts_with = "wait_for_word")]
+    pub reply_after: Option<String>,
+    /// They said to wait to hear from them: follow-ups pause until `debrief mark ID following_up`.
+    #[arg(long)]
+    pub wait_for_word: bool,
+    /// The round the topic or strength belongs to, by number (see `debrief applications`)
+    /// [default: the latest round that has begun, else the next one].
+    #[arg(long, value_name = "N")]
+    pub round: Option<u32>,
+    /// The interviewer the topic or strength is for (their address, or their name when they
+    /// have none), so each note differs.
+    #[arg(long, value_name = "ADDRESS")]
+    pub person: Option<String>,
     /// You are no longer interested in this company: notes stop asking to be kept in mind.
     #[arg(long, conflicts_with = "interested")]
     pub not_interested: bool,
@@ -102,8 +127,25 @@ pub struct NoteArgs {
 }
 
 pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::Result<()> {
-    if args.text.is_none() && args.topic.is_none() && !args.not_interested && !args.interested {
-        return Err(usage("give a note TEXT, --topic TEXT, --interested or --not-interested"));
+    if (args.round.is_some() || args.person.is_some())
+        && args.topic.is_none()
+        && args.strength.is_none()
+        && args.impressions.is_none()
+    {
+        return Err(usage("--round and --person say whose --topic or --strength it is: give one of those too"));
+    }
+    if args.text.is_none()
+        && args.topic.is_none()
+        && args.strength.is_none()
+        && args.impressions.is_none()
+        && args.reply_after.is_none()
+        && !args.wait_for_word
+        && !args.not_interested
+        && !args.interested
+    {
+        return Err(usage(
+            "give a note TEXT, --topic, --strength, --impressions, --reply-after, --wait-for-word, --interested or --not-interested",
+        ));
     }
     let mut session = Session::open(config)?;
     let (planner, store) = session.parts();
@@ -115,19 +157,50 @@ pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::R
     if let Some(text) = &args.text {
         store::insert_note(&tx, id, text.trim(), now)?;
     }
-    if let Some(topic) = &args.topic {
-        let topic = topic.trim().trim_end_matches('.');
-        if topic.is_empty() || topic.contains(['\r', '\n']) {
-            return Err(usage("--topic must be one line of text"));
+    for (flag, value, kind) in [
+        ("--topic", &args.topic, PointKind::Topic),
+        ("--strength", &args.strength, PointKind::Strength),
+        ("--impressions", &args.impressions, PointKind::Impressions),
+    ] {
+        let Some(value) = value else { continue };
+        let text = if kind == PointKind::Impressions { value.trim() } else { value.trim().trim_end_matches('.') };
+        // Impressions are the user's own notes and may span lines; the others go into mail.
+        if text.is_empty() || (kind != PointKind::Impressions && text.contains(['\r', '\n'])) {
+            return Err(usage(format!("{flag} must be one line of text")));
         }
-        store::set_topic(&tx, id, topic, now)?;
-        store::insert_history(&tx, id, now, None, None, &format!("topic set: {topic}"), &cause)?;
+        let (round, person) = point_target(&tx, id, args.round, args.person.as_deref(), now)?;
+        store::set_talking_point(&tx, round.id, person.as_ref().map(|person| person.id), kind, text, now)?;
+        let whose = match &person {
+            Some(person) => format!("round {} with {}", round.number, person.email.as_deref().unwrap_or_default()),
+            None => format!("round {}", round.number),
+        };
+        let event = match kind {
+            PointKind::Impressions => format!("impressions of {whose} written down"),
+            _ => format!("{} for {whose} set: {text}", kind.as_str()),
+        };
+        store::insert_history(&tx, id, now, None, None, &event, &cause)?;
         rerender = true;
     }
     if args.not_interested || args.interested {
         store::set_interested(&tx, id, args.interested, now)?;
         let event = if args.interested { "marked as still interested" } else { "marked as no longer interested" };
         store::insert_history(&tx, id, now, None, None, event, &cause)?;
+        rerender = true;
+    }
+    // What the interviewer said about following up counts as if their email had said it.
+    if args.reply_after.is_some() || args.wait_for_word {
+        let reply_after = match args.reply_after.as_deref() {
+            Some(text) => Some(text.trim().parse::<jiff::civil::Date>().map_err(|_| {
+                usage(format!("--reply-after {text:?} is not a date: write YYYY-MM-DD, the first day to follow up"))
+            })?),
+            None => None,
+        };
+        let event = crate::domain::process::Event::TimelineGiven { reply_after };
+        let command = match reply_after {
+            Some(date) => format!("debrief note {id} --reply-after {date}"),
+            None => format!("debrief note {id} --wait-for-word"),
+        };
+        planner.apply_event(&tx, id, &event, &Cause::Command(command), None, now, now)?;
         rerender = true;
     }
     let rewritten = if rerender { planner.rerender_pending(&tx, id, None, now)? } else { 0 };
@@ -140,39 +213,154 @@ pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::R
     Ok(())
 }
 
+/// The round (and interviewer) a talking point is for: `--round N`, else the latest round
+/// that has begun, else the next one; `--person` must be one of its interviewers.
+fn point_target(
+    conn: &rusqlite::Connection,
+    id: ApplicationId,
+    number: Option<u32>,
+    person: Option<&str>,
+    now: Timestamp,
+) -> anyhow::Result<(store::RoundRow, Option<store::PersonRow>)> {
+    let rounds: Vec<store::RoundRow> =
+        store::rounds_of(conn, id)?.into_iter().filter(|round| round.status != RoundStatus::Cancelled).collect();
+    let round = match number {
+        Some(number) => rounds.iter().find(|round| round.number == number).cloned().ok_or_else(|| {
+            let known: Vec<String> = rounds.iter().map(|round| round.number.to_string()).collect();
+            usage(format!(
+                "application {id} has no round {number} (its rounds: {}); see `debrief applications`",
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            ))
+        })?,
+        None => {
+            let begun = rounds.iter().filter(|round| round.start <= now).max_by_key(|round| round.start);
+            let next = || rounds.iter().min_by_key(|round| round.start);
+            begun.or_else(next).cloned().ok_or_else(|| {
+                usage(format!(
+                    "application {id} has no interview yet: a topic or strength belongs to a round (`debrief add` records one)"
+                ))
+            })?
+        }
+    };
+    let person = match person {
+        Some(address) => {
+            let address = address.trim();
+            // By address, or by name for an interviewer named without one.
+            let found = round.interviewers.iter().find(|person| {
+                person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(address))
+                    || person.name.as_deref().is_some_and(|name| name.trim().eq_ignore_ascii_case(address))
+            });
+            Some(found.cloned().ok_or_else(|| {
+                let known: Vec<&str> = round.interviewers.iter().filter_map(|person| person.email.as_deref()).collect();
+                usage(format!(
+                    "{address} is not an interviewer of round {} (its interviewers: {})",
+                    round.number,
+                    if known.is_empty() { "none with an address".to_owned() } else { known.join(", ") }
+                ))
+            })?)
+        }
+        None => None,
+    };
+    Ok((round, person))
+}
+
 #[derive(Debug, clap::Args)]
 pub struct PersonArgs {
-    /// The person's email address.
-    pub address: String,
+    /// The person: their email address, or their name as `debrief queue` shows it ("Jane Doe").
+    pub person: String,
     /// How to address them: "Ms. Jones", "Bob", "Dr. Okafor".
     #[arg(long)]
-    pub address_as: String,
+    pub address_as: Option<String>,
+    /// Their email address, for an interviewer named without one: the thank-you notes
+    /// waiting for it are addressed to it. debrief never uses a suggested address by itself.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
 }
 
 pub fn person(config: Option<&Path>, args: &PersonArgs, now: Timestamp) -> anyhow::Result<()> {
-    let form = args.address_as.trim();
-    if form.is_empty() || form.contains(['\r', '\n']) {
+    let form = args.address_as.as_deref().map(str::trim);
+    if form.is_some_and(|form| form.is_empty() || form.contains(['\r', '\n'])) {
         return Err(usage("--address-as must be one line, e.g. \"Ms. Jones\" or \"Bob\""));
+    }
+    let email = args.email.as_deref().map(|email| email.trim().trim_start_matches('<').trim_end_matches('>'));
+    if let Some(email) = email
+        && !crate::config::is_plain_address(email)
+    {
+        return Err(usage(format!("--email {email:?} is not an email address")));
+    }
+    if form.is_none() && email.is_none() {
+        return Err(usage("say how to address them (--address-as FORM) or give their address (--email ADDRESS)"));
     }
     let mut session = Session::open(config)?;
     let (planner, store) = session.parts();
     let tx = store.transaction()?;
-    let person = store::find_person_by_email(&tx, args.address.trim())?.ok_or_else(|| {
-        usage(format!("nobody with the address {} is known; see `debrief applications`", args.address.trim()))
-    })?;
-    store::set_address_as(&tx, person.id, form)?;
-    let mut rewritten = 0;
-    let mut applications: Vec<ApplicationId> = store::queue(&tx)?
-        .into_iter()
-        .filter(|draft| draft.person_id == Some(person.id) && draft.status == DraftStatus::Pending)
-        .map(|draft| draft.application_id)
-        .collect();
+    let who = args.person.trim();
+    let mut people: Vec<store::PersonRow> = Vec::new();
+    let mut applications: Vec<ApplicationId> = Vec::new();
+    if who.contains('@') {
+        let person = store::find_person_by_email(&tx, who)?
+            .ok_or_else(|| usage(format!("nobody with the address {who} is known; see `debrief applications`")))?;
+        if email.is_some_and(|email| !email.eq_ignore_ascii_case(who)) {
+            return Err(usage(format!("{who} already has an address; --email is for interviewers named without one")));
+        }
+        people.push(person);
+    } else {
+        let waiting = store::interviewers_without_address(&tx, who)?;
+        if email.is_none() || waiting.is_empty() {
+            return Err(usage(format!(
+                "no interviewer named {who:?} is waiting for an address; give a known person's email address instead (see `debrief queue`)"
+            )));
+        }
+        for (person, application) in waiting {
+            people.extend(store::get_person(&tx, person)?);
+            applications.push(application);
+        }
+    }
+    let mut addressed = 0;
+    let mut target = people[0].id;
+    if let Some(email) = email
+        && people[0].email.is_none()
+    {
+        for person in &people {
+            target = store::give_address(&tx, person.id, email)?;
+        }
+        for draft in store::queue(&tx)? {
+            if draft.person_id == Some(target) && draft.to.is_empty() && draft.status == DraftStatus::Pending {
+                if store::address_waiting_draft(&tx, draft.id, email, now)? {
+                    addressed += 1;
+                }
+                applications.push(draft.application_id);
+            }
+        }
+        for id in &applications {
+            let event = format!("{who}'s address set to {email} by you");
+            let cause = Cause::Command(format!("debrief person {who:?} --email {email}"));
+            store::insert_history(&tx, *id, now, None, None, &event, &cause)?;
+        }
+    }
+    if let Some(form) = form {
+        store::set_address_as(&tx, target, form)?;
+    }
+    applications.extend(
+        store::queue(&tx)?
+            .into_iter()
+            .filter(|draft| draft.person_id == Some(target) && draft.status == DraftStatus::Pending)
+            .map(|draft| draft.application_id),
+    );
+    applications.sort_by_key(|id| id.0);
     applications.dedup();
+    let mut rewritten = 0;
     for id in applications {
-        rewritten += planner.rerender_pending(&tx, id, Some(person.id), now)?;
+        rewritten += planner.rerender_pending(&tx, id, Some(target), now)?;
     }
     tx.commit()?;
-    println!("{} will be addressed as {form:?}; {rewritten} pending draft(s) were rewritten.", args.address.trim());
+    if let Some(email) = email {
+        println!("{who} is {email}; {addressed} note(s) waiting for the address are addressed to it.");
+    }
+    if let Some(form) = form {
+        println!("{who} will be addressed as {form:?}.");
+    }
+    println!("{rewritten} pending draft(s) were rewritten; see `debrief queue`.");
     Ok(())
 }
 
@@ -236,21 +424,51 @@ fn next_action(
         let at = if round.start > now { round.start } else { round.end };
         return Ok(Some((kind.to_owned(), at)));
     }
-    if let Some(not_before) = app.cadence.not_before.filter(|at| *at > now)
-        && !app.cadence.paused
-    {
-        // The first day it is allowed, moved into the send window of the recipient's zone
-        // (the latest interview's, else the user's), as the planner will.
-        let zone = rounds
-            .iter()
-            .rev()
-            .find_map(|round| round.time_zone.as_deref().and_then(|name| jiff::tz::TimeZone::get(name).ok()))
-            .unwrap_or_else(|| config.identity.time_zone.clone());
-        let policy = &config.policy;
-        let at = crate::domain::window::next_send_time(not_before, &zone, policy.send_window, policy.send_days);
-        return Ok(Some(("follow_up".to_owned(), at)));
+    // Between follow-ups: the next one of the cadence (or the day it is ghosted), as the
+    // planner will make it, unless it leads nowhere (`why_no_follow_up`).
+    let Some((_, view)) = store::load_view(conn, app.id)? else { return Ok(None) };
+    let context = crate::domain::process::Context { policy: &config.policy, user_zone: &config.identity.time_zone };
+    let templates = crate::templates::Templates::load(None)?;
+    let planner = crate::planner::Planner { config, templates: &templates };
+    if planner.why_no_follow_up(conn, app.id)?.is_some() {
+        return Ok(None);
     }
-    Ok(None)
+    Ok(match crate::domain::process::next_in_cadence(&view, &context) {
+        Some(Cadenced::FollowUp { send_at, .. }) => Some(("follow_up".to_owned(), send_at.max(now))),
+        Some(Cadenced::Ghosted { at, .. }) => Some(("ghosted".to_owned(), at.max(now))),
+        // Before any interview no follow-up is planned; when they said when they would
+        // answer, that is what comes next.
+        None => app
+            .cadence
+            .not_before
+            .filter(|at| *at > now && !app.cadence.paused)
+            .filter(|_| matches!(app.state, ApplicationState::Applied | ApplicationState::Invited))
+            .map(|at| ("answer_expected".to_owned(), at)),
+    })
+}
+
+/// Why an open application has no next action, in words with the command that changes it.
+fn no_action_reason(
+    conn: &rusqlite::Connection,
+    config: &crate::config::Config,
+    app: &ApplicationRow,
+) -> anyhow::Result<String> {
+    let templates = crate::templates::Templates::load(None)?;
+    let planner = crate::planner::Planner { config, templates: &templates };
+    if let Some(why) = planner.why_no_follow_up(conn, app.id)? {
+        return Ok(why);
+    }
+    Ok(match app.state {
+        _ if app.state.is_closed() => "-".to_owned(),
+        ApplicationState::Applied | ApplicationState::Invited => {
+            "waiting for an interview: debrief reads it from your inbox, or `debrief add`".to_owned()
+        }
+        _ if app.cadence.paused => format!(
+            "follow-ups paused: they asked you to wait for their word; `debrief mark {} following_up` to resume",
+            app.id
+        ),
+        _ => "-".to_owned(),
+    })
 }
 
 pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Result<()> {
@@ -295,8 +513,18 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
     let zone = &session.config.identity.time_zone;
     println!("{:>4}  {:<24} {:<30} {:<13} NEXT", "ID", "COMPANY", "ROLE", "STATE");
     for (app, _, next) in entries {
-        let next = next.map(|(kind, at)| format!("{kind} {}", local(at, zone))).unwrap_or_else(|| "-".to_owned());
+        let next = match next {
+            Some((kind, at)) => format!("{kind} {}", local(at, zone)),
+            None => no_action_reason(conn, &session.config, &app)?,
+        };
         println!("{:>4}  {:<24} {:<30} {:<13} {next}", app.id, app.company, app.role, app.state);
+    }
+    let prompts = crate::planner::impressions_wanted(conn, now)?;
+    if !prompts.is_empty() {
+        println!("\nInterviews to write down:");
+        for prompt in prompts {
+            println!("  {prompt}");
+        }
     }
     Ok(())
 }

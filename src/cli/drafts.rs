@@ -7,8 +7,8 @@ use crate::cli::common::{Session, local, print_json};
 use crate::cli::usage;
 use crate::config::is_plain_address;
 use crate::domain::threading::clean_header_value;
-use crate::domain::{DraftId, DraftStatus};
-use crate::planner::{application_addresses, draft_or_not_found};
+use crate::domain::{DraftId, DraftKind, DraftStatus};
+use crate::planner::{Planner, application_addresses, draft_gaps, draft_or_not_found};
 use crate::store::{self, DraftContent, DraftRow};
 use anyhow::Context as _;
 use jiff::Timestamp;
@@ -50,8 +50,10 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
             .collect();
         return print_json(&entries);
     }
+    let dead_ends = dead_ends(&session)?;
     if drafts.is_empty() {
         println!("The queue is empty: nothing waits for approval or sending.");
+        print_dead_ends(&dead_ends);
         return Ok(());
     }
     let zone = &session.config.identity.time_zone;
@@ -68,12 +70,35 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
             truncate(&company, 30),
             draft.to.join(", ")
         );
-        for flag in flags(draft, now) {
+        for flag in flags(draft, now).into_iter().chain(draft_gaps(session.store.conn(), draft)?) {
             println!("      ! {flag}");
         }
     }
     println!("\nRead one with `debrief show ID`; then `debrief approve ID`, `debrief edit ID` or `debrief reject ID`.");
+    print_dead_ends(&dead_ends);
     Ok(())
+}
+
+/// Applications that wait for a follow-up that will not come, and why (issue 12).
+fn dead_ends(session: &Session) -> anyhow::Result<Vec<String>> {
+    let planner = Planner { config: &session.config, templates: &session.templates };
+    let mut lines = Vec::new();
+    for application in store::list_applications(session.store.conn())? {
+        if let Some(why) = planner.why_no_follow_up(session.store.conn(), application.id)? {
+            lines.push(format!("{} ({}): {why}", application.company, application.id));
+        }
+    }
+    Ok(lines)
+}
+
+fn print_dead_ends(lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    println!("\nNot following up:");
+    for line in lines {
+        println!("  {line}");
+    }
 }
 
 /// Warnings shown under a draft in the queue, each with the command that acts on it.
@@ -84,12 +109,6 @@ fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
         && matches!(draft.status, DraftStatus::Pending)
     {
         flags.push(format!("late: its deadline was {}; approve or reject it", rfc3339(deadline)));
-    }
-    if draft.needs_topic && draft.status == DraftStatus::Pending {
-        flags.push(format!(
-            "no topic: add what you discussed with `debrief note {} --topic \"...\"` and the draft is rewritten",
-            draft.application_id
-        ));
     }
     if draft.status == DraftStatus::Failed {
         flags.push(format!(
@@ -167,7 +186,7 @@ pub fn show(config: Option<&Path>, json: bool, id: i64, now: Timestamp) -> anyho
     if let Some(deadline) = draft.deadline {
         println!("Deadline: {}", local(deadline, zone));
     }
-    for flag in flags(&draft, now) {
+    for flag in flags(&draft, now).into_iter().chain(draft_gaps(session.store.conn(), &draft)?) {
         println!("! {flag}");
     }
     println!();
@@ -189,6 +208,7 @@ pub fn show(config: Option<&Path>, json: bool, id: i64, now: Timestamp) -> anyho
 
 pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
     let mut session = Session::open(config)?;
+    let planner = Planner { config: &session.config, templates: &session.templates };
     let tx = session.store.transaction()?;
     let draft = draft_or_not_found(&tx, DraftId(id))?;
     match draft.status {
@@ -198,6 +218,14 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
             return Ok(());
         }
         other => return Err(usage(format!("draft {id} is {other} and cannot be approved; see `debrief queue`"))),
+    }
+    if draft.to.is_empty() {
+        // A note to an interviewer named without an address (issue 12).
+        let name = draft.person_id.map(|person| store::get_person(&tx, person)).transpose()?.flatten();
+        let name = name.and_then(|person| person.name).unwrap_or_else(|| "NAME".to_owned());
+        return Err(usage(format!(
+            "draft {id} waits for {name}'s address: `debrief person {name:?} --email ADDRESS` (see `debrief show {id}`)"
+        )));
     }
     // Invariant 7: a draft goes only to addresses taken from its application.
     let allowed = application_addresses(&tx, draft.application_id)?;
@@ -214,6 +242,9 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
             draft.application_id
         )));
     }
+    let rewritten = planner.rewrite_for_send_day(&tx, &draft, now)?;
+    let draft = if rewritten.is_some() { draft_or_not_found(&tx, draft.id)? } else { draft };
+    let late = late_warning(&planner, &draft, now)?;
     if !store::approve_draft(&tx, draft.id, draft.status, now)? {
         return Err(lost_race(id, "approved"));
     }
@@ -234,10 +265,37 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
         local(draft.send_at, &session.config.identity.time_zone)
     };
     println!("Approved draft {id} to {}; it will be sent {when}.", draft.to.join(", "));
+    if rewritten.is_some() {
+        println!("It was rewritten for today, so that what it says about when you met is still true.");
+    }
+    if let Some(late) = late {
+        println!("{late}");
+    }
     if session.config.smtp.is_none() {
         println!("Note: no [smtp] section is configured, so nothing is sent until you add one (see `debrief doctor`).");
     }
     Ok(())
+}
+
+/// A warning for a thank-you that goes out after its deadline (approved late, or the
+/// window kept it back): the user may want to own the delay in a line of their own.
+fn late_warning(planner: &Planner, draft: &DraftRow, now: Timestamp) -> anyhow::Result<Option<String>> {
+    let Some(deadline) = draft.deadline else { return Ok(None) };
+    if draft.kind != DraftKind::ThankYou {
+        return Ok(None);
+    }
+    let goes_at = planner.actual_send_time(draft, now);
+    if goes_at <= deadline {
+        return Ok(None);
+    }
+    let zone = &planner.config.identity.time_zone;
+    Ok(Some(format!(
+        "Warning: this thank-you is late. Its deadline was {} and it goes out {}. \
+A sentence of your own about the delay may read better: `debrief edit {}`.",
+        local(deadline, zone),
+        local(goes_at, zone),
+        draft.id
+    )))
 }
 
 pub fn reject(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
@@ -490,5 +548,37 @@ pub fn resolve(config: Option<&Path>, id: i64, outcome: Resolution, now: Timesta
         Resolution::Sent => println!("Draft {id} is marked sent."),
         Resolution::Retry => println!("Draft {id} is approved again; it goes out at the next pass when it is due."),
     }
+    Ok(())
+}
+
+/// `debrief share DRAFT TEXT`: the user adds something new to a pending follow-up (article
+/// 2: each follow-up adds something, such as an article tied to the conversation).
+pub fn share(config: Option<&Path>, id: i64, text: &str, now: Timestamp) -> anyhow::Result<()> {
+    let text = text.trim();
+    if text.is_empty() || text.contains("\n\n") || text.contains('\r') || text.chars().count() > 2000 {
+        return Err(usage("the text to share must be one paragraph of at most 2000 characters"));
+    }
+    let mut session = Session::open(config)?;
+    let planner = Planner { config: &session.config, templates: &session.templates };
+    let tx = session.store.transaction()?;
+    let draft = draft_or_not_found(&tx, DraftId(id))?;
+    if draft.kind != DraftKind::FollowUp || draft.status != DraftStatus::Pending {
+        return Err(usage(format!(
+            "draft {id} is a {} {}: only a pending follow-up takes something to share",
+            draft.status, draft.kind
+        )));
+    }
+    if draft.edited {
+        return Err(usage(format!(
+            "draft {id} was edited by hand: add it there with `debrief edit {id}`, debrief does not rewrite your text"
+        )));
+    }
+    store::set_draft_addition(&tx, draft.id, text, now)?;
+    planner.rerender_pending(&tx, draft.application_id, draft.person_id, now)?;
+    let event = format!("something to share added to draft {id}");
+    let cause = store::Cause::Command(format!("debrief share {id}"));
+    store::insert_history(&tx, draft.application_id, now, None, None, &event, &cause)?;
+    tx.commit()?;
+    println!("Draft {id} now carries it; read it with `debrief show {id}`, then `debrief approve {id}`.");
     Ok(())
 }

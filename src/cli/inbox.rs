@@ -6,10 +6,11 @@
 //! silently.
 
 use crate::classify::MessageKind;
-use crate::cli::common::{Session, local, print_json};
+use crate::cli::common::{Session, local, parse_contact, parse_instant, print_json};
 use crate::cli::usage;
+use crate::domain::policy::PolicyDuration;
 use crate::domain::{ApplicationId, MessageId};
-use crate::ingest::confirm;
+use crate::ingest::{InterviewPatch, confirm_with};
 use crate::planner::not_found;
 use crate::store::{self, MessageRow};
 use jiff::Timestamp;
@@ -34,6 +35,16 @@ pub enum InboxAction {
         /// The application it belongs to, when the guess was wrong or missing.
         #[arg(long, value_name = "ID")]
         application: Option<i64>,
+        /// The interview's start, when the message lacks or misreads it (a reschedule):
+        /// 2026-12-03T10:00:00-08:00, or "2026-12-03 10:00" in the interview's zone (else yours).
+        #[arg(long)]
+        start: Option<String>,
+        /// How long the interview lasts: "45m", "1h" [default: as the message says, else 1h].
+        #[arg(long)]
+        duration: Option<String>,
+        /// An interviewer, in place of those the message names: "Jane Doe <jane@acme.example>"; repeat for each.
+        #[arg(long = "interviewer", value_name = "NAME <ADDRESS>")]
+        interviewers: Vec<String>,
     },
     /// Set a message aside: it changes nothing and leaves the list.
     Dismiss {
@@ -58,7 +69,7 @@ struct InboxEntry {
 pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp) -> anyhow::Result<()> {
     match &args.action {
         None => list(config, json),
-        Some(InboxAction::Confirm { id, kind, application }) => {
+        Some(InboxAction::Confirm { id, kind, application, start, duration, interviewers }) => {
             let kind = kind
                 .as_deref()
                 .map(|text| {
@@ -69,9 +80,32 @@ pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp
                 })
                 .transpose()?;
             let mut session = Session::open(config)?;
+            let patch = interview_patch(&session, MessageId(*id), start.as_deref(), duration.as_deref(), interviewers)?;
             let (planner, store) = session.parts();
             let tx = store.transaction()?;
-            let ingested = confirm(&tx, &planner, MessageId(*id), kind, application.map(ApplicationId), now)?;
+            let ingested =
+                confirm_with(&tx, &planner, MessageId(*id), kind, application.map(ApplicationId), &patch, now)?;
+            if let Some(application) = ingested.application
+                && (kind.is_some() || !patch.is_empty())
+            {
+                // The correction itself is part of why the application is where it is.
+                let mut what = Vec::new();
+                if let Some(kind) = kind {
+                    what.push(format!("as {kind}"));
+                }
+                if let Some(start) = patch.start {
+                    what.push(format!("starting {}", store::ts_to_sql(start)));
+                }
+                if let Some(minutes) = patch.minutes {
+                    what.push(format!("lasting {minutes} min"));
+                }
+                if !patch.interviewers.is_empty() {
+                    what.push(format!("with {} interviewer(s)", patch.interviewers.len()));
+                }
+                let event = format!("message {id} confirmed by you {}", what.join(", "));
+                let cause = store::Cause::Command(format!("debrief inbox confirm {id}"));
+                store::insert_history(&tx, application, now, None, None, &event, &cause)?;
+            }
             tx.commit()?;
             println!("{}", ingested.summary);
             Ok(())
@@ -92,6 +126,47 @@ pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp
             Ok(())
         }
     }
+}
+
+/// Reads `--start`, `--duration` and `--interviewer` of `inbox confirm`; a local start is
+/// read in the zone the message gives the interview, else the user's.
+fn interview_patch(
+    session: &Session,
+    message: MessageId,
+    start: Option<&str>,
+    duration: Option<&str>,
+    interviewers: &[String],
+) -> anyhow::Result<InterviewPatch> {
+    let row = store::get_message(session.store.conn(), message)?;
+    let stated_zone = row
+        .and_then(|row| row.classification)
+        .and_then(|text| serde_json::from_str::<crate::classify::Classification>(&text).ok())
+        .and_then(|classification| classification.interview)
+        .and_then(|interview| interview.time_zone);
+    let zone = stated_zone
+        .as_deref()
+        .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+        .unwrap_or_else(|| session.config.identity.time_zone.clone());
+    let start = start.map(|text| parse_instant("--start", text, &zone)).transpose()?;
+    let minutes = match duration {
+        Some(text) => {
+            let parsed: PolicyDuration = text.parse().map_err(|message| usage(format!("--duration {message}")))?;
+            if parsed.days != 0 || parsed.minutes <= 0 || parsed.minutes > 12 * 60 {
+                return Err(usage(format!("--duration {text:?} must be between 1 minute and 12 hours")));
+            }
+            Some(parsed.minutes)
+        }
+        None => None,
+    };
+    let interviewers = interviewers
+        .iter()
+        .map(|text| {
+            parse_contact("--interviewer", text)
+                .map(|contact| crate::classify::Participant { name: contact.name, email: contact.email })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let time_zone = stated_zone.or_else(|| session.config.identity.time_zone.iana_name().map(str::to_owned));
+    Ok(InterviewPatch { start, minutes, interviewers, time_zone })
 }
 
 fn list(config: Option<&Path>, json: bool) -> anyhow::Result<()> {

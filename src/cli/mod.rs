@@ -14,6 +14,7 @@ pub mod drafts;
 pub mod eval;
 pub mod inbox;
 pub mod man;
+pub mod rounds;
 pub mod setup;
 pub mod sync;
 
@@ -95,10 +96,21 @@ pub enum Command {
     },
     /// Record an interview by hand.
     Add(applications::AddArgs),
-    /// Add notes to an application; --topic sets what the thank-you notes mention.
+    /// Add notes to an application; --topic and --strength set what the thank-you notes say
+    /// (per round, and per interviewer with --person).
     Note(applications::NoteArgs),
+    /// Add something new to a pending follow-up before you approve it: an article tied to
+    /// your conversation, a piece of news ("I came across ... : URL"). It is rewritten with it.
+    Share {
+        /// The follow-up draft's id (see `debrief queue`).
+        id: i64,
+        /// The paragraph to add, as you would write it (one paragraph, no blank lines).
+        text: String,
+    },
     /// Set how to address a person; pending drafts to them are rewritten.
     Person(applications::PersonArgs),
+    /// Repair an interview round the inbox got wrong: move it, cancel it, or renumber it.
+    Round(rounds::RoundArgs),
     /// Correct an application's state by hand (withdrawn stops everything).
     Mark(applications::MarkArgs),
     /// Messages held for review (classified below the threshold) and unreadable ones;
@@ -198,7 +210,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Add(args) => applications::add(config, args, now)?,
         Command::Note(args) => applications::note(config, args, now)?,
         Command::Person(args) => applications::person(config, args, now)?,
+        Command::Share { id, text } => drafts::share(config, *id, text, now)?,
         Command::Mark(args) => applications::mark(config, args, now)?,
+        Command::Round(args) => rounds::round(config, args, now)?,
         Command::Inbox(args) => inbox::inbox(config, json, args, now)?,
         Command::Init(args) => setup::init(config, args)?,
     }

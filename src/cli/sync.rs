@@ -23,6 +23,7 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         (None, Some(imap)) => Some(imap.mailboxes.join(", ")),
         (None, None) => None,
     };
+    let storage = config.storage_path.clone();
     let (read, report) = runtime()?.block_on(daemon::sync_once(config, templates))?;
     let (read, unread) = match read {
         Ok(read) => (read, None),
@@ -40,6 +41,11 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
     // A closed stdout is not a failure of the sync that already happened (SIGPIPE is
     // ignored for this command, see `cli::main`).
     let _ = writeln!(std::io::stdout(), "{line}");
+    // Right after an interview, the advice is to write down how it went.
+    let store = crate::store::Store::open(&storage)?;
+    for prompt in crate::planner::impressions_wanted(store.conn(), crate::clock::now())? {
+        let _ = writeln!(std::io::stdout(), "{prompt}");
+    }
     match unread {
         None => Ok(()),
         Some(err) => Err(anyhow::anyhow!(

@@ -178,7 +178,8 @@ fn a_busy_week(config: &Config) -> Store {
         monday,
     );
     for (id, topic) in [(acme, "how the fleet scheduler handles backpressure"), (globex, "the nightly batch jobs")] {
-        store::set_topic(store.conn(), id, topic, monday).unwrap();
+        let round = store::rounds_of(store.conn(), id).unwrap()[0].id;
+        store::set_talking_point(store.conn(), round, None, store::PointKind::Topic, topic, monday).unwrap();
     }
     record_interview(
         &mut store,

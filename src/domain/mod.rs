@@ -5,6 +5,7 @@
 //! function takes the facts it needs and `now`, and returns decisions
 //! ([`process::Effect`]s) for the shell to apply.
 
+pub mod addresses;
 pub mod policy;
 pub mod process;
 pub mod threading;

@@ -187,6 +187,29 @@ impl fmt::Display for SendDays {
     }
 }
 
+/// How a note greets someone whose preferred form of address the user has not written
+/// down (`debrief person ADDRESS --address-as FORM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Greeting {
+    /// "Dear Jane Doe": the safe default with someone one has just met.
+    #[default]
+    Formal,
+    /// "Hi Jane".
+    FirstName,
+}
+
+impl std::str::FromStr for Greeting {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim() {
+            "formal" => Ok(Greeting::Formal),
+            "first_name" => Ok(Greeting::FirstName),
+            other => Err(format!("{other:?} is not \"formal\" (Dear Jane Doe) or \"first_name\" (Hi Jane)")),
+        }
+    }
+}
+
 /// Every number of the process, with the defaults of SPEC §1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -202,6 +225,8 @@ pub struct Policy {
     pub send_window: SendWindow,
     pub send_days: SendDays,
     pub confidence_threshold: f64,
+    /// The greeting when no form of address was written down.
+    pub greeting: Greeting,
 }
 
 impl Default for Policy {
@@ -216,6 +241,7 @@ impl Default for Policy {
             send_window: SendWindow { opens: Time::constant(8, 0, 0, 0), closes: Time::constant(18, 0, 0, 0) },
             send_days: SendDays::WORKING_WEEK,
             confidence_threshold: 0.8,
+            greeting: Greeting::Formal,
         }
     }
 }

@@ -11,7 +11,7 @@
 //! headers, and never reads the clock.
 
 use crate::domain::policy::{Policy, PolicyDuration};
-use crate::domain::window::next_send_time;
+use crate::domain::window::{next_send_time, send_time_before_deadline};
 use crate::domain::{ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, PersonId, RoundId, RoundStatus};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -46,7 +46,8 @@ pub struct Round {
     pub end: Timestamp,
     pub zone: Option<TimeZone>,
     pub status: RoundStatus,
-    /// Interviewers who have an address, so a note can reach them.
+    /// Every interviewer, with or without an address: a note to one without waits for
+    /// the user to give it (issue 12).
     pub interviewers: Vec<PersonId>,
     pub calendar_uid: Option<String>,
 }
@@ -203,6 +204,19 @@ impl ApplicationView {
         self.drafts.iter().filter(move |draft| draft.kind == DraftKind::FollowUp && draft.series == series)
     }
 
+    /// True when the user rejected every thank-you of the latest round (none went out):
+    /// following up on a note that was never sent would be odd, so follow-ups wait for the
+    /// user to say so (`debrief mark ID following_up`) or for the employer to write.
+    pub fn thank_yous_all_rejected(&self) -> bool {
+        let Some(round) = self.latest_done_round() else { return false };
+        let mut notes = self
+            .drafts
+            .iter()
+            .filter(|draft| draft.kind == DraftKind::ThankYou && draft.round == Some(round.id))
+            .peekable();
+        notes.peek().is_some() && notes.all(|draft| draft.status == DraftStatus::Rejected)
+    }
+
     /// When the thank-you notes of the latest round were settled: the last one sent, or
     /// the interview's end when none went out. `None` while some are still on their way.
     fn thank_yous_settled_at(&self) -> Option<Timestamp> {
@@ -244,11 +258,19 @@ fn plan_ended_rounds(app: &ApplicationView, context: &Context, now: Timestamp, e
         // Planned late (the daemon was off, or the interview was added afterwards), a
         // note is due now, never in the past.
         let target = add_duration(round.end, policy.thank_you_after, zone).max(now);
-        let send_at = next_send_time(target, zone, policy.send_window, policy.send_days);
         let deadline = add_duration(round.end, policy.thank_you_deadline, zone);
+        // A thank-you is about its deadline, not about working days: when the next window
+        // opens too late (a Friday-afternoon interview), it goes in the last window before.
+        let earliest = round.end.max(now);
+        let send_at = send_time_before_deadline(target, earliest, deadline, zone, policy.send_window, policy.send_days);
         for person in &round.interviewers {
+            // A note cancelled because the round moved does not count: the round is
+            // scheduled again, and its new end asks for a new note.
             let drafted = app.drafts.iter().any(|draft| {
-                draft.kind == DraftKind::ThankYou && draft.round == Some(round.id) && draft.person == Some(*person)
+                draft.kind == DraftKind::ThankYou
+                    && draft.round == Some(round.id)
+                    && draft.person == Some(*person)
+                    && draft.status != DraftStatus::Cancelled
             });
             if !drafted {
                 effects.push(Effect::DraftThankYou { round: round.id, person: *person, send_at, deadline });
@@ -273,21 +295,36 @@ fn plan_ended_rounds(app: &ApplicationView, context: &Context, now: Timestamp, e
     }
 }
 
-fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effects: &mut Vec<Effect>) {
+/// What comes next in an application's follow-up cadence, as far as the employer's
+/// silence goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadenced {
+    /// Follow-up `number` of the series, to go out at `send_at` (inside the window).
+    FollowUp { number: u32, send_at: Timestamp },
+    /// Every follow-up is done: the application is ghosted at `at` without an answer.
+    Ghosted { at: Timestamp, done: u32 },
+}
+
+/// The next step of the follow-up cadence, or `None` when there is none to plan now: the
+/// state does not follow up, the cadence is paused, a follow-up or a thank-you is still
+/// on its way, or every thank-you was rejected. Used by [`plan`] and by `applications`
+/// to say what comes next between follow-ups.
+pub fn next_in_cadence(app: &ApplicationView, context: &Context) -> Option<Cadenced> {
     let policy = context.policy;
     let cadence = &app.cadence;
     if !matches!(app.state, ApplicationState::Interviewed | ApplicationState::FollowingUp | ApplicationState::Waiting)
         || cadence.paused
     {
-        return;
+        return None;
     }
     // One follow-up at a time: the next is planned once the last one is settled.
     if app.follow_ups_in_series(cadence.series).any(|draft| !draft.status.is_settled()) {
-        return;
+        return None;
     }
-    let Some(anchor) = cadence.anchor.or_else(|| app.thank_yous_settled_at()) else {
-        return;
-    };
+    if cadence.anchor.is_none() && app.thank_yous_all_rejected() {
+        return None;
+    }
+    let anchor = cadence.anchor.or_else(|| app.thank_yous_settled_at())?;
     let zone = app.recipient_zone(context);
     let mut consumed: Vec<&DraftFacts> = app
         .follow_ups_in_series(cadence.series)
@@ -297,29 +334,41 @@ fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effe
     let last_time = consumed.last().map(|draft| draft.sent_at.unwrap_or(draft.send_at));
     let done = consumed.len() as u32;
     if done >= u32::from(policy.follow_ups) {
-        let ghost_at = add_duration(last_time.unwrap_or(anchor), policy.ghost_after, zone);
-        if now >= ghost_at {
-            effects.push(Effect::Transition {
-                to: ApplicationState::Ghosted,
-                cause: format!("no answer in the {} after the last of {} follow-ups", policy.ghost_after, done),
-            });
-        }
-        return;
+        let at = add_duration(last_time.unwrap_or(anchor), policy.ghost_after, zone);
+        return Some(Cadenced::Ghosted { at, done });
     }
     let mut due = add_duration(last_time.unwrap_or(anchor), policy.follow_up_every, zone);
     if let Some(not_before) = cadence.not_before {
         due = due.max(not_before);
     }
     let send_at = next_send_time(due, zone, policy.send_window, policy.send_days);
-    if now >= sub_duration(send_at, policy.follow_up_draft_ahead, zone) {
-        let send_at = next_send_time(due.max(now), zone, policy.send_window, policy.send_days);
-        effects.push(Effect::DraftFollowUp { series: cadence.series, number: done + 1, send_at });
-        if app.state != ApplicationState::FollowingUp {
+    Some(Cadenced::FollowUp { number: done + 1, send_at })
+}
+
+fn plan_follow_up(app: &ApplicationView, context: &Context, now: Timestamp, effects: &mut Vec<Effect>) {
+    let policy = context.policy;
+    let zone = app.recipient_zone(context);
+    match next_in_cadence(app, context) {
+        Some(Cadenced::Ghosted { at, done }) if now >= at => {
             effects.push(Effect::Transition {
-                to: ApplicationState::FollowingUp,
-                cause: format!("no answer yet: follow-up {} of {} is due", done + 1, policy.follow_ups),
+                to: ApplicationState::Ghosted,
+                cause: format!("no answer in the {} after the last of {} follow-ups", policy.ghost_after, done),
             });
         }
+        Some(Cadenced::FollowUp { number, send_at })
+            if now >= sub_duration(send_at, policy.follow_up_draft_ahead, zone) =>
+        {
+            // Planned late, it is due now (inside the window), never in the past.
+            let send_at = next_send_time(send_at.max(now), zone, policy.send_window, policy.send_days);
+            effects.push(Effect::DraftFollowUp { series: app.cadence.series, number, send_at });
+            if app.state != ApplicationState::FollowingUp {
+                effects.push(Effect::Transition {
+                    to: ApplicationState::FollowingUp,
+                    cause: format!("no answer yet: follow-up {number} of {} is due", policy.follow_ups),
+                });
+            }
+        }
+        _ => {}
     }
 }
 
@@ -414,16 +463,7 @@ pub fn on_message(
         }
         Event::InterviewCancelled(slot) => {
             if let Some(round) = find_round(app, slot.as_ref()) {
-                effects.push(Effect::SetRoundStatus { round: round.id, status: RoundStatus::Cancelled });
-                for draft in app.drafts.iter().filter(|draft| draft.round == Some(round.id) && draft.status.is_unsent())
-                {
-                    effects.push(Effect::CancelDraft { draft: draft.id, reason: "the interview was cancelled".into() });
-                }
-                let others_scheduled =
-                    app.rounds.iter().any(|other| other.id != round.id && other.status == RoundStatus::Scheduled);
-                if app.state == ApplicationState::Scheduled && !others_scheduled {
-                    transition(app, ApplicationState::Invited, "interview cancelled", &mut effects);
-                }
+                cancel_round(app, round, &mut effects);
             }
         }
         Event::OfferReceived => {
@@ -481,6 +521,49 @@ pub fn on_message(
     effects
 }
 
+fn cancel_round(app: &ApplicationView, round: &Round, effects: &mut Vec<Effect>) {
+    effects.push(Effect::SetRoundStatus { round: round.id, status: RoundStatus::Cancelled });
+    for draft in app.drafts.iter().filter(|draft| draft.round == Some(round.id) && draft.status.is_unsent()) {
+        effects.push(Effect::CancelDraft { draft: draft.id, reason: "the interview was cancelled".into() });
+    }
+    let others = || app.rounds.iter().filter(|other| other.id != round.id);
+    if app.state == ApplicationState::Scheduled && !others().any(|other| other.status == RoundStatus::Scheduled) {
+        // Back to where the application was before this round: interviewed, if an
+        // earlier round took place, else invited.
+        let to = if others().any(|other| other.status == RoundStatus::Done) {
+            ApplicationState::Interviewed
+        } else {
+            ApplicationState::Invited
+        };
+        transition(app, to, "interview cancelled", effects);
+    }
+}
+
+/// The user moves a round the inbox got wrong (`debrief round ID N move`): its unsent notes
+/// are cancelled and it is planned again from its new time; moved into the future, the
+/// application is scheduled again.
+pub fn on_move_round(app: &ApplicationView, round: RoundId, slot: &Slot, now: Timestamp) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let Some(round) = app.rounds.iter().find(|candidate| candidate.id == round) else { return effects };
+    move_round(app, round, slot, &mut effects);
+    if slot.end > now && !app.state.is_closed() {
+        transition(app, ApplicationState::Scheduled, "interview moved by hand", &mut effects);
+    }
+    effects
+}
+
+/// The user cancels a round that did not take place (`debrief round ID N cancel`): as if
+/// the employer had cancelled it.
+pub fn on_cancel_round(app: &ApplicationView, round: RoundId) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some(round) =
+        app.rounds.iter().find(|candidate| candidate.id == round && candidate.status != RoundStatus::Cancelled)
+    {
+        cancel_round(app, round, &mut effects);
+    }
+    effects
+}
+
 fn transition_to_waiting_if_following_up(app: &ApplicationView, effects: &mut Vec<Effect>) {
     if app.state == ApplicationState::FollowingUp {
         transition(app, ApplicationState::Waiting, "the employer answered", effects);
@@ -527,6 +610,13 @@ pub fn on_mark(
         // Resuming after "wait for further notice": the cadence goes on from where it was.
         ApplicationState::FollowingUp if app.cadence.paused => {
             effects.push(Effect::SetCadence(Cadence { paused: false, ..app.cadence.clone() }));
+        }
+        // Following up although every thank-you was rejected: the series counts from the
+        // interview's end, as if the notes had gone (a follow-up is due at once when the
+        // user says so weeks later).
+        ApplicationState::FollowingUp if app.cadence.anchor.is_none() && app.thank_yous_all_rejected() => {
+            let end = app.latest_done_round().map(|round| round.end);
+            effects.push(Effect::SetCadence(Cadence { anchor: end, ..app.cadence.clone() }));
         }
         _ => {}
     }

@@ -33,6 +33,55 @@ pub fn next_send_time(target: Timestamp, zone: &TimeZone, window: SendWindow, da
     target
 }
 
+/// When a message with a deadline goes out: the first instant inside the window at or after
+/// `target`, unless that misses `deadline` (a Friday-afternoon interview whose note would
+/// otherwise wait for Monday). Then the latest instant inside a window that is still before
+/// the deadline and not before `earliest` (the interview's end, or now when planned late):
+/// the end of Friday's window, or Saturday's when the user sends on Saturdays. When no
+/// window is open between `earliest` and the deadline, the first opening after all (the
+/// queue marks the draft late).
+pub fn send_time_before_deadline(
+    target: Timestamp,
+    earliest: Timestamp,
+    deadline: Timestamp,
+    zone: &TimeZone,
+    window: SendWindow,
+    days: SendDays,
+) -> Timestamp {
+    let first = next_send_time(target, zone, window, days);
+    if first < deadline {
+        return first;
+    }
+    latest_send_time_before(earliest, deadline, zone, window, days).unwrap_or(first)
+}
+
+/// The latest instant inside a window on a send day that is at least `earliest` and
+/// strictly before `deadline` (a minute before a closing, since the window's end is
+/// outside it), or `None` when no window is open in between.
+pub fn latest_send_time_before(
+    earliest: Timestamp,
+    deadline: Timestamp,
+    zone: &TimeZone,
+    window: SendWindow,
+    days: SendDays,
+) -> Option<Timestamp> {
+    let minute = jiff::SignedDuration::from_mins(1);
+    let first_date = zone.to_datetime(earliest).date();
+    let mut date = zone.to_datetime(deadline).date();
+    while date >= first_date {
+        if days.contains(date.weekday()) {
+            let opens = at_local(zone, date.to_datetime(window.opens))?;
+            let closes = at_local(zone, date.to_datetime(window.closes))?;
+            let latest = closes.min(deadline).checked_sub(minute).ok()?;
+            if latest >= opens.max(earliest) {
+                return Some(latest);
+            }
+        }
+        date = date.yesterday().ok()?;
+    }
+    None
+}
+
 /// True when `instant` lies inside the window on a send day.
 pub fn is_inside(instant: Timestamp, zone: &TimeZone, window: SendWindow, days: SendDays) -> bool {
     next_send_time(instant, zone, window, days) == instant
@@ -75,6 +124,58 @@ mod tests {
         ];
         for (target, zone, expected, why) in cases {
             let got = next_send_time(ts(target), zone, policy.send_window, policy.send_days);
+            assert_eq!(got, ts(expected), "{why}");
+        }
+    }
+
+    #[test]
+    fn a_note_that_would_wait_past_its_deadline_goes_at_the_end_of_the_last_window_before_it() {
+        let policy = Policy::default();
+        let new_york = TimeZone::get("America/New_York").unwrap();
+        let cases = [
+            // (target, earliest, deadline, days, expected, why)
+            (
+                "2026-12-05T00:00:00Z",
+                "2026-12-04T20:00:00Z",
+                "2026-12-05T20:00:00Z",
+                "Mon-Fri",
+                "2026-12-04T22:59:00Z",
+                "Friday 19:00 EST would wait for Monday: 17:59 Friday instead",
+            ),
+            (
+                "2026-12-05T00:00:00Z",
+                "2026-12-04T20:00:00Z",
+                "2026-12-05T20:00:00Z",
+                "Mon-Sat",
+                "2026-12-05T13:00:00Z",
+                "with Saturdays allowed, Saturday's 08:00 opening is before the deadline",
+            ),
+            (
+                "2026-12-01T20:00:00Z",
+                "2026-12-01T16:00:00Z",
+                "2026-12-02T16:00:00Z",
+                "Mon-Fri",
+                "2026-12-01T20:00:00Z",
+                "on a Tuesday the target is inside the window and before the deadline",
+            ),
+            (
+                "2026-12-05T03:00:00Z",
+                "2026-12-05T00:00:00Z",
+                "2026-12-05T23:00:00Z",
+                "Mon-Fri",
+                "2026-12-07T13:00:00Z",
+                "an interview ending after Friday's window has no window before its deadline: Monday, late",
+            ),
+        ];
+        for (target, earliest, deadline, days, expected, why) in cases {
+            let got = send_time_before_deadline(
+                ts(target),
+                ts(earliest),
+                ts(deadline),
+                &new_york,
+                policy.send_window,
+                days.parse().unwrap(),
+            );
             assert_eq!(got, ts(expected), "{why}");
         }
     }

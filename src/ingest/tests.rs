@@ -325,20 +325,13 @@ fn a_rejection_drafts_a_rejection_reply_in_its_thread() {
 fn a_reply_in_the_thread_cancels_pending_follow_ups() {
     let mut desk = Desk::new();
     let app = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
-    // The interview (Wed 2 Dec, 10:00-11:00 PST) ends; the user decides against the notes.
+    // The interview (Wed 2 Dec, 10:00-11:00 PST) ends; the notes go out.
     let planner = desk.planner();
     planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
     for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
         assert_eq!(draft.kind, DraftKind::ThankYou);
-        store::set_draft_status(
-            desk.store.conn(),
-            draft.id,
-            draft.status,
-            DraftStatus::Rejected,
-            None,
-            ts("2026-12-02T21:00:00Z"),
-        )
-        .unwrap();
+        // Sent as the interview ended (a rejected note would stop the follow-ups).
+        store::mark_draft_sent(desk.store.conn(), draft.id, &[draft.status], None, ts("2026-12-02T19:00:00Z")).unwrap();
     }
     // A week later the first follow-up is drafted, to the recruiter.
     planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
@@ -373,15 +366,8 @@ fn an_uncertain_answer_in_the_thread_is_held_for_review_but_still_stops_the_foll
     let planner = desk.planner();
     planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
     for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
-        store::set_draft_status(
-            desk.store.conn(),
-            draft.id,
-            draft.status,
-            DraftStatus::Rejected,
-            None,
-            ts("2026-12-02T21:00:00Z"),
-        )
-        .unwrap();
+        // Sent as the interview ended (a rejected note would stop the follow-ups).
+        store::mark_draft_sent(desk.store.conn(), draft.id, &[draft.status], None, ts("2026-12-02T19:00:00Z")).unwrap();
     }
     planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
     let follow_up = store::drafts_of(desk.store.conn(), app)
@@ -475,4 +461,39 @@ and will review it shortly.\r\n\r\nThe Hooli recruiting team\r\n";
     let ingested = desk.ingest(ats.as_bytes(), now);
     let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
     assert!(row.classification.is_some(), "mail from an ATS is classified: {}", ingested.summary);
+}
+
+#[test]
+fn a_missed_reschedule_is_confirmed_with_the_facts_the_user_gives() {
+    let mut desk = Desk::with_policy("confidence_threshold = 0.99");
+    let now = ts("2026-11-25T00:00:00Z");
+    let first = desk.ingest(CONFIRMATION, now).message.unwrap();
+    let planner = Planner { config: &desk.config, templates: &desk.templates };
+    let app = confirm(desk.store.conn(), &planner, first, None, None, now).unwrap().application.unwrap();
+    let before = store::rounds_of(desk.store.conn(), app).unwrap();
+    // The next message in the thread was really a reschedule, which the classifier missed.
+    let held = desk.ingest(TIMELINE_IN_THREAD, now).message.unwrap();
+    let planner = Planner { config: &desk.config, templates: &desk.templates };
+    let refused = confirm(desk.store.conn(), &planner, held, Some(MessageKind::InterviewRescheduled), Some(app), now)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("give it with --start"), "{refused}");
+    let patch = InterviewPatch {
+        start: Some(ts("2026-12-04T18:00:00Z")),
+        minutes: Some(45),
+        interviewers: vec![crate::classify::Participant {
+            name: Some("Carol Ng".into()),
+            email: Some("carol.ng@acme.example".into()),
+        }],
+        time_zone: Some("America/Los_Angeles".into()),
+    };
+    let tx = desk.store.transaction().unwrap();
+    let kind = Some(MessageKind::InterviewRescheduled);
+    let confirmed = confirm_with(&tx, &planner, held, kind, Some(app), &patch, now).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(confirmed.outcome, Outcome::Applied, "{}", confirmed.summary);
+    let after = store::rounds_of(desk.store.conn(), app).unwrap();
+    assert_eq!(after.len(), before.len(), "the round moved; no second round");
+    assert_eq!((after[0].start, after[0].end), (ts("2026-12-04T18:00:00Z"), ts("2026-12-04T18:45:00Z")));
+    assert!(after[0].interviewers.iter().any(|person| person.email.as_deref() == Some("carol.ng@acme.example")));
 }

@@ -152,14 +152,6 @@ pub fn set_cadence(conn: &Connection, id: ApplicationId, cadence: &Cadence, now:
     Ok(())
 }
 
-pub fn set_topic(conn: &Connection, id: ApplicationId, topic: &str, now: Timestamp) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE applications SET topic = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id.0, topic, ts_to_sql(now)],
-    )?;
-    Ok(())
-}
-
 pub fn set_interested(conn: &Connection, id: ApplicationId, interested: bool, now: Timestamp) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE applications SET interested = ?2, updated_at = ?3 WHERE id = ?1",
@@ -851,7 +843,7 @@ pub fn load_view(conn: &Connection, id: ApplicationId) -> rusqlite::Result<Optio
             end: round.end,
             zone: round.time_zone.as_deref().and_then(|name| TimeZone::get(name).ok()),
             status: round.status,
-            interviewers: round.interviewers.iter().filter(|person| person.email.is_some()).map(|p| p.id).collect(),
+            interviewers: round.interviewers.iter().map(|person| person.id).collect(),
             calendar_uid: round.calendar_uid,
         })
         .collect();

@@ -140,6 +140,39 @@ fn a_database_created_at_version_001_is_upgraded_without_losing_anything() {
     assert!(plan.contains("messages_message_id"), "the upgraded database has the lookup index: {plan}");
 }
 
+#[test]
+fn an_application_wide_topic_becomes_the_latest_rounds_on_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("debrief.db");
+    let now = ts("2026-12-01T00:00:00Z");
+    let (app, first, second) = {
+        // Before talking points: one topic per application, set after round 2.
+        let mut conn = Connection::open(&path).unwrap();
+        Migrations::new(migration_steps().into_iter().take(2).collect()).to_latest(&mut conn).unwrap();
+        let app = insert_application(&conn, "Acme", "Engineer", None, ApplicationState::Interviewed, now).unwrap();
+        let round = |start: &str| NewRound {
+            start: ts(start),
+            end: ts(start),
+            time_zone: None,
+            location: None,
+            calendar_uid: None,
+        };
+        let first = insert_round(&conn, app, &round("2026-12-01T18:00:00Z"), &[]).unwrap();
+        let second = insert_round(&conn, app, &round("2026-12-08T18:00:00Z"), &[]).unwrap();
+        conn.execute("UPDATE applications SET topic = 'the queue redesign' WHERE id = ?1", [app.0]).unwrap();
+        (app, first, second)
+    };
+    let store = Store::open(&path).unwrap();
+    let points = talking_points_of(store.conn(), app).unwrap();
+    assert_eq!(points.len(), 1, "{points:?}");
+    assert_eq!(
+        (points[0].round_id, points[0].kind, points[0].text.as_str()),
+        (second, PointKind::Topic, "the queue redesign")
+    );
+    assert_ne!(points[0].round_id, first, "round 1's interviewers were not in that conversation");
+    assert_eq!(points[0].person_id, None);
+}
+
 /// Issue 9: every status change of a draft is conditional on the status it was read in,
 /// so a change made meanwhile by another process (the daemon sent it, the employer's
 /// reply cancelled it) is never undone; the loser learns it lost.

@@ -218,7 +218,8 @@ fn thank_you_send_times_respect_the_send_window_in_the_interviews_zone() {
     let cases = [
         // (start, end, expected send_at, why)
         ("2026-12-01T00:30:00Z", "2026-12-01T01:30:00Z", "2026-12-01T16:00:00Z", "ends 17:30 Mon PST: 08:00 Tuesday"),
-        ("2026-12-04T23:30:00Z", "2026-12-05T01:30:00Z", "2026-12-07T16:00:00Z", "ends 17:30 Fri PST: 08:00 Monday"),
+        // Monday 08:00 would miss the deadline (Saturday 17:30): the end of Friday's window.
+        ("2026-12-04T23:30:00Z", "2026-12-05T01:30:00Z", "2026-12-05T01:59:00Z", "ends 17:30 Fri PST: 17:59 Friday"),
         ("2026-12-02T16:00:00Z", "2026-12-02T17:00:00Z", "2026-12-02T21:00:00Z", "ends 09:00 Wed: 13:00 the same day"),
         ("2026-12-02T22:30:00Z", "2026-12-02T23:30:00Z", "2026-12-03T16:00:00Z", "ends 15:30: 19:30 is past 18:00"),
     ];
@@ -228,6 +229,31 @@ fn thank_you_send_times_respect_the_send_window_in_the_interviews_zone() {
         let notes = sim.drafts(DraftKind::ThankYou);
         assert_eq!(notes.len(), 2, "{why}");
         assert!(notes.iter().all(|d| d.send_at == ts(expected)), "{why}: got {:?}", notes[0].send_at);
+    }
+}
+
+#[test]
+fn a_friday_afternoon_interview_is_thanked_before_saturdays_deadline_not_on_monday() {
+    // Issue 12's case: Friday 4 December 2026, 14:00-15:00 in New York.
+    let new_york = TimeZone::get("America/New_York").unwrap();
+    let mut sim = Sim::scheduled("2026-12-04T19:00:00Z", "2026-12-04T20:00:00Z");
+    sim.app.rounds[0].zone = Some(new_york.clone());
+    sim.tick("2026-12-04T20:00:00Z");
+    let notes = sim.drafts(DraftKind::ThankYou);
+    assert_eq!(notes.len(), 2);
+    let deadline = "2026-12-05T15:00:00-05:00[America/New_York]".parse::<jiff::Zoned>().unwrap().timestamp();
+    for note in notes {
+        let facts = sim.log.iter().find_map(|effect| match effect {
+            Effect::DraftThankYou { person, send_at, deadline, .. } if Some(*person) == note.person => {
+                Some((*send_at, *deadline))
+            }
+            _ => None,
+        });
+        let (send_at, due) = facts.unwrap();
+        assert_eq!(due, deadline, "due 24 h after the end: Saturday 15:00 in New York");
+        assert!(send_at < deadline, "sent before the deadline, not on Monday: {send_at}");
+        // 19:00 (end + 4 h) is past Friday's window: the last minute inside it.
+        assert_eq!(send_at.to_zoned(new_york.clone()).to_string(), "2026-12-04T17:59:00-05:00[America/New_York]");
     }
 }
 
@@ -242,7 +268,7 @@ fn the_send_window_uses_the_interviews_zone_not_the_users() {
 }
 
 #[test]
-fn interviewers_without_an_address_get_no_draft() {
+fn every_interviewer_of_the_round_gets_a_thank_you_address_or_not() {
     let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
     sim.app.rounds[0].interviewers = vec![PersonId(7)];
     sim.tick("2026-12-01T20:00:00Z");
@@ -272,10 +298,10 @@ fn no_follow_up_while_a_thank_you_is_still_waiting_for_approval() {
     let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
     sim.tick("2026-12-01T20:00:00Z");
     assert!(sim.tick("2026-12-20T00:00:00Z").is_empty());
-    // Once the user has dealt with them (here: rejected both), the cadence counts from the interview.
-    for draft in sim.app.drafts.iter_mut() {
-        draft.status = DraftStatus::Rejected;
-    }
+    // Once the user has dealt with them (here: rejected one, sent the other), the cadence starts.
+    sim.app.drafts[0].status = DraftStatus::Rejected;
+    sim.app.drafts[1].status = DraftStatus::Sent;
+    sim.app.drafts[1].sent_at = Some(ts("2026-12-01T23:00:00Z"));
     assert!(!sim.tick("2026-12-20T00:00:00Z").is_empty());
 }
 
@@ -613,4 +639,69 @@ fn an_overdue_follow_up_is_due_now_not_in_the_past() {
     let mut sim = after_thank_yous();
     sim.tick("2026-12-10T18:00:00Z");
     assert_eq!(sim.live_follow_ups()[0].send_at, ts("2026-12-10T18:00:00Z"));
+}
+
+#[test]
+fn no_follow_ups_after_thank_yous_the_user_rejected_until_they_say_so() {
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.tick("2026-12-01T20:00:00Z");
+    for draft in sim.app.drafts.iter_mut() {
+        draft.status = DraftStatus::Rejected;
+    }
+    assert!(sim.app.thank_yous_all_rejected());
+    sim.tick("2026-12-07T20:00:00Z");
+    sim.tick("2026-12-30T20:00:00Z");
+    assert!(sim.drafts(DraftKind::FollowUp).is_empty(), "nothing follows a note that never went");
+    assert_eq!(sim.app.state, ApplicationState::Interviewed, "nor is it ghosted");
+    // The user says to follow up after all: the series counts from the interview, so
+    // weeks later the first follow-up is due at once.
+    sim.mark(ApplicationState::FollowingUp, false, "2027-01-04T18:00:00Z");
+    sim.tick("2027-01-04T18:00:00Z");
+    let follow_ups = sim.drafts(DraftKind::FollowUp);
+    assert_eq!(follow_ups.len(), 1);
+    assert_eq!(follow_ups[0].send_at, ts("2027-01-04T18:00:00Z"), "due now, inside the window");
+    // One rejected note and one sent: the follow-ups go on as usual.
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.tick("2026-12-01T20:00:00Z");
+    sim.app.drafts[0].status = DraftStatus::Rejected;
+    sim.app.drafts[1].status = DraftStatus::Sent;
+    sim.app.drafts[1].sent_at = Some(ts("2026-12-01T23:00:00Z"));
+    sim.tick("2026-12-07T23:00:00Z");
+    assert_eq!(sim.drafts(DraftKind::FollowUp).len(), 1);
+}
+
+#[test]
+fn a_round_the_user_moves_or_cancels_takes_its_unsent_notes_with_it() {
+    // The inbox missed a reschedule: the interview of Tue 1 Dec took place on Thu 3 Dec.
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    sim.tick("2026-12-01T20:00:00Z");
+    assert_eq!(sim.drafts(DraftKind::ThankYou).len(), 2);
+    let slot = Slot {
+        start: ts("2026-12-03T18:00:00Z"),
+        end: ts("2026-12-03T19:00:00Z"),
+        zone: Some(la()),
+        interviewers: Vec::new(),
+        location: None,
+        calendar_uid: None,
+    };
+    let effects = on_move_round(&sim.app, RoundId(1), &slot, ts("2026-12-01T21:00:00Z"));
+    sim.apply(&effects, ts("2026-12-01T21:00:00Z"));
+    assert!(
+        sim.drafts(DraftKind::ThankYou).iter().all(|d| d.status == DraftStatus::Cancelled),
+        "notes for a meeting that did not happen"
+    );
+    assert_eq!(sim.app.state, ApplicationState::Scheduled);
+    assert_eq!(sim.app.rounds[0].start, ts("2026-12-03T18:00:00Z"));
+    sim.tick("2026-12-03T19:30:00Z");
+    let live: Vec<_> =
+        sim.drafts(DraftKind::ThankYou).into_iter().filter(|d| d.status == DraftStatus::Pending).collect();
+    assert_eq!(live.len(), 2, "new notes after the real interview");
+    assert!(live.iter().all(|d| d.send_at == ts("2026-12-03T23:00:00Z")));
+
+    let mut sim = Sim::scheduled("2026-12-01T18:00:00Z", "2026-12-01T19:00:00Z");
+    let effects = on_cancel_round(&sim.app, RoundId(1));
+    sim.apply(&effects, ts("2026-11-30T00:00:00Z"));
+    assert_eq!(sim.app.rounds[0].status, RoundStatus::Cancelled);
+    assert_eq!(sim.app.state, ApplicationState::Invited);
+    assert!(sim.tick("2026-12-01T20:00:00Z").is_empty(), "no note for a cancelled interview");
 }
