@@ -20,9 +20,17 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --quiet 2>&1 | tee /tmp/debrief-test.log
-echo "== classifier evaluation on ../shared/corpus (targets: kinds >= 98%, fields >= 95%, no critical error)"
-if [ -d ../shared/corpus ]; then
-  cargo run --quiet -- eval ../shared/corpus --min-kind-accuracy 98 --min-fields 95 --max-critical 0 | tail -3
+
+# ---------------------------------------------------------------------------------------
+# Optional: the classifier's evaluation against the shared corpus, when ../shared is
+# beside this checkout (it is not part of the repository; a clone without it skips this
+# step, says so, and still passes). With it, missing a target fails the script.
+# ---------------------------------------------------------------------------------------
+corpus=../shared/corpus
+echo "== classifier evaluation on $corpus (targets: kinds >= 98%, fields >= 95%, no critical error)"
+if [ -d "$corpus" ]; then
+  cargo run --quiet -- eval "$corpus" --min-kind-accuracy 98 --min-fields 95 --max-critical 0 | tail -3
+  echo "classifier evaluation: RAN against $corpus, targets met"
 else
-  echo "../shared/corpus is not beside this checkout: the evaluation is skipped (tests/classify_corpus.rs fails in that case)"
+  echo "classifier evaluation: SKIPPED, $corpus is not beside this checkout (the tests above do not need it)"
 fi

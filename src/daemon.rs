@@ -60,7 +60,7 @@ pub fn apply_fetched(
     let origin =
         Origin::Imap { mailbox: position.mailbox.to_owned(), uid_validity: position.uid_validity, uid: message.uid };
     let ingested = ingest::ingest(conn, planner, &message.raw, &origin, crate::clock::now())?;
-    tracing::info!("{}", ingested.summary);
+    ingested.log();
     Ok(ingested)
 }
 

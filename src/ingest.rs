@@ -93,6 +93,18 @@ pub struct Ingested {
     pub report: PlanReport,
 }
 
+impl Ingested {
+    /// Logs the summary: at info when the message changed something or needs the user
+    /// (applied, held for review, unreadable), at debug when it was ignored or already
+    /// known, so that a scan of a mailbox full of newsletters writes no line per message.
+    pub fn log(&self) {
+        match self.outcome {
+            Outcome::Applied | Outcome::NeedsReview | Outcome::Error => tracing::info!("{}", self.summary),
+            Outcome::Ignored | Outcome::Duplicate => tracing::debug!("{}", self.summary),
+        }
+    }
+}
+
 /// How a message was tied to its application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Matched {
@@ -122,6 +134,10 @@ pub fn ingest(
     }
     let own_address = planner.config.identity.email.to_ascii_lowercase();
     let reading = crate::quarantine::Reading::begin(conn, origin, raw);
+    if let Some(recorded) = record_obvious_bulk(conn, raw, origin, &own_address, now)? {
+        drop(reading);
+        return Ok(recorded);
+    }
     let classified = classify_message_for(raw, Some(&own_address));
     drop(reading);
     let classified = match classified {
@@ -210,6 +226,70 @@ pub fn ingest(
     let id = store::insert_message(conn, &row, now)?;
     row.id = Some(id);
     act(conn, planner, &row, &classification, association, envelope.is_automated, &own_words, now)
+}
+
+/// The cheap path for obvious bulk mail (issue 11): most of a real inbox is newsletters
+/// and notifications, and classifying each one (its body, HTML included) dominated a
+/// first scan. A message is recorded as ignored from its headers alone, without reading
+/// its body, when all of these hold, and otherwise takes the full path:
+///
+/// - it says it is bulk: a `List-Id`, or `Precedence: bulk/list/junk`, and it is not
+///   an auto-reply (an out-of-office moves a follow-up);
+/// - its sender speaks for an employer domain (From, else Reply-To) that no application
+///   knows: mail from an applicant tracking system, a scheduler or a mail provider
+///   (which carry many employers' mail) and from a known employer is classified;
+/// - it is not the user's own mail and answers no message of a known thread.
+///
+/// It is still de-duplicated by Message-ID and recorded (kind `unrelated`, no
+/// classification), so it is read once and threads like any other message.
+fn record_obvious_bulk(
+    conn: &Connection,
+    raw: &[u8],
+    origin: &Origin,
+    own_address: &str,
+    now: Timestamp,
+) -> anyhow::Result<Option<Ingested>> {
+    // The same structural pre-check as the classifier's (issue 9) before any parser sees
+    // the bytes; a refused message takes the full path, which records why.
+    if crate::classify::limits::check(raw, &crate::classify::limits::LIMITS).is_err() {
+        return Ok(None);
+    }
+    let headers = std::panic::catch_unwind(|| {
+        mail_parser::MessageParser::default()
+            .parse_headers(raw)
+            .map(|message| crate::classify::envelope::read_envelope(&message))
+    });
+    let Ok(Some(parsed)) = headers else { return Ok(None) };
+    if !parsed.bulk_header || parsed.auto_reply_header {
+        return Ok(None);
+    }
+    let envelope = parsed.envelope;
+    if envelope.from.as_ref().is_none_or(|from| from.email.eq_ignore_ascii_case(own_address)) {
+        return Ok(None);
+    }
+    let Some(domain) = sender_employer_domain(&envelope, own_address) else { return Ok(None) };
+    if !store::find_application_by_employer(conn, Some(&domain), None, None)?.is_empty()
+        || store::application_of_thread(conn, &thread_ids(&envelope))?.is_some()
+    {
+        return Ok(None);
+    }
+    let message_id = envelope
+        .message_id
+        .as_deref()
+        .map(clean_header_value)
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| synthetic_message_id(raw));
+    if let Some(seen) = store::find_message(conn, &message_id)? {
+        return Ok(Some(duplicate(&seen, &message_id)));
+    }
+    let mut row = envelope_row(&envelope, message_id, origin, now);
+    row.kind = Some(MessageKind::Unrelated.as_str().to_owned());
+    row.status = Outcome::Ignored.as_str().into();
+    let effect =
+        format!("bulk mail (List-Id or Precedence) from {domain}, which no application knows: recorded unread");
+    row.effect = Some(effect.clone());
+    let id = store::insert_message(conn, &row, now)?;
+    Ok(Some(ignored(id, None, &row, MessageKind::Unrelated, &effect)))
 }
 
 /// Applies a message held for review as if the classifier had been confident
@@ -745,6 +825,16 @@ fn message_row(
     origin: &Origin,
     now: Timestamp,
 ) -> anyhow::Result<MessageRow> {
+    Ok(MessageRow {
+        kind: Some(classification.kind.as_str().to_owned()),
+        confidence: Some(classification.confidence),
+        classification: Some(serde_json::to_string(classification)?),
+        ..envelope_row(envelope, message_id, origin, now)
+    })
+}
+
+/// A message's row from its headers, status `applied` until told otherwise.
+fn envelope_row(envelope: &Envelope, message_id: String, origin: &Origin, now: Timestamp) -> MessageRow {
     let address = |email: &str| Some(email.to_ascii_lowercase()).filter(|email| crate::config::is_plain_address(email));
     let mut row = MessageRow {
         direction: "in".into(),
@@ -757,15 +847,12 @@ fn message_row(
         to_emails: envelope.to.iter().filter_map(|to| address(&to.email)).collect(),
         subject: envelope.subject.as_deref().map(clean_header_value),
         date: envelope.date,
-        kind: Some(classification.kind.as_str().to_owned()),
-        confidence: Some(classification.confidence),
-        classification: Some(serde_json::to_string(classification)?),
         status: Outcome::Applied.as_str().into(),
         received_at: Some(now),
         ..MessageRow::default()
     };
     set_origin(&mut row, origin);
-    Ok(row)
+    row
 }
 
 pub(crate) fn set_origin(row: &mut MessageRow, origin: &Origin) {

@@ -1,13 +1,15 @@
-//! Reading watched IMAP mailboxes: every message exactly once, in UID order, each in its
-//! own transaction together with the progress it makes (SPEC §5, §6.4).
+//! Reading watched IMAP mailboxes: every message exactly once, in UID order, its effects
+//! committed in the same transaction as the progress they make (SPEC §5, §6.4).
 //!
-//! [`read_mailbox`] is one pass: select, decide where to start (the stored progress; on
-//! a first run or after a UIDVALIDITY change, the first message of the last
-//! `initial_scan_days`), fetch in batches and hand each message to the caller's handler.
-//! The handler writes the message's effects in the transaction it is given; the pass
-//! records the message's UID in that same transaction and commits. A crash between two
-//! messages repeats nothing and loses nothing; a re-scan after a UIDVALIDITY change meets
-//! messages already processed, which the handler (ingest) skips by Message-ID.
+//! [`read_mailbox`] is one pass: select (unless the mailbox is selected already), decide
+//! where to start (the stored progress; on a first run or after a UIDVALIDITY change,
+//! the first message of the last `initial_scan_days`), list the UIDs to read once, fetch
+//! them in batches bounded by count and bytes, and hand each message to the caller's
+//! handler. A batch is one transaction: each message under a savepoint, then the last
+//! UID applied, then one commit (one fsync per batch, not per message). A crash loses
+//! the uncommitted batch, which the next pass reads again, and repeats nothing; a re-scan
+//! after a UIDVALIDITY change meets messages already processed, which the handler
+//! (ingest) skips by Message-ID.
 //!
 //! [`watch_mailbox`] is the daemon's task around it: connect, read, IDLE (re-issued every
 //! [`IDLE_REFRESH`]), read again on new mail, and reconnect with a jittered exponential
@@ -17,14 +19,16 @@ use crate::config::ImapConfig;
 use crate::mail::MailError;
 use crate::mail::imap::{FetchedMessage, IdleOutcome, ImapSession};
 use crate::store::{self, Store};
-use anyhow::Context as _;
 use jiff::tz::TimeZone;
 use rusqlite::Connection;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Messages fetched per round trip.
-pub const BATCH_SIZE: usize = 50;
+/// Messages fetched per round trip, and committed per transaction.
+pub const BATCH_SIZE: usize = 200;
+/// The most message bytes one batch holds (at least one message): memory is bounded by
+/// the batch, not by the mailbox.
+pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
 /// IDLE is ended and re-issued this often, well inside the 30 minutes servers allow.
 pub const IDLE_REFRESH: Duration = Duration::from_secs(9 * 60);
 /// The longest wait between reconnection attempts.
@@ -65,7 +69,7 @@ pub async fn read_mailbox<H>(
 where
     H: FnMut(&Connection, Position<'_>, &FetchedMessage) -> anyhow::Result<()>,
 {
-    let state = session.select(mailbox).await?;
+    let state = session.ensure_selected(mailbox).await?;
     let stored = store::mailbox_progress(store.conn(), mailbox)?;
     let mut report = ReadReport::default();
     let mut after = match stored {
@@ -99,28 +103,86 @@ where
             start
         }
     };
-    // An estimate for progress: the messages above the start point.
-    let total = match state.uid_next {
-        Some(next) => next.saturating_sub(after + 1) as usize,
-        None => state.exists as usize,
-    };
     let position = Position { mailbox, uid_validity: state.uid_validity };
+    // The UIDs to read, once (not the size of every remaining message per batch); then
+    // once more for what arrived during the pass, until nothing is left.
     loop {
-        let batch = session.fetch_new(after, BATCH_SIZE).await?;
-        if batch.is_empty() {
+        let uids = session.uids_after(after).await?;
+        if uids.is_empty() {
             break;
         }
-        for message in &batch {
-            let tx = store.transaction()?;
-            handle(&tx, position, message).with_context(|| format!("Applying message {} of {mailbox}", message.uid))?;
-            store::record_mailbox_progress(&tx, mailbox, state.uid_validity, message.uid, crate::clock::now())?;
-            tx.commit()?;
-            after = message.uid;
-            report.processed += 1;
+        let total = report.processed + uids.len();
+        let mut pending = &uids[..];
+        while !pending.is_empty() {
+            let (consumed, batch) = session.fetch_batch(&pending[..pending.len().min(BATCH_SIZE)], BATCH_BYTES).await?;
+            pending = &pending[consumed..];
+            let outcome = apply_batch(store, position, &batch, &mut handle)?;
+            report.processed += outcome.applied;
+            if let Some(uid) = outcome.last_uid {
+                after = after.max(uid);
+            }
             progress(report.processed, total.max(report.processed));
+            if let Some(err) = outcome.failure {
+                return Err(err);
+            }
+            if consumed == 0 {
+                break;
+            }
         }
     }
     Ok(report)
+}
+
+/// What [`apply_batch`] committed.
+struct BatchOutcome {
+    applied: usize,
+    last_uid: Option<u32>,
+    /// The error that stopped the batch; the messages before it are committed.
+    failure: Option<anyhow::Error>,
+}
+
+/// Applies a fetched batch in ONE transaction: each message's effects under its own
+/// savepoint, then the UID of the last message applied, then a single commit (one
+/// fsync for the batch). The UID is recorded in the same transaction as the effects it
+/// stands for (SPEC §6.4): a crash loses the whole uncommitted batch, which the next
+/// pass reads again, and repeats nothing. A handler error rolls back only that message;
+/// the ones before it are committed with their UID and the pass ends with the error.
+fn apply_batch<H>(
+    store: &mut Store,
+    position: Position<'_>,
+    batch: &[FetchedMessage],
+    handle: &mut H,
+) -> anyhow::Result<BatchOutcome>
+where
+    H: FnMut(&Connection, Position<'_>, &FetchedMessage) -> anyhow::Result<()>,
+{
+    let mut outcome = BatchOutcome { applied: 0, last_uid: None, failure: None };
+    if batch.is_empty() {
+        return Ok(outcome);
+    }
+    let mut tx = store.transaction()?;
+    for message in batch {
+        let savepoint = tx.savepoint()?;
+        match handle(&savepoint, position, message) {
+            Ok(()) => {
+                savepoint.commit()?;
+                outcome.applied += 1;
+                outcome.last_uid = Some(message.uid);
+            }
+            Err(err) => {
+                // Dropping the savepoint rolls this message back.
+                drop(savepoint);
+                outcome.failure =
+                    Some(err.context(format!("Applying message {} of {}", message.uid, position.mailbox)));
+                break;
+            }
+        }
+    }
+    if let Some(uid) = outcome.last_uid {
+        store::record_mailbox_progress(&tx, position.mailbox, position.uid_validity, uid, crate::clock::now())?;
+    }
+    tx.commit()?;
+    Ok(outcome)
 }
 
 /// A jittered exponential backoff: 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`], each between
@@ -236,6 +298,9 @@ where
         if report.processed > 0 {
             let _ = events.send(WatchEvent::NewMail);
         }
+        if report.processed >= BATCH_SIZE {
+            release_memory();
+        }
         let mode = if session.capabilities().idle { "IDLE" } else { "polling" };
         tracing::info!("Watching {mailbox} on {} ({mode}).", config.server.host);
         let _ = events.send(WatchEvent::Watching);
@@ -266,6 +331,17 @@ where
     .await;
     session.logout().await;
     result
+}
+
+/// Gives the heap that a long scan freed back to the system. glibc keeps freed memory in
+/// its arenas for reuse, so without this an idle daemon stays as large as its largest
+/// scan (155 MB after 20,000 messages); with it, it returns to its working size.
+pub fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own arenas; it takes no pointer from us.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Logs a long scan's progress every 100 messages.

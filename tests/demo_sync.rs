@@ -21,6 +21,26 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Runs the binary over the config `config`, the clock set with libfaketime.
+fn run_at_demo_now(config: &Path, args: &[&str]) -> Output {
+    assert!(
+        Path::new("/usr/bin/faketime").exists(),
+        "this test needs libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
+    );
+    // `-f` with an absolute time stops the clock there (without it the clock starts at
+    // DEMO_NOW and runs, and a slow machine drafts a second later than the demo does).
+    Command::new("faketime")
+        .arg("-f")
+        .arg(DEMO_NOW)
+        .arg(env!("CARGO_BIN_EXE_debrief"))
+        .args(args)
+        .env("TZ", "UTC")
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .env("DEBRIEF_CONFIG", config)
+        .output()
+        .unwrap()
+}
+
 struct Demo {
     dir: tempfile::TempDir,
 }
@@ -35,18 +55,7 @@ impl Demo {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        assert!(
-            Path::new("/usr/bin/faketime").exists(),
-            "this test needs libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
-        );
-        Command::new("faketime")
-            .arg(DEMO_NOW)
-            .arg(env!("CARGO_BIN_EXE_debrief"))
-            .args(args)
-            .env("TZ", "UTC")
-            .env("DEBRIEF_CONFIG", self.dir.path().join("config.toml"))
-            .output()
-            .unwrap()
+        run_at_demo_now(&self.dir.path().join("config.toml"), args)
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -156,4 +165,102 @@ fn a_maildir_path_that_is_not_a_maildir_is_refused_naming_the_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("maildir.path") && stderr.contains("is not a Maildir"), "{stderr}");
+}
+
+/// `debrief demo` as `scripts/demo.sh` runs it on a machine without libfaketime: no
+/// preload, no config of the user's, the real clock.
+fn demo_command(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_debrief"))
+        .arg("demo")
+        .args(args)
+        .env_remove("LD_PRELOAD")
+        .env_remove("FAKETIME")
+        .env("DEBRIEF_CONFIG", "/nonexistent/debrief/config.toml")
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_demo_runs_without_libfaketime_and_tours_the_pipeline() {
+    let output = demo_command(&[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    // The pipeline ran at the demo's instant: the interview is over, so the thank-you
+    // notes exist; Globex's timeline says when their answer is due.
+    assert!(stdout.contains("Read 9 new message(s) from the Maildir: 7 applied, 1 ignored, 1 for review"), "{stdout}");
+    for shown in [
+        "$ debrief applications",
+        "Acme Robotics            Backend Engineer               interviewed",
+        "answer_expected Sat 2026-12-12 00:00 PST",
+        "$ debrief queue",
+        "jane.doe@acmerobotics.example",
+        "rejection_reply",
+        "$ debrief show 1",
+        "Subject: Thank you: Backend Engineer interview",
+        "$ debrief history 3",
+        "scheduled → interviewed: interview round 1 ended",
+        "$ debrief inbox",
+        "lena.park@hooli.example",
+        "== What to type next",
+        "debrief init",
+    ] {
+        assert!(stdout.contains(shown), "the tour lacks {shown:?}:\n{stdout}");
+    }
+}
+
+#[test]
+fn the_demo_at_its_instant_agrees_with_sync_under_faketime() {
+    let kept = tempfile::tempdir().unwrap();
+    let dir = kept.path().join("demo");
+    let output = demo_command(&["--dir", dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("debrief --config {} approve 1", dir.join("config.toml").display())), "{stdout}");
+
+    // The same commands at the same instant, over the folder the demo kept and over a
+    // fresh copy synced under libfaketime, say the same.
+    let synced = Demo::new();
+    synced.ok(&["sync"]);
+    for args in [&["applications"][..], &["queue"], &["show", "1"], &["show", "3"], &["history", "3"], &["inbox"]] {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let kept_output = run_at_demo_now(&dir.join("config.toml"), &with_json);
+        assert!(kept_output.status.success(), "{}", String::from_utf8_lossy(&kept_output.stderr));
+        let kept_json: Value = serde_json::from_slice(&kept_output.stdout).unwrap();
+        assert_eq!(without_random_ids(kept_json), without_random_ids(synced.json(args)), "debrief {args:?}");
+    }
+}
+
+/// A draft's Message-ID ends in random bits: keep its fixed part (the instant).
+fn without_random_ids(mut value: Value) -> Value {
+    if let Some(id) = value.get("message_id").and_then(Value::as_str) {
+        let local = id.split('@').next().unwrap_or_default();
+        let fixed = local.rsplit_once('.').map(|(fixed, _)| fixed.to_owned()).unwrap_or_default();
+        value["message_id"] = Value::from(fixed);
+    }
+    value
+}
+
+#[test]
+fn the_demo_refuses_a_folder_that_is_not_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let output = demo_command(&["--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not empty"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "mine");
+}
+
+/// Issue 11: a scan writes a log line per message that changed something or needs the
+/// user, not per ignored one (a mailbox of newsletters wrote 20,000 journal lines).
+#[test]
+fn sync_logs_the_messages_that_matter_not_every_ignored_one() {
+    let demo = Demo::new();
+    let output = demo.run(&["sync"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("applied to application 1"), "{stderr}");
+    assert!(stderr.contains("waits for review"), "{stderr}");
+    assert!(!stderr.contains("news@weeklybyte.example"), "the ignored newsletter is not logged at info:\n{stderr}");
 }

@@ -90,7 +90,7 @@ async fn a_mailbox_is_read_once_and_a_failed_message_is_retried_not_skipped() {
     .unwrap();
     assert_eq!(report.processed, 3);
     assert!(!report.scanned_from_start);
-    assert_eq!(progress, vec![(1, 3), (2, 3), (3, 3)]);
+    assert_eq!(progress, vec![(3, 3)], "progress is reported per committed batch");
     assert_eq!(seen(&store), subjects(1..=5));
 
     // Nothing new: nothing read. One more message: only it.
@@ -109,6 +109,81 @@ async fn a_mailbox_is_read_once_and_a_failed_message_is_retried_not_skipped() {
     assert_eq!(seen(&store), subjects(1..=6));
     let progress = store::mailbox_progress(store.conn(), "INBOX").unwrap().unwrap();
     assert_eq!(progress.last_uid, 6);
+    session.logout().await;
+}
+
+/// What another connection to the same database sees committed: rows of `seen`, and
+/// the mailbox's recorded progress.
+fn committed(path: &std::path::Path) -> (usize, Option<u32>) {
+    let other = Connection::open(path).unwrap();
+    let rows: i64 = other.query_row("SELECT count(*) FROM seen", [], |row| row.get(0)).unwrap();
+    let last_uid = other.query_row("SELECT last_uid FROM mailbox_progress", [], |row| row.get(0)).ok();
+    (usize::try_from(rows).unwrap(), last_uid)
+}
+
+/// Issue 11: a batch is one transaction (one fsync), with its last UID; a message's
+/// effects are never committed without the UID that stands for them, or the reverse.
+#[tokio::test]
+async fn a_batch_is_committed_once_together_with_its_last_uid() {
+    let rig = Rig::start();
+    let _turn = rig.shared().await;
+    let address = "watch-batch@rig.test";
+    let config = rig.config_for(address).build();
+    for number in 1..=5 {
+        rig.deliver(address, &message(address, number));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("debrief.db");
+    let mut store = store_with_log(&dir);
+    let mut session = ImapSession::connect(config.imap()).await.unwrap();
+    let mut seen_by_others = Vec::new();
+    watcher::read_mailbox(&mut session, &mut store, "INBOX", 60, &TimeZone::UTC, &mut |_, _| {}, |conn, _, m| {
+        seen_by_others.push(committed(&path).0);
+        record(conn, m.uid, &m.raw)
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen_by_others, vec![0; 5], "nothing of the batch is committed before its end");
+    let (rows, last_uid) = committed(&path);
+    assert_eq!(rows, 5);
+    let uids: Vec<u32> = {
+        let mut statement = store.conn().prepare("SELECT uid FROM seen ORDER BY uid").unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(last_uid, uids.last().copied());
+    session.logout().await;
+}
+
+/// Issue 11: memory is bounded by the batch's bytes, not its count: three messages of
+/// 1.5 MiB do not fit in one batch of `BATCH_BYTES` (4 MiB), so the first two are
+/// committed, with their UID, before the third is applied.
+#[tokio::test]
+async fn a_batch_is_bounded_by_bytes() {
+    let rig = Rig::start();
+    let _turn = rig.shared().await;
+    let address = "watch-batch-bytes@rig.test";
+    let config = rig.config_for(address).build();
+    let padding = format!("{}\r\n", "x".repeat(998)).repeat(1536);
+    for number in 1..=3 {
+        let mut raw = message(address, number);
+        raw.extend_from_slice(padding.as_bytes());
+        rig.deliver(address, &raw);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("debrief.db");
+    let mut store = store_with_log(&dir);
+    let mut session = ImapSession::connect(config.imap()).await.unwrap();
+    let mut seen_by_others = Vec::new();
+    watcher::read_mailbox(&mut session, &mut store, "INBOX", 60, &TimeZone::UTC, &mut |_, _| {}, |conn, _, m| {
+        assert!(!m.truncated && m.raw.len() > 1_500_000, "fetched whole: {m:?}");
+        seen_by_others.push(committed(&path));
+        record(conn, m.uid, &m.raw)
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen_by_others.iter().map(|(rows, _)| *rows).collect::<Vec<_>>(), vec![0, 0, 2]);
+    assert!(seen_by_others[2].1.is_some(), "the first batch's UID is committed with it");
+    assert_eq!(seen(&store), subjects(1..=3));
     session.logout().await;
 }
 

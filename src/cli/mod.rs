@@ -8,6 +8,7 @@ pub mod applications;
 pub mod classify;
 pub mod common;
 pub mod completions;
+pub mod demo;
 pub mod doctor;
 pub mod drafts;
 pub mod eval;
@@ -134,6 +135,9 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) to standard output: `debrief man | man -l -`.
     Man,
+    /// A guided tour over a sample inbox, at the date its mail was written for: the
+    /// pipeline, the queue, a draft, a history, what to type next. Needs no account or config.
+    Demo(demo::DemoArgs),
 }
 
 /// Parses the command line, runs the command and returns its exit code.
@@ -191,6 +195,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => return eval::run(args),
         Command::Completions(args) => return completions::run(args),
         Command::Man => return man::run(),
+        Command::Demo(args) => demo::run(args)?,
         Command::Doctor => return doctor::run(config),
         Command::Resolve { id, outcome } => drafts::resolve(config, *id, *outcome, now)?,
         Command::Run => sync::run(config)?,

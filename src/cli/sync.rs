@@ -3,6 +3,7 @@
 
 use crate::cli::common::load_config;
 use crate::daemon;
+use crate::planner::PlanReport;
 use crate::sources::SourceReport;
 use crate::templates::Templates;
 use std::io::Write as _;
@@ -28,19 +29,15 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         Ok(read) => (read, None),
         Err(err) => (SourceReport::default(), Some(err)),
     };
-    let mut line = match (&source, &unread) {
-        (Some(source), None) => format!("{} ", read.sentence(source)),
-        (Some(source), Some(_)) => format!("Could not read {source}. "),
-        (None, _) => String::new(),
+    let planned = PlanReport {
+        drafts_created: report.drafts_created,
+        drafts_cancelled: report.drafts_cancelled,
+        transitions: report.transitions,
     };
-    line.push_str(&format!(
-        "Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {}.{}",
-        report.drafts_created + read.plan.drafts_created,
-        report.drafts_cancelled + read.plan.drafts_cancelled,
-        report.transitions + read.plan.transitions,
-        report.sent,
-        if report.drafts_created + read.plan.drafts_created > 0 { " See `debrief queue`." } else { "" }
-    ));
+    let line = match (&source, &unread) {
+        (Some(source), Some(_)) => format!("Could not read {source}. {}", summary(None, &read, &planned, report.sent)),
+        _ => summary(source.as_deref(), &read, &planned, report.sent),
+    };
     // A closed stdout is not a failure of the sync that already happened (SIGPIPE is
     // ignored for this command, see `cli::main`).
     let _ = writeln!(std::io::stdout(), "{line}");
@@ -55,6 +52,21 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
             "{err:#}; what needs no inbox check was planned and sent, and follow-ups wait until the inbox can be read"
         )),
     }
+}
+
+/// `sync`'s one-line summary: what was read from `source` (when there is one), what the
+/// planning did (with what reading the mail already planned), what was sent.
+pub fn summary(source: Option<&str>, read: &SourceReport, planned: &PlanReport, sent: usize) -> String {
+    let mut line = source.map(|source| format!("{} ", read.sentence(source))).unwrap_or_default();
+    let drafts_created = planned.drafts_created + read.plan.drafts_created;
+    line.push_str(&format!(
+        "Planned: {} draft(s) made, {} cancelled, {} state change(s). Sent {sent}.{}",
+        drafts_created,
+        planned.drafts_cancelled + read.plan.drafts_cancelled,
+        planned.transitions + read.plan.transitions,
+        if drafts_created > 0 { " See `debrief queue`." } else { "" }
+    ));
+    line
 }
 
 pub fn run(config: Option<&Path>) -> anyhow::Result<()> {

@@ -413,6 +413,56 @@ Message-ID: <reply-to-dana.1764010000@example.net>\r\n\r\nHi Dana, I am free Mon
     );
 }
 
+const NEWSLETTER: &[u8] = b"From: Weekly Finds <news@weeklyfinds.example>\r\n\
+To: Priya Raman <priya@example.net>\r\n\
+Subject: Ten gadgets for your desk\r\n\
+Date: Fri, 27 Nov 2026 10:00:00 -0800\r\n\
+Message-ID: <issue-48@mail.weeklyfinds.example>\r\n\
+List-Id: Weekly Finds <weekly.weeklyfinds.example>\r\n\
+List-Unsubscribe: <https://weeklyfinds.example/u/48>\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\n\
+This week: lamps, stands and a very small fan.\r\n";
+
+/// Issue 11: obvious bulk mail from a sender no application knows is recorded from its
+/// headers, without classifying its body, and is still read once.
+#[test]
+fn obvious_bulk_mail_is_recorded_from_its_headers_without_classifying() {
+    let mut desk = Desk::new();
+    let now = ts("2026-11-28T00:00:00Z");
+    let ingested = desk.ingest(NEWSLETTER, now);
+    assert_eq!(ingested.outcome, Outcome::Ignored, "{}", ingested.summary);
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert_eq!(row.classification, None, "the body was not classified");
+    assert_eq!(row.kind.as_deref(), Some("unrelated"));
+    assert_eq!(row.message_id.as_deref(), Some("issue-48@mail.weeklyfinds.example"));
+    assert!(row.effect.as_deref().unwrap_or_default().contains("bulk mail"), "{:?}", row.effect);
+    assert_eq!(desk.ingest(NEWSLETTER, now).outcome, Outcome::Duplicate);
+    assert_eq!(desk.count("applications"), 0);
+}
+
+/// The cheap path never hides an employer's answer: bulk headers from a known
+/// employer's domain, or from an applicant tracking system, take the full path.
+#[test]
+fn bulk_mail_from_a_known_employer_or_an_ats_is_classified() {
+    let mut desk = Desk::new();
+    let now = ts("2026-11-28T00:00:00Z");
+    let initech = desk.new_application("Initech", "Data Engineer", Some("initech.example"), ts("2026-11-05T00:00:00Z"));
+    let text =
+        String::from_utf8_lossy(REJECTION).replacen("MIME-Version: 1.0", "Precedence: bulk\nMIME-Version: 1.0", 1);
+    let ingested = desk.ingest(text.as_bytes(), now);
+    assert_eq!((ingested.outcome, ingested.application), (Outcome::Applied, Some(initech)), "{}", ingested.summary);
+    assert_eq!(desk.application(initech).state, ApplicationState::Rejected);
+
+    let ats = "From: Hooli Recruiting <no-reply@greenhouse-mail.io>\r\nTo: priya@example.net\r\n\
+Subject: Thank you for applying to Hooli\r\nDate: Fri, 27 Nov 2026 10:00:00 -0800\r\n\
+Message-ID: <gh-1@greenhouse-mail.io>\r\nPrecedence: bulk\r\n\r\n\
+Hi Priya,\r\n\r\nThank you for applying for the Backend Engineer role at Hooli. We have received your application \
+and will review it shortly.\r\n\r\nThe Hooli recruiting team\r\n";
+    let ingested = desk.ingest(ats.as_bytes(), now);
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert!(row.classification.is_some(), "mail from an ATS is classified: {}", ingested.summary);
+}
+
 #[test]
 fn a_missed_reschedule_is_confirmed_with_the_facts_the_user_gives() {
     let mut desk = Desk::with_policy("confidence_threshold = 0.99");

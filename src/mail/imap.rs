@@ -137,6 +137,9 @@ pub struct ImapSession {
     /// The selected mailbox and its message count as last seen.
     selected: Option<String>,
     exists: u32,
+    /// The selected mailbox's numbers as SELECT gave them (UIDVALIDITY cannot change
+    /// while it stays selected).
+    selected_state: Option<MailboxState>,
 }
 
 impl Debug for ImapSession {
@@ -187,6 +190,7 @@ impl ImapSession {
             drafts_override: config.drafts_mailbox.clone(),
             selected: None,
             exists: 0,
+            selected_state: None,
         })
     }
 
@@ -240,7 +244,76 @@ impl ImapSession {
         self.drain_unsolicited();
         self.selected = Some(mailbox.to_owned());
         self.exists = selected.exists;
-        Ok(MailboxState { uid_validity, uid_next: selected.uid_next, exists: selected.exists })
+        let state = MailboxState { uid_validity, uid_next: selected.uid_next, exists: selected.exists };
+        self.selected_state = Some(state);
+        Ok(state)
+    }
+
+    /// Selects `mailbox` unless it is the selected one already: a read after an IDLE wake
+    /// costs a NOOP (which makes the server show what arrived since), not a second
+    /// SELECT (45-60 ms on a large mailbox). `exists` is kept current by the server's
+    /// EXISTS responses; `uid_next` is as of the SELECT.
+    pub async fn ensure_selected(&mut self, mailbox: &str) -> Result<MailboxState, MailError> {
+        if self.session.is_some()
+            && self.selected.as_deref() == Some(mailbox)
+            && let Some(state) = self.selected_state
+        {
+            run!(self, "NOOP", |session| async move { session.noop().await })?;
+            self.drain_unsolicited();
+            return Ok(MailboxState { exists: self.exists, ..state });
+        }
+        self.select(mailbox).await
+    }
+
+    /// The UIDs above `after_uid` in the selected mailbox, ascending: one UID SEARCH,
+    /// a few bytes per message.
+    pub async fn uids_after(&mut self, after_uid: u32) -> Result<Vec<u32>, MailError> {
+        let query = format!("UID {}:*", after_uid.saturating_add(1));
+        let uids = run!(self, "UID SEARCH", |session| async move { session.uid_search(&query).await })?;
+        // `N:*` also matches the last message when every UID is below N.
+        let mut uids: Vec<u32> = uids.into_iter().filter(|uid| *uid > after_uid).collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
+    /// Fetches a prefix of `uids` (ascending, from [`ImapSession::uids_after`]) that fits
+    /// in `max_bytes` (at least one message): the sizes of these messages only, then
+    /// the small ones whole and the large ones in part, two commands. Returns how many
+    /// of `uids` it covered, and the messages (fewer when some were expunged meanwhile).
+    pub async fn fetch_batch(
+        &mut self,
+        uids: &[u32],
+        max_bytes: usize,
+    ) -> Result<(usize, Vec<FetchedMessage>), MailError> {
+        if uids.is_empty() {
+            return Ok((0, Vec::new()));
+        }
+        let set = uid_set(uids);
+        let fetched = run!(self, "UID FETCH", |session| async move {
+            let fetches: Vec<_> = session.uid_fetch(&set, "(UID RFC822.SIZE)").await?.try_collect().await?;
+            Ok(fetches)
+        })?;
+        let all_sizes: HashMap<u32, u32> =
+            fetched.iter().filter_map(|fetch| Some((fetch.uid?, fetch.size.unwrap_or(0)))).collect();
+        drop(fetched);
+        let mut consumed = 0;
+        let mut bytes = 0usize;
+        let mut sizes: HashMap<u32, u32> = HashMap::new();
+        for uid in uids {
+            let cost = all_sizes.get(uid).map_or(0, |size| {
+                if *size > LARGE_MESSAGE_BYTES { PARTIAL_FETCH_BYTES as usize } else { *size as usize }
+            });
+            if consumed > 0 && bytes + cost > max_bytes {
+                break;
+            }
+            bytes += cost;
+            consumed += 1;
+            if let Some(size) = all_sizes.get(uid) {
+                sizes.insert(*uid, *size);
+            }
+        }
+        let messages = self.fetch_bodies(&sizes).await?;
+        Ok((consumed, messages))
     }
 
     /// UIDs in the selected mailbox of messages that arrived on or after `date` (the
@@ -255,24 +328,16 @@ impl ImapSession {
 
     /// Up to `batch_size` messages of the selected mailbox whose UID is above `after_uid`,
     /// in UID order. Call again with the last UID returned until the result is empty.
+    /// (A watcher's pass uses [`ImapSession::uids_after`] once and then
+    /// [`ImapSession::fetch_batch`], which ask for no size beyond the batch.)
     pub async fn fetch_new(&mut self, after_uid: u32, batch_size: usize) -> Result<Vec<FetchedMessage>, MailError> {
-        let first = after_uid.saturating_add(1);
-        // UIDs and sizes first (cheap), so that the batch is exact even where UIDs have
-        // gaps, and large messages can be fetched in part.
-        let query = format!("{first}:*");
-        let fetched = run!(self, "UID FETCH", |session| async move {
-            let fetches: Vec<_> = session.uid_fetch(&query, "(UID RFC822.SIZE)").await?.try_collect().await?;
-            Ok(fetches)
-        })?;
-        // `N:*` also matches the last message when every UID is below N.
-        let mut sizes: Vec<(u32, u32)> = fetched
-            .iter()
-            .filter_map(|fetch| Some((fetch.uid?, fetch.size.unwrap_or(0))))
-            .filter(|(uid, _)| *uid > after_uid)
-            .collect();
-        sizes.sort_unstable();
-        sizes.truncate(batch_size.max(1));
-        let sizes: HashMap<u32, u32> = sizes.into_iter().collect();
+        let uids = self.uids_after(after_uid).await?;
+        let batch = &uids[..uids.len().min(batch_size.max(1))];
+        Ok(self.fetch_batch(batch, usize::MAX).await?.1)
+    }
+
+    /// The messages of `sizes` (UID → whole size): small ones whole, large ones in part.
+    async fn fetch_bodies(&mut self, sizes: &HashMap<u32, u32>) -> Result<Vec<FetchedMessage>, MailError> {
         let small: Vec<u32> =
             sizes.iter().filter(|(_, size)| **size <= LARGE_MESSAGE_BYTES).map(|(uid, _)| *uid).collect();
         let large: Vec<u32> =

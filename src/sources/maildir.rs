@@ -78,7 +78,7 @@ pub fn read_maildir(store: &mut Store, planner: &Planner, dir: &Path, now: Times
             .with_context(|| format!("Recording the message {}", file.path.display()))?;
         store::insert_maildir_seen(&tx, &folder, &file.key, ingested.message, now)?;
         tx.commit()?;
-        tracing::info!("{}", ingested.summary);
+        ingested.log();
         report.count(&ingested);
         if total >= PROGRESS_EVERY && (index + 1) % PROGRESS_EVERY == 0 {
             eprintln!("debrief: {} of {total} messages read from {}", index + 1, dir.display());

@@ -35,6 +35,7 @@ fn migration_steps() -> Vec<M<'static>> {
         M::up(include_str!("migrations/001_initial.sql")),
         M::up(include_str!("migrations/002_maildir_seen.sql")),
         M::up(include_str!("migrations/004_quarantine.sql")),
+        M::up(include_str!("migrations/005_lookup_indexes.sql")),
         M::up(include_str!("migrations/006_talking_points.sql")),
     ]
 }
@@ -80,6 +81,9 @@ impl Store {
 
     fn prepare(mut conn: Connection) -> anyhow::Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Statements are prepared once per connection and reused (`prepare_cached`): the
+        // hot ones run for every incoming message.
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

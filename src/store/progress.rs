@@ -30,15 +30,15 @@ pub fn record_mailbox_progress(
     uid: u32,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO mailbox_progress (mailbox, uid_validity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (mailbox) DO UPDATE SET
              last_uid = CASE WHEN uid_validity = excluded.uid_validity
                              THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
              uid_validity = excluded.uid_validity,
              updated_at = excluded.updated_at",
-        params![mailbox, uid_validity, uid, ts_to_sql(now)],
-    )?;
+    )?
+    .execute(params![mailbox, uid_validity, uid, ts_to_sql(now)])?;
     Ok(())
 }
 

@@ -104,13 +104,13 @@ pub fn get_application(conn: &Connection, id: ApplicationId) -> rusqlite::Result
 }
 
 pub fn list_applications(conn: &Connection) -> rusqlite::Result<Vec<ApplicationRow>> {
-    let mut statement = conn.prepare(&format!("SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id"))?;
+    let mut statement = conn.prepare_cached(&format!("SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id"))?;
     statement.query_map([], application_from_row)?.collect()
 }
 
 /// Applications whose process is still running.
 pub fn open_application_ids(conn: &Connection) -> rusqlite::Result<Vec<ApplicationId>> {
-    let mut statement = conn.prepare(
+    let mut statement = conn.prepare_cached(
         "SELECT id FROM applications
          WHERE state NOT IN ('offer', 'rejected', 'withdrawn', 'ghosted')
          ORDER BY id",
@@ -175,7 +175,7 @@ pub fn find_application_by_employer(
     company: Option<&str>,
     role: Option<&str>,
 ) -> rusqlite::Result<Vec<ApplicationRow>> {
-    let mut statement = conn.prepare(&format!(
+    let mut statement = conn.prepare_cached(&format!(
         "SELECT {APPLICATION_COLUMNS} FROM applications
          WHERE (?1 IS NOT NULL AND employer_domain = ?1 COLLATE NOCASE)
             OR (?2 IS NOT NULL AND company = ?2 COLLATE NOCASE)
@@ -207,16 +207,16 @@ pub fn insert_history(
     cause: &Cause,
 ) -> rusqlite::Result<()> {
     let (message, command) = cause.columns();
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO history (application_id, at, from_state, to_state, event, cause_message, cause_command)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![id.0, ts_to_sql(now), from_state, to_state, event, message, command],
-    )?;
+    )?
+    .execute(params![id.0, ts_to_sql(now), from_state, to_state, event, message, command])?;
     Ok(())
 }
 
 pub fn history_of(conn: &Connection, id: ApplicationId) -> rusqlite::Result<Vec<HistoryRow>> {
-    let mut statement = conn.prepare(
+    let mut statement = conn.prepare_cached(
         "SELECT at, from_state, to_state, event, cause_message, cause_command
          FROM history WHERE application_id = ?1 ORDER BY at, id",
     )?;
@@ -378,7 +378,7 @@ pub fn set_round_status(conn: &Connection, id: RoundId, status: RoundStatus) -> 
 }
 
 pub fn rounds_of(conn: &Connection, application: ApplicationId) -> rusqlite::Result<Vec<RoundRow>> {
-    let mut statement = conn.prepare(
+    let mut statement = conn.prepare_cached(
         "SELECT id, application_id, number, start_at, end_at, time_zone, location, calendar_uid, status
          FROM rounds WHERE application_id = ?1 ORDER BY number",
     )?;
@@ -398,7 +398,7 @@ pub fn rounds_of(conn: &Connection, application: ApplicationId) -> rusqlite::Res
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut people = conn.prepare(
+    let mut people = conn.prepare_cached(
         "SELECT p.id, p.name, p.email, p.address_as
          FROM round_interviewers r JOIN people p ON p.id = r.person_id
          WHERE r.round_id = ?1 ORDER BY r.position",
@@ -422,7 +422,7 @@ pub fn insert_note(conn: &Connection, id: ApplicationId, text: &str, now: Timest
 
 pub fn notes_of(conn: &Connection, id: ApplicationId) -> rusqlite::Result<Vec<(Timestamp, String)>> {
     let mut statement =
-        conn.prepare("SELECT created_at, text FROM notes WHERE application_id = ?1 ORDER BY created_at, id")?;
+        conn.prepare_cached("SELECT created_at, text FROM notes WHERE application_id = ?1 ORDER BY created_at, id")?;
     statement.query_map([id.0], |row| Ok((ts_from_sql(&row.get::<_, String>(0)?)?, row.get(1)?)))?.collect()
 }
 
@@ -492,35 +492,35 @@ fn message_from_row(row: &Row) -> rusqlite::Result<MessageRow> {
 }
 
 pub fn insert_message(conn: &Connection, message: &MessageRow, now: Timestamp) -> rusqlite::Result<MessageId> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO messages (application_id, direction, message_id, in_reply_to, refs, from_email, from_name,
              reply_to, to_emails, subject, date, mailbox, uid, uid_validity, kind, confidence, classification,
              status, effect, error, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-        params![
-            message.application_id.map(|id| id.0),
-            message.direction,
-            message.message_id,
-            message.in_reply_to,
-            message.references.join(" "),
-            message.from_email,
-            message.from_name,
-            message.reply_to,
-            message.to_emails.join(" "),
-            message.subject,
-            message.date.map(ts_to_sql),
-            message.mailbox,
-            message.uid,
-            message.uid_validity,
-            message.kind,
-            message.confidence,
-            message.classification,
-            message.status,
-            message.effect,
-            message.error,
-            ts_to_sql(message.received_at.unwrap_or(now)),
-        ],
-    )?;
+    )?
+    .execute(params![
+        message.application_id.map(|id| id.0),
+        message.direction,
+        message.message_id,
+        message.in_reply_to,
+        message.references.join(" "),
+        message.from_email,
+        message.from_name,
+        message.reply_to,
+        message.to_emails.join(" "),
+        message.subject,
+        message.date.map(ts_to_sql),
+        message.mailbox,
+        message.uid,
+        message.uid_validity,
+        message.kind,
+        message.confidence,
+        message.classification,
+        message.status,
+        message.effect,
+        message.error,
+        ts_to_sql(message.received_at.unwrap_or(now)),
+    ])?;
     Ok(MessageId(conn.last_insert_rowid()))
 }
 
@@ -531,12 +531,9 @@ pub fn get_message(conn: &Connection, id: MessageId) -> rusqlite::Result<Option<
 
 /// The message recorded with this Message-ID, in either direction.
 pub fn find_message(conn: &Connection, message_id: &str) -> rusqlite::Result<Option<MessageRow>> {
-    conn.query_row(
-        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1"),
-        [message_id],
-        message_from_row,
-    )
-    .optional()
+    conn.prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1"))?
+        .query_row([message_id], message_from_row)
+        .optional()
 }
 
 /// Records what a message was taken for when the user confirms it as another kind.
@@ -553,15 +550,16 @@ pub fn has_incoming_message(conn: &Connection, message_id: &str) -> rusqlite::Re
 }
 
 pub fn messages_of(conn: &Connection, id: ApplicationId) -> rusqlite::Result<Vec<MessageRow>> {
-    let mut statement = conn.prepare(&format!(
+    let mut statement = conn.prepare_cached(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE application_id = ?1 ORDER BY COALESCE(date, received_at), id"
     ))?;
     statement.query_map([id.0], message_from_row)?.collect()
 }
 
 pub fn messages_with_status(conn: &Connection, status: &str) -> rusqlite::Result<Vec<MessageRow>> {
-    let mut statement =
-        conn.prepare(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE status = ?1 ORDER BY received_at, id"))?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE status = ?1 ORDER BY received_at, id"
+    ))?;
     statement.query_map([status], message_from_row)?.collect()
 }
 
@@ -572,14 +570,13 @@ pub fn messages_with_status(conn: &Connection, status: &str) -> rusqlite::Result
 pub fn application_of_thread(conn: &Connection, ids: &[String]) -> rusqlite::Result<Option<ApplicationId>> {
     for id in ids {
         let found: Option<i64> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT application_id FROM messages WHERE message_id = ?1 AND application_id IS NOT NULL
                  UNION ALL
                  SELECT application_id FROM drafts WHERE message_id = ?1
                  LIMIT 1",
-                [id],
-                |row| row.get(0),
-            )
+            )?
+            .query_row([id], |row| row.get(0))
             .optional()?;
         if let Some(application) = found {
             return Ok(Some(ApplicationId(application)));
@@ -595,10 +592,10 @@ pub fn set_message_outcome(
     status: &str,
     effect: Option<&str>,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE messages SET application_id = COALESCE(?2, application_id), status = ?3, effect = ?4 WHERE id = ?1",
-        params![id.0, application.map(|id| id.0), status, effect],
-    )?;
+    )?
+    .execute(params![id.0, application.map(|id| id.0), status, effect])?;
     Ok(())
 }
 
@@ -728,13 +725,13 @@ pub fn get_draft(conn: &Connection, id: DraftId) -> rusqlite::Result<Option<Draf
 
 pub fn drafts_of(conn: &Connection, id: ApplicationId) -> rusqlite::Result<Vec<DraftRow>> {
     let mut statement =
-        conn.prepare(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE application_id = ?1 ORDER BY id"))?;
+        conn.prepare_cached(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE application_id = ?1 ORDER BY id"))?;
     statement.query_map([id.0], draft_from_row)?.collect()
 }
 
 /// Drafts awaiting approval and approved messages not yet sent, soonest first.
 pub fn queue(conn: &Connection) -> rusqlite::Result<Vec<DraftRow>> {
-    let mut statement = conn.prepare(&format!(
+    let mut statement = conn.prepare_cached(&format!(
         "SELECT {DRAFT_COLUMNS} FROM drafts
          WHERE status IN ('pending', 'approved', 'sending', 'unknown', 'failed')
          ORDER BY send_at, id"
@@ -873,7 +870,7 @@ pub fn load_view(conn: &Connection, id: ApplicationId) -> rusqlite::Result<Optio
 
 /// The unique names of the files of `folder` already read.
 pub fn maildir_seen_names(conn: &Connection, folder: &str) -> rusqlite::Result<std::collections::HashSet<String>> {
-    let mut statement = conn.prepare("SELECT name FROM maildir_seen WHERE folder = ?1")?;
+    let mut statement = conn.prepare_cached("SELECT name FROM maildir_seen WHERE folder = ?1")?;
     statement.query_map([folder], |row| row.get(0))?.collect()
 }
 
@@ -885,10 +882,8 @@ pub fn insert_maildir_seen(
     message: Option<MessageId>,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO maildir_seen (folder, name, message, seen_at) VALUES (?1, ?2, ?3, ?4)",
-        params![folder, name, message.map(|id| id.0), ts_to_sql(now)],
-    )?;
+    conn.prepare_cached("INSERT INTO maildir_seen (folder, name, message, seen_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![folder, name, message.map(|id| id.0), ts_to_sql(now)])?;
     Ok(())
 }
 // The outbox: sending approved drafts (src/outbox.rs). Kept together, at the end, so that
@@ -897,7 +892,7 @@ pub fn insert_maildir_seen(
 /// Approved drafts whose send time has come, soonest first. Only drafts with an approval
 /// recorded are listed (invariant 1); the sender checks again when it claims each one.
 pub fn due_drafts(conn: &Connection, now: Timestamp) -> rusqlite::Result<Vec<DraftRow>> {
-    let mut statement = conn.prepare(&format!(
+    let mut statement = conn.prepare_cached(&format!(
         "SELECT {DRAFT_COLUMNS} FROM drafts
          WHERE status = 'approved' AND approved_at IS NOT NULL AND send_at <= ?1
          ORDER BY send_at, id"
@@ -917,7 +912,7 @@ pub fn next_send_at(conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
 
 pub fn drafts_with_status(conn: &Connection, status: DraftStatus) -> rusqlite::Result<Vec<DraftRow>> {
     let mut statement =
-        conn.prepare(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE status = ?1 ORDER BY send_at, id"))?;
+        conn.prepare_cached(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE status = ?1 ORDER BY send_at, id"))?;
     statement.query_map([status.as_str()], draft_from_row)?.collect()
 }
 

@@ -10,6 +10,31 @@ fn migrations_are_valid() {
     MIGRATIONS.validate().unwrap();
 }
 
+/// The plan SQLite chooses for `sql`, one line per step.
+fn query_plan(conn: &Connection, sql: &str) -> String {
+    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows = statement.query_map([], |row| row.get::<_, String>(3)).unwrap();
+    rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+}
+
+/// Regression (issue 11): the Message-ID lookups of every incoming message scanned the
+/// whole messages table, which made a first scan quadratic in the mailbox.
+#[test]
+fn message_id_lookups_use_an_index() {
+    let store = Store::open_in_memory().unwrap();
+    let conn = store.conn();
+    for sql in [
+        "SELECT id FROM messages WHERE message_id = 'a@b' ORDER BY id LIMIT 1",
+        "SELECT application_id FROM messages WHERE message_id = 'a@b' AND application_id IS NOT NULL
+         UNION ALL SELECT application_id FROM drafts WHERE message_id = 'a@b' LIMIT 1",
+        "SELECT id FROM messages WHERE direction = 'out' AND message_id = 'a@b'",
+    ] {
+        let plan = query_plan(conn, sql);
+        assert!(!plan.contains("SCAN messages"), "{sql}\n{plan}");
+        assert!(plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX"), "{sql}\n{plan}");
+    }
+}
+
 #[test]
 fn a_database_file_is_reopened_without_losing_anything() {
     let dir = tempfile::tempdir().unwrap();
@@ -111,6 +136,8 @@ fn a_database_created_at_version_001_is_upgraded_without_losing_anything() {
     assert_eq!(quarantined_message(store.conn(), "imap\t1\t1\tINBOX").unwrap(), None);
     let version: i64 = store.conn().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
     assert_eq!(version, migration_steps().len() as i64, "every migration ran");
+    let plan = query_plan(store.conn(), "SELECT id FROM messages WHERE message_id = 'old@acme.example'");
+    assert!(plan.contains("messages_message_id"), "the upgraded database has the lookup index: {plan}");
 }
 
 #[test]
