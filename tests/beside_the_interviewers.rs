@@ -6,9 +6,11 @@
 //! - The recruiter (article 2): asked to pass on the note to an interviewer whose address
 //!   the user lacks; approving that request cancels the waiting note.
 
+#[path = "support/faketime.rs"]
+mod faketime;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
 const CONFIG: &str = r#"
 [identity]
@@ -116,13 +118,7 @@ impl Home {
 
     /// Runs debrief with the clock set to `at` (UTC).
     fn run_at(&self, at: &str, args: &[&str]) -> Output {
-        assert!(
-            Path::new("/usr/bin/faketime").exists(),
-            "these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
-        );
-        Command::new("faketime")
-            .arg(at)
-            .arg(env!("CARGO_BIN_EXE_debrief"))
+        faketime::starting_at(at, env!("CARGO_BIN_EXE_debrief"))
             .args(args)
             .env("TZ", "UTC")
             .env("DEBRIEF_CONFIG", self.config())

@@ -2,8 +2,10 @@
 //! in a temporary folder, the clock moved with libfaketime (`faketime`, installed by
 //! `scripts/test.sh`). Each test is one scenario of issue 2's acceptance.
 
+#[path = "support/faketime.rs"]
+mod faketime;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 struct Home {
@@ -45,15 +47,7 @@ impl Home {
     fn command(&self, at: Option<&str>, args: &[&str]) -> Command {
         let binary = env!("CARGO_BIN_EXE_debrief");
         let mut command = match at {
-            Some(at) => {
-                assert!(
-                    Path::new("/usr/bin/faketime").exists(),
-                    "these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
-                );
-                let mut command = Command::new("faketime");
-                command.arg(at).arg(binary);
-                command
-            }
+            Some(at) => faketime::starting_at(at, binary),
             None => Command::new(binary),
         };
         command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.config()).env_remove("EDITOR").env_remove("VISUAL");

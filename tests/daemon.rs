@@ -11,12 +11,13 @@
 #[path = "support/rig.rs"]
 mod rig;
 
+#[path = "support/faketime.rs"]
+mod faketime;
 use jiff::{Timestamp, ToSpan};
 use rig::{Rig, RigConfig};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
-use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -45,13 +46,8 @@ impl World {
     fn command(&self, at: Option<Timestamp>, args: &[&str]) -> Command {
         let mut command = match at {
             Some(at) => {
-                assert!(
-                    Path::new("/usr/bin/faketime").exists(),
-                    "these tests need libfaketime: run scripts/test.sh, which installs it"
-                );
-                let mut command = Command::new("faketime");
                 // libfaketime wants "YYYY-MM-DD hh:mm:ss" in TZ; the tests run in UTC.
-                command.arg(at.strftime("%Y-%m-%d %H:%M:%S").to_string()).arg(BINARY);
+                let mut command = faketime::starting_at(&at.strftime("%Y-%m-%d %H:%M:%S").to_string(), BINARY);
                 command.env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
                 command
             }

@@ -13,6 +13,8 @@
 //!
 //! No mail server is needed: the config reads an (empty) Maildir.
 
+#[path = "support/faketime.rs"]
+mod faketime;
 use jiff::{Timestamp, ToSpan};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -25,22 +27,6 @@ use std::time::{Duration, Instant};
 const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 /// A safety net for waits: never reached when things work.
 const WAIT: Duration = Duration::from_secs(30);
-
-/// libfaketime's preload library, wherever Debian put it for this architecture.
-fn libfaketime() -> PathBuf {
-    let candidates = std::fs::read_dir("/usr/lib")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path().join("faketime/libfaketime.so.1"))
-        .chain([PathBuf::from("/usr/lib/faketime/libfaketime.so.1")]);
-    for candidate in candidates {
-        if candidate.exists() {
-            return candidate;
-        }
-    }
-    panic!("these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)");
-}
 
 fn civil(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M:%S").to_string()
@@ -92,7 +78,7 @@ impl World {
     fn command(&self, at: Option<Timestamp>, args: &[&str]) -> Command {
         let mut command = Command::new(BINARY);
         if let Some(at) = at {
-            command.env("LD_PRELOAD", libfaketime()).env("FAKETIME", civil(at));
+            command.env("LD_PRELOAD", faketime::library()).env("FAKETIME", civil(at));
         }
         command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.config()).env_remove("NOTIFY_SOCKET").args(args);
         command
@@ -186,7 +172,7 @@ impl Daemon {
         let socket = UnixDatagram::bind(&socket_path).unwrap();
         let mut child = Command::new(BINARY)
             .arg("run")
-            .env("LD_PRELOAD", libfaketime())
+            .env("LD_PRELOAD", faketime::library())
             .env_remove("FAKETIME") // it would win over the file
             .env("FAKETIME_TIMESTAMP_FILE", world.clock_file())
             .env("FAKETIME_NO_CACHE", "1")

@@ -2,6 +2,8 @@
 //! it: the real binary on a copy in a temporary folder, the clock set with libfaketime
 //! to the afternoon the demo's mail was written for (Wed 2 Dec 2026 17:00 PST).
 
+#[path = "support/faketime.rs"]
+mod faketime;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -23,16 +25,9 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Runs the binary over the config `config`, the clock set with libfaketime.
 fn run_at_demo_now(config: &Path, args: &[&str]) -> Output {
-    assert!(
-        Path::new("/usr/bin/faketime").exists(),
-        "this test needs libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
-    );
-    // `-f` with an absolute time stops the clock there (without it the clock starts at
-    // DEMO_NOW and runs, and a slow machine drafts a second later than the demo does).
-    Command::new("faketime")
-        .arg("-f")
-        .arg(DEMO_NOW)
-        .arg(env!("CARGO_BIN_EXE_debrief"))
+    // The clock stops at DEMO_NOW (running on from it, a slow machine drafts a second
+    // later than the demo does).
+    faketime::frozen_at(DEMO_NOW, env!("CARGO_BIN_EXE_debrief"))
         .args(args)
         .env("TZ", "UTC")
         .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")

@@ -7,6 +7,8 @@
 #[path = "support/rig.rs"]
 mod rig;
 
+#[path = "support/faketime.rs"]
+mod faketime;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -57,15 +59,7 @@ impl Home {
 
     fn command(&self, at: Option<&str>, args: &[&str]) -> Command {
         let mut command = match at {
-            Some(at) => {
-                assert!(
-                    Path::new("/usr/bin/faketime").exists(),
-                    "these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
-                );
-                let mut command = Command::new("faketime");
-                command.arg(at).arg(BINARY);
-                command
-            }
+            Some(at) => faketime::starting_at(at, BINARY),
             None => Command::new(BINARY),
         };
         command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.path("config.toml")).env_remove("VISUAL").args(args);
@@ -187,9 +181,10 @@ fn a_follow_up_cancelled_by_the_employers_reply_while_it_is_edited_is_not_revive
     let script = format!(
         "printf '%s' '{EDITED}' > \"$1\"\n\
          cp '{reply}' '{maildir}/new/1765648200.M1P1.clockwork'\n\
-         faketime '2026-12-13 17:55:00' \"{BINARY}\" sync >/dev/null 2>&1",
+         {clock} \"{BINARY}\" sync >/dev/null 2>&1",
         reply = home.path("reply.eml").display(),
         maildir = home.path("maildir").display(),
+        clock = faketime::shell_prefix("2026-12-13 17:55:00"),
     );
     let output = home.edit_with("2026-12-13 17:30:00", 2, &script);
 

@@ -13,6 +13,8 @@ mod hostile;
 #[path = "support/rig.rs"]
 mod rig;
 
+#[path = "support/faketime.rs"]
+mod faketime;
 use rusqlite::Connection;
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
@@ -59,13 +61,11 @@ impl Desk {
 
     /// `debrief ARGS` at the UTC instant `at` (libfaketime), under the memory limit.
     fn debrief_at(&self, at: &str, args: &[&str]) -> Output {
-        assert!(
-            Path::new("/usr/bin/faketime").exists(),
-            "this test needs libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)"
-        );
-        let mut all = vec!["/usr/bin/faketime", at, BINARY];
+        let library = faketime::library();
+        let clock = format!("@{at}");
+        let mut all = vec![BINARY];
         all.extend_from_slice(args);
-        self.command(&all, &[])
+        self.command(&all, &[("LD_PRELOAD", library.to_str().unwrap()), ("FAKETIME", &clock)])
     }
 
     /// `debrief ARGS` under the memory limit, with `env` set.

@@ -6,6 +6,8 @@
 #[path = "support/rig.rs"]
 mod rig;
 
+#[path = "support/faketime.rs"]
+mod faketime;
 use jiff::{Timestamp, ToSpan};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -15,12 +17,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 
 fn run(config: &Path, at: Option<Timestamp>, args: &[&str]) -> Output {
     let mut command = match at {
-        Some(at) => {
-            assert!(Path::new("/usr/bin/faketime").exists(), "this test needs faketime: run scripts/test.sh");
-            let mut command = Command::new("faketime");
-            command.arg(at.strftime("%Y-%m-%d %H:%M:%S").to_string()).arg(BINARY);
-            command
-        }
+        Some(at) => faketime::starting_at(&at.strftime("%Y-%m-%d %H:%M:%S").to_string(), BINARY),
         None => Command::new(BINARY),
     };
     command.env("TZ", "UTC").env("DEBRIEF_CONFIG", config).env("RUST_LOG", "info").args(args).output().unwrap()

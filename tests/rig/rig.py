@@ -31,6 +31,7 @@ Must run with Debian's /usr/bin/python3 (python3-aiosmtpd); see tests/rig/instal
 import argparse
 import asyncio
 import base64
+import glob
 import email.parser
 import email.policy
 import json
@@ -98,9 +99,13 @@ def write_certificates(run_dir):
             "extendedKeyUsage = serverAuth\n"
             "subjectAltName = DNS:localhost, IP:127.0.0.1\n"
         )
-    faketime = ["faketime", "2020-01-01 00:00:00"] if shutil.which("faketime") else []
+    # libfaketime's preload library directly, not the `faketime` wrapper: the wrapper
+    # names a semaphore after its PID, and one left by a killed wrapper makes a later one
+    # with the same PID fail ("sem_open: File exists").
+    library = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))), None)
+    faketime = ["env", f"LD_PRELOAD={library}", "FAKETIME=@2020-01-01 00:00:00"] if library else []
     if not faketime:
-        log("faketime is missing (run tests/rig/install.sh); the certificate starts today")
+        log("libfaketime is missing (run tests/rig/install.sh); the certificate starts today")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     run(faketime + ["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca_pem,
                     "-days", "20000", "-subj", "/CN=debrief test rig CA",
