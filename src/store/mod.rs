@@ -9,10 +9,12 @@
 //! This module knows SQL and rows; it makes no decisions. The planner asks the domain
 //! what to do and uses these functions to do it.
 
+mod hold;
 mod progress;
 mod quarantine;
 mod queries;
 
+pub use hold::*;
 pub use progress::*;
 pub use quarantine::*;
 pub use queries::*;
@@ -33,6 +35,7 @@ fn migration_steps() -> Vec<M<'static>> {
         M::up(include_str!("migrations/001_initial.sql")),
         M::up(include_str!("migrations/002_maildir_seen.sql")),
         M::up(include_str!("migrations/004_quarantine.sql")),
+        M::up(include_str!("migrations/007_web.sql")),
     ]
 }
 
