@@ -39,6 +39,7 @@ struct RawConfig {
     smtp: Option<RawServer>,
     maildir: Option<RawMaildir>,
     digest: Option<RawDigest>,
+    web: Option<RawWeb>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,6 +115,14 @@ struct RawDigest {
     at: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    listen: Option<String>,
+    hold_seconds: Option<i64>,
+    allow_remote: Option<bool>,
+}
+
 // ---------------------------------------------------------------------------
 // The validated configuration.
 
@@ -130,6 +139,25 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     pub maildir: Option<MaildirConfig>,
     pub digest: Option<DigestConfig>,
+    /// `[web]`: the approval page (`debrief web`). Defaults when the section is absent.
+    pub web: WebConfig,
+}
+
+/// `[web]`: where `debrief web` listens and how long an approval made there is held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebConfig {
+    /// `listen`: the address and port; a loopback address unless `allow_remote`.
+    pub listen: std::net::SocketAddr,
+    /// `hold_seconds`: how long an approval made in the page may be undone (0..=600).
+    pub hold_seconds: u32,
+    /// `allow_remote`: listen on a non-loopback address (the page has no TLS).
+    pub allow_remote: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig { listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8750)), hold_seconds: 60, allow_remote: false }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -324,6 +352,7 @@ impl Validator<'_> {
             Some(at) => Some(DigestConfig { schedule: self.cron("digest.at", &at)?, at }),
             None => None,
         };
+        let web = self.web(raw.web)?;
         Ok(Config {
             source: path.to_owned(),
             identity,
@@ -334,6 +363,7 @@ impl Validator<'_> {
             smtp,
             maildir,
             digest,
+            web,
         })
     }
 
@@ -651,6 +681,35 @@ impl Validator<'_> {
             provider_files_sent: raw.provider_files_sent.unwrap_or(false),
             drafts_only: raw.drafts_only.unwrap_or(false),
         })
+    }
+
+    fn web(&self, raw: Option<RawWeb>) -> Result<WebConfig, ConfigError> {
+        let defaults = WebConfig::default();
+        let Some(raw) = raw else { return Ok(defaults) };
+        let allow_remote = raw.allow_remote.unwrap_or(false);
+        let listen = match raw.listen {
+            None => defaults.listen,
+            Some(text) => text.parse::<std::net::SocketAddr>().map_err(|_| {
+                (self.invalid)("web.listen", format!("{text:?} is not an address and port, e.g. \"127.0.0.1:8750\""))
+            })?,
+        };
+        if !listen.ip().is_loopback() && !allow_remote {
+            return Err((self.invalid)(
+                "web.listen",
+                format!(
+                    "{listen} is not a loopback address: the page has no TLS, so reach it over an SSH tunnel, \
+                     or set web.allow_remote = true if you really mean it"
+                ),
+            ));
+        }
+        let hold_seconds = match raw.hold_seconds {
+            None => defaults.hold_seconds,
+            Some(seconds @ 0..=600) => seconds as u32,
+            Some(seconds) => {
+                return Err((self.invalid)("web.hold_seconds", format!("{seconds} is out of range: use 0..=600")));
+            }
+        };
+        Ok(WebConfig { listen, hold_seconds, allow_remote })
     }
 
     fn cron(&self, key: &str, text: &str) -> Result<crate::digest::Schedule, ConfigError> {

@@ -59,15 +59,7 @@ pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp
     match &args.action {
         None => list(config, json),
         Some(InboxAction::Confirm { id, kind, application }) => {
-            let kind = kind
-                .as_deref()
-                .map(|text| {
-                    text.parse::<MessageKind>().map_err(|_| {
-                        let kinds: Vec<&str> = MessageKind::ALL.iter().map(|kind| kind.as_str()).collect();
-                        usage(format!("--as {text:?} is not a kind: use one of {}", kinds.join(", ")))
-                    })
-                })
-                .transpose()?;
+            let kind = kind.as_deref().map(|text| parse_kind("--as", text)).transpose()?;
             let mut session = Session::open(config)?;
             let (planner, store) = session.parts();
             let tx = store.transaction()?;
@@ -79,19 +71,31 @@ pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp
         Some(InboxAction::Dismiss { id }) => {
             let mut session = Session::open(config)?;
             let tx = session.store.transaction()?;
-            let message = store::get_message(&tx, MessageId(*id))?.ok_or_else(|| not_found("message", *id))?;
-            if !matches!(message.status.as_str(), "needs_review" | "error") {
-                return Err(usage(format!(
-                    "message {id} is {}, not in the inbox: see `debrief inbox`",
-                    message.status
-                )));
-            }
-            store::set_message_outcome(&tx, MessageId(*id), None, "dismissed", Some("dismissed by you"))?;
+            dismiss_in(&tx, *id)?;
             tx.commit()?;
             println!("Message {id} dismissed: it changes nothing.");
             Ok(())
         }
     }
+}
+
+/// The rule of `inbox dismiss`, shared with the page, in the caller's transaction: only
+/// a message held for review or unreadable can be set aside.
+pub fn dismiss_in(tx: &rusqlite::Connection, id: i64) -> anyhow::Result<()> {
+    let message = store::get_message(tx, MessageId(id))?.ok_or_else(|| not_found("message", id))?;
+    if !matches!(message.status.as_str(), "needs_review" | "error") {
+        return Err(usage(format!("message {id} is {}, not in the inbox: see `debrief inbox`", message.status)));
+    }
+    store::set_message_outcome(tx, MessageId(id), None, "dismissed", Some("dismissed by you"))?;
+    Ok(())
+}
+
+/// `--as KIND` read as a kind, or a usage error listing the kinds.
+pub fn parse_kind(flag: &str, text: &str) -> anyhow::Result<MessageKind> {
+    text.parse::<MessageKind>().map_err(|_| {
+        let kinds: Vec<&str> = MessageKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        usage(format!("{flag} {text:?} is not a kind: use one of {}", kinds.join(", ")))
+    })
 }
 
 fn list(config: Option<&Path>, json: bool) -> anyhow::Result<()> {
