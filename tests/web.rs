@@ -122,6 +122,8 @@ fn an_approval_is_held_in_the_database_undone_inside_the_hold_and_released_by_se
 
     let queue: Value = serde_json::from_str(&home.ok("2026-12-07 18:00:30", &["queue", "--json"])).unwrap();
     assert_eq!(queue[0]["hold_until"], "2026-12-07T18:01:00Z", "{queue}");
+    let later: Value = serde_json::from_str(&home.ok("2026-12-07 18:01:00", &["queue", "--json"])).unwrap();
+    assert_eq!(later[0].get("hold_until"), None, "the key is there only while the hold runs: {later}");
     let listing = home.ok("2026-12-07 18:00:30", &["queue"]);
     assert!(listing.contains("held until 2026-12-07T18:01:00Z"), "{listing}");
     let next = page.get("/queue?after=1&done=approved");

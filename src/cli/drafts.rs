@@ -25,7 +25,9 @@ struct QueueEntry {
     status: String,
     send_at: String,
     deadline: Option<String>,
-    /// An approval made in the page, held (it can be undone) until then.
+    /// An approval made in the page, held (it can be undone) until then. Present only
+    /// while a draft is held, so the shape of SPEC §4 is unchanged otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
     hold_until: Option<String>,
 }
 
@@ -48,7 +50,7 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
                 status: draft.status.to_string(),
                 send_at: rfc3339(draft.send_at),
                 deadline: draft.deadline.map(rfc3339),
-                hold_until: draft.hold_until.map(rfc3339),
+                hold_until: draft.hold_until.filter(|until| *until > now).map(rfc3339),
             })
             .collect();
         return print_json(&entries);

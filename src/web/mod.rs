@@ -81,9 +81,19 @@ pub fn run(config: Option<&Path>, args: &WebArgs) -> anyhow::Result<()> {
         let _ = writeln!(out, "debrief web: open http://{host}/?token={} (Ctrl-C stops it)", web.token);
         let _ = out.flush();
         tracing::info!("The approval page listens on {address}.");
-        axum::serve(listener, router(web)).with_graceful_shutdown(shutdown()).await?;
-        Ok(())
+        serve(listener, web, shutdown()).await
     })
+}
+
+/// Serves the page on `listener` until `stop` completes (`debrief web`, and the benchmark
+/// in `examples/web_bench.rs`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    web: Arc<Web>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router(web)).with_graceful_shutdown(stop).await?;
+    Ok(())
 }
 
 async fn shutdown() {
@@ -98,6 +108,11 @@ async fn shutdown() {
 }
 
 impl Web {
+    /// The cookie a browser holds after opening the printed address.
+    pub fn cookie(&self) -> String {
+        format!("{}={}", self.cookie_name, self.token)
+    }
+
     pub fn new(session: Session, address: SocketAddr, allow_remote: bool) -> anyhow::Result<Web> {
         Ok(Web {
             session: Mutex::new(session),
