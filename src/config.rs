@@ -152,11 +152,18 @@ pub struct WebConfig {
     pub hold_seconds: u32,
     /// `allow_remote`: listen on a non-loopback address (the page has no TLS).
     pub allow_remote: bool,
+    /// The `[web]` section is present: `debrief run` serves the page too.
+    pub in_run: bool,
 }
 
 impl Default for WebConfig {
     fn default() -> WebConfig {
-        WebConfig { listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8750)), hold_seconds: 60, allow_remote: false }
+        WebConfig {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8750)),
+            hold_seconds: 60,
+            allow_remote: false,
+            in_run: false,
+        }
     }
 }
 
@@ -709,7 +716,7 @@ impl Validator<'_> {
                 return Err((self.invalid)("web.hold_seconds", format!("{seconds} is out of range: use 0..=600")));
             }
         };
-        Ok(WebConfig { listen, hold_seconds, allow_remote })
+        Ok(WebConfig { listen, hold_seconds, allow_remote, in_run: true })
     }
 
     fn cron(&self, key: &str, text: &str) -> Result<crate::digest::Schedule, ConfigError> {

@@ -301,6 +301,17 @@ fn a_message_held_for_review_is_confirmed_in_the_page_with_the_kind_and_applicat
     assert_eq!(page.post(&format!("/inbox/{id}/dismiss"), &format!("csrf={}", page.csrf())).status, 409);
 }
 
+#[test]
+fn the_daemon_serves_the_page_when_web_is_configured() {
+    let home = Home::interviewed();
+    home.append_config("[web]\nlisten = \"127.0.0.1:0\"\n");
+    let page = Page::in_daemon(&home);
+    assert_eq!(page.get_without_cookie("/queue").status, 401, "the same guard");
+    let queue = page.get("/queue");
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains("Draft 1 · thank you"), "{}", queue.body);
+}
+
 fn html_escape(text: &str) -> String {
     // As minijinja escapes HTML.
     text.replace('&', "&amp;")

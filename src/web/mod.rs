@@ -59,30 +59,44 @@ pub fn run(config: Option<&Path>, args: &WebArgs) -> anyhow::Result<()> {
     let session = Session::open(config)?;
     let listen = args.listen.unwrap_or(session.config.web.listen);
     let allow_remote = args.allow_remote || session.config.web.allow_remote;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = bind(&listen, allow_remote).await?;
+        let (web, url) = prepare(session, &listener, allow_remote)?;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "debrief web: open {url} (Ctrl-C stops it)");
+        let _ = out.flush();
+        tracing::info!("The approval page listens on {}.", listener.local_addr()?);
+        serve(listener, web, shutdown()).await
+    })
+}
+
+/// Listens on `listen`, refusing a non-loopback address unless `allow_remote`.
+pub async fn bind(listen: &SocketAddr, allow_remote: bool) -> anyhow::Result<tokio::net::TcpListener> {
     if !listen.ip().is_loopback() && !allow_remote {
         return Err(usage(format!(
             "--listen {listen} is not a loopback address: the page has no TLS, so reach it over an SSH tunnel \
              (ssh -L 8750:127.0.0.1:8750 host), or add --allow-remote if you really mean it"
         )));
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|err| anyhow::anyhow!("could not listen on {listen}: {err}"))?;
-        let address = listener.local_addr()?;
-        let web = Arc::new(Web::new(session, address, allow_remote)?);
-        let host = if address.ip().is_loopback() && address.is_ipv4() {
-            format!("127.0.0.1:{}", address.port())
-        } else {
-            address.to_string()
-        };
-        let mut out = std::io::stdout();
-        let _ = writeln!(out, "debrief web: open http://{host}/?token={} (Ctrl-C stops it)", web.token);
-        let _ = out.flush();
-        tracing::info!("The approval page listens on {address}.");
-        serve(listener, web, shutdown()).await
-    })
+    tokio::net::TcpListener::bind(listen).await.map_err(|err| anyhow::anyhow!("could not listen on {listen}: {err}"))
+}
+
+/// The page's state for `session` on `listener`, and the address to open (with its token).
+pub fn prepare(
+    session: Session,
+    listener: &tokio::net::TcpListener,
+    allow_remote: bool,
+) -> anyhow::Result<(Arc<Web>, String)> {
+    let address = listener.local_addr()?;
+    let web = Arc::new(Web::new(session, address, allow_remote)?);
+    let host = if address.ip().is_loopback() && address.is_ipv4() {
+        format!("127.0.0.1:{}", address.port())
+    } else {
+        address.to_string()
+    };
+    let url = format!("http://{host}/?token={}", web.token);
+    Ok((web, url))
 }
 
 /// Serves the page on `listener` until `stop` completes (`debrief web`, and the benchmark

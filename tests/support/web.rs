@@ -206,6 +206,42 @@ impl Page {
                 panic!("debrief web printed no address within {START_TIMEOUT:?}");
             }
         };
+        Page::from_line(child, &line)
+    }
+
+    /// Starts `debrief run` (whose config has `[web]`) and waits, with a deadline, for
+    /// the log line with the page's address.
+    pub fn in_daemon(home: &Home) -> Page {
+        let mut child = home
+            .command(None, &["run"])
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("JOURNAL_STREAM")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("The approval page is at ") {
+                    let _ = sender.send(line);
+                }
+            }
+        });
+        let line = match receiver.recv_timeout(START_TIMEOUT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("debrief run logged no page address within {START_TIMEOUT:?}");
+            }
+        };
+        Page::from_line(child, &line)
+    }
+
+    fn from_line(child: Child, line: &str) -> Page {
         let url = line
             .split_whitespace()
             .find(|word| word.starts_with("http://"))
