@@ -84,7 +84,16 @@ fn a_state_change_needs_a_post_with_the_csrf_token_from_this_page() {
     assert_eq!(no_cookie.status, 401);
     assert_eq!(home.show(1)["status"], "pending", "none of these approved it");
 
-    let approved = page.post("/drafts/1/approve", &format!("csrf={csrf}"));
+    let null_origin =
+        page.request("POST", "/drafts/1/approve", None, true, &[("Origin", "null")], Some(&format!("csrf={csrf}")));
+    assert_eq!(null_origin.status, 403, "an opaque origin (a sandboxed frame, a data: page)");
+    assert_eq!(home.show(1)["status"], "pending", "none of these approved it");
+    let queue = page.get("/queue");
+    assert_eq!(queue.header("referrer-policy"), Some("same-origin"), "so the browser's own posts carry their Origin");
+
+    let own = format!("http://127.0.0.1:{}", page.port);
+    let approved =
+        page.request("POST", "/drafts/1/approve", None, true, &[("Origin", &own)], Some(&format!("csrf={csrf}")));
     assert_eq!(approved.status, 303, "{}", approved.body);
     assert_eq!(home.show(1)["status"], "approved");
 }
