@@ -13,6 +13,7 @@ mod support_web;
 
 use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt as _;
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -127,16 +128,28 @@ fn a_person_approves_undoes_edits_and_confirms_in_the_browser() {
     runtime.block_on(async {
         let profile = tempfile::tempdir().unwrap();
         let client = browser(&driver, profile.path()).await;
+        // The browser is closed even when a step fails: killing chromedriver alone would
+        // leave Chromium running.
+        let steps = std::panic::AssertUnwindSafe(steps(&client, &home, &page)).catch_unwind().await;
+        let _ = client.close().await;
+        if let Err(panic) = steps {
+            std::panic::resume_unwind(panic);
+        }
+    });
+}
+
+async fn steps(client: &Client, home: &Home, page: &Page) {
+    {
         // The printed address: the token becomes a cookie and the queue comes up.
         client.goto(&format!("{}/?token={}", page.base(), page.token)).await.unwrap();
-        arrive(&client, "/queue").await;
+        arrive(client, "/queue").await;
         let heading = client.find(Locator::Css("#draft h1")).await.unwrap().text().await.unwrap();
         assert!(heading.starts_with("Draft 1"), "{heading}");
-        screenshot(&client, "web-queue.png").await;
+        screenshot(client, "web-queue.png").await;
 
         // `a` approves; the next draft comes up, with the held one's undo.
-        press(&client, 'a').await;
-        arrive(&client, "/queue?after=1&done=approved").await;
+        press(client, 'a').await;
+        arrive(client, "/queue?after=1&done=approved").await;
         let row = home.draft_row(1);
         assert_eq!((row.status.as_str(), row.hold_until.as_deref()), ("approved", Some("2026-12-07T18:01:00Z")));
         let queue = json(&home.ok("2026-12-07 18:00:30", &["queue", "--json"]));
@@ -146,21 +159,21 @@ fn a_person_approves_undoes_edits_and_confirms_in_the_browser() {
 
         // Undo inside the hold.
         client.find(Locator::Id("undo-recent")).await.unwrap().click().await.unwrap();
-        arrive(&client, "/drafts/1?done=undone").await;
+        arrive(client, "/drafts/1?done=undone").await;
         let row = home.draft_row(1);
         assert_eq!((row.status.as_str(), row.hold_until), ("pending", None));
 
         // `e` on draft 2; typing `a`, `x` or `j` in the text is text, not a shortcut.
         client.goto(&format!("{}/drafts/2", page.base())).await.unwrap();
-        press(&client, 'e').await;
-        arrive(&client, "/drafts/2/edit").await;
+        press(client, 'e').await;
+        arrive(client, "/drafts/2/edit").await;
         let body = client.find(Locator::Id("body-text")).await.unwrap();
         body.clear().await.unwrap();
         body.send_keys("Hi Lee,\n\nThanks for the pairing exercise; I enjoyed the axe-and-jar question.\n\nCasey")
             .await
             .unwrap();
         client.find(Locator::Id("save")).await.unwrap().click().await.unwrap();
-        arrive(&client, "/drafts/2?done=edited").await;
+        arrive(client, "/drafts/2?done=edited").await;
         let diff = client.find(Locator::Id("diff")).await.unwrap().text().await.unwrap();
         assert!(diff.contains("+ Thanks for the pairing exercise; I enjoyed the axe-and-jar question."), "{diff}");
         assert!(diff.lines().any(|line| line.starts_with("- ")), "the generated lines removed: {diff}");
@@ -171,7 +184,7 @@ fn a_person_approves_undoes_edits_and_confirms_in_the_browser() {
 
         client.goto(&format!("{}/pipeline", page.base())).await.unwrap();
         client.find(Locator::Id("state-interviewed")).await.unwrap();
-        screenshot(&client, "web-pipeline.png").await;
+        screenshot(client, "web-pipeline.png").await;
 
         // Confirm the held message as a rejection of application 1.
         client.goto(&format!("{}/inbox", page.base())).await.unwrap();
@@ -180,13 +193,12 @@ fn a_person_approves_undoes_edits_and_confirms_in_the_browser() {
         client.find(Locator::Css("select[name=kind]")).await.unwrap().select_by_value("rejection").await.unwrap();
         client.find(Locator::Css("select[name=application]")).await.unwrap().select_by_value("1").await.unwrap();
         client.find(Locator::Id(&format!("confirm-{id}"))).await.unwrap().click().await.unwrap();
-        arrive(&client, &format!("/inbox?done=confirmed&id={id}")).await;
+        arrive(client, &format!("/inbox?done=confirmed&id={id}")).await;
         assert_eq!(json(&home.ok(AT, &["inbox", "--json"])), serde_json::json!([]));
         let applications = json(&home.ok(AT, &["applications", "--json"]));
         assert_eq!(applications[0]["state"], "rejected", "{applications}");
 
         client.goto(&format!("{}/pipeline", page.base())).await.unwrap();
         client.find(Locator::Id("state-rejected")).await.unwrap();
-        client.close().await.unwrap();
-    });
+    }
 }
