@@ -13,6 +13,8 @@ tests/rig/install.sh
 # verify looks up the units' Documentation=man:debrief(1)) and unshare (util-linux) for
 # tests/systemd_units.rs; prlimit (util-linux) for tests/poison.rs.
 scripts/apt-ensure.sh systemd man-db util-linux
+# Chromium and its WebDriver for tests/web_browser.rs (the approval page in a real browser).
+scripts/apt-ensure.sh chromium chromium-driver
 
 echo "== cargo fmt --check"
 cargo fmt --check

@@ -41,6 +41,7 @@ struct RawConfig {
     digest: Option<RawDigest>,
     #[serde(default)]
     references: Vec<RawReference>,
+    web: Option<RawWeb>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +127,14 @@ struct RawDigest {
     at: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    listen: Option<String>,
+    hold_seconds: Option<i64>,
+    allow_remote: Option<bool>,
+}
+
 // ---------------------------------------------------------------------------
 // The validated configuration.
 
@@ -144,6 +153,8 @@ pub struct Config {
     pub digest: Option<DigestConfig>,
     /// The user's references (`[[references]]`), told when an employer may call them.
     pub references: Vec<Reference>,
+    /// `[web]`: the approval page (`debrief web`). Defaults when the section is absent.
+    pub web: WebConfig,
 }
 
 /// One of the user's references (articles 2 and 4): someone who agreed to vouch for them,
@@ -157,6 +168,30 @@ pub struct Reference {
     pub relationship: Option<String>,
     /// How the heads-up greets them ("Alex"); default: their first name.
     pub address_as: Option<String>,
+}
+
+/// `[web]`: where `debrief web` listens and how long an approval made there is held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebConfig {
+    /// `listen`: the address and port; a loopback address unless `allow_remote`.
+    pub listen: std::net::SocketAddr,
+    /// `hold_seconds`: how long an approval made in the page may be undone (0..=600).
+    pub hold_seconds: u32,
+    /// `allow_remote`: listen on a non-loopback address (the page has no TLS).
+    pub allow_remote: bool,
+    /// The `[web]` section is present: `debrief run` serves the page too.
+    pub in_run: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8750)),
+            hold_seconds: 60,
+            allow_remote: false,
+            in_run: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -352,6 +387,7 @@ impl Validator<'_> {
             None => None,
         };
         let references = self.references(raw.references, &identity.email)?;
+        let web = self.web(raw.web)?;
         Ok(Config {
             source: path.to_owned(),
             identity,
@@ -363,6 +399,7 @@ impl Validator<'_> {
             maildir,
             digest,
             references,
+            web,
         })
     }
 
@@ -724,6 +761,35 @@ impl Validator<'_> {
             provider_files_sent: raw.provider_files_sent.unwrap_or(false),
             drafts_only: raw.drafts_only.unwrap_or(false),
         })
+    }
+
+    fn web(&self, raw: Option<RawWeb>) -> Result<WebConfig, ConfigError> {
+        let defaults = WebConfig::default();
+        let Some(raw) = raw else { return Ok(defaults) };
+        let allow_remote = raw.allow_remote.unwrap_or(false);
+        let listen = match raw.listen {
+            None => defaults.listen,
+            Some(text) => text.parse::<std::net::SocketAddr>().map_err(|_| {
+                (self.invalid)("web.listen", format!("{text:?} is not an address and port, e.g. \"127.0.0.1:8750\""))
+            })?,
+        };
+        if !listen.ip().is_loopback() && !allow_remote {
+            return Err((self.invalid)(
+                "web.listen",
+                format!(
+                    "{listen} is not a loopback address: the page has no TLS, so reach it over an SSH tunnel, \
+                     or set web.allow_remote = true if you really mean it"
+                ),
+            ));
+        }
+        let hold_seconds = match raw.hold_seconds {
+            None => defaults.hold_seconds,
+            Some(seconds @ 0..=600) => seconds as u32,
+            Some(seconds) => {
+                return Err((self.invalid)("web.hold_seconds", format!("{seconds} is out of range: use 0..=600")));
+            }
+        };
+        Ok(WebConfig { listen, hold_seconds, allow_remote, in_run: true })
     }
 
     fn cron(&self, key: &str, text: &str) -> Result<crate::digest::Schedule, ConfigError> {

@@ -6,7 +6,8 @@
 //! - core, no I/O and no clock: [`domain`] (states, the rules of the process, send
 //!   windows, threading) and [`classify`] (reading a raw message into facts);
 //! - shell: [`config`], [`store`], [`templates`], [`planner`] (loads, asks the core,
-//!   applies), [`mail`], [`outbox`] (sends approved drafts, once), [`cli`] and [`clock`], the one module that reads the time.
+//!   applies), [`mail`], [`outbox`] (sends approved drafts, once), [`cli`], [`web`] (the
+//!   approval page) and [`clock`], the one module that reads the time.
 
 pub mod classify;
 pub mod cli;
@@ -25,3 +26,4 @@ pub mod sources;
 pub mod store;
 pub mod templates;
 pub mod watcher;
+pub mod web;

@@ -98,6 +98,11 @@ pub fn refusal(draft: &DraftRow, now: Timestamp) -> Option<String> {
     if draft.send_at > now {
         return Some("it is not due yet".into());
     }
+    if let Some(until) = draft.hold_until
+        && until > now
+    {
+        return Some(format!("it is held for undo until {until}"));
+    }
     None
 }
 
@@ -574,6 +579,7 @@ mod tests {
             sent_at: None,
             created_at: ts("2026-12-01T08:00:00Z"),
             updated_at: ts("2026-12-01T08:00:00Z"),
+            hold_until: None,
         }
     }
 
@@ -624,12 +630,13 @@ mod tests {
         let now = ts("2026-12-01T10:00:00Z");
         assert_eq!(refusal(&draft(), now), None, "case and order of addresses do not matter");
         type Change = fn(&mut DraftRow);
-        let cases: [(&str, Change); 5] = [
+        let cases: [(&str, Change); 6] = [
             ("pending", |d| d.status = DraftStatus::Pending),
             ("no approval", |d| d.approved_at = None),
             ("recipients changed", |d| d.to.push("bob@acme.example".into())),
             ("not recorded", |d| d.approved_to = None),
             ("not due", |d| d.send_at = ts("2026-12-01T10:00:01Z")),
+            ("held for undo", |d| d.hold_until = Some(ts("2026-12-01T10:00:01Z"))),
         ];
         for (expected, change) in cases {
             let mut changed = draft();
@@ -637,6 +644,9 @@ mod tests {
             let why = refusal(&changed, now).unwrap_or_default();
             assert!(why.contains(expected), "{expected}: {why:?}");
         }
+        let mut hold_over = draft();
+        hold_over.hold_until = Some(now);
+        assert_eq!(refusal(&hold_over, now), None, "a hold that has ended no longer keeps it");
     }
 
     #[test]

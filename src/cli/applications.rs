@@ -446,8 +446,8 @@ struct ApplicationJson {
     next_action: Option<NextAction>,
 }
 
-/// What happens next for an application, and when.
-fn next_action(
+/// What happens next for an application, and when. The page's pipeline shows the same.
+pub fn next_action(
     conn: &rusqlite::Connection,
     config: &crate::config::Config,
     app: &ApplicationRow,
@@ -591,25 +591,31 @@ struct HistoryJson {
     cause: String,
 }
 
+/// Why a transition happened, in words: the message, the command, or the clock. The
+/// page's application view shows the same.
+pub fn cause_text(conn: &rusqlite::Connection, entry: &store::HistoryRow) -> anyhow::Result<String> {
+    Ok(match (entry.cause_message, &entry.cause_command) {
+        (Some(message), _) => match store::get_message(conn, message)? {
+            Some(message) => format!(
+                "message from {} ({}): {}",
+                message.from_email.unwrap_or_default(),
+                message.kind.unwrap_or_default(),
+                message.subject.unwrap_or_default()
+            ),
+            None => format!("message {message}"),
+        },
+        (None, Some(command)) => command.clone(),
+        (None, None) => "time passed".to_owned(),
+    })
+}
+
 pub fn history(config: Option<&Path>, json: bool, id: i64) -> anyhow::Result<()> {
     let session = Session::open(config)?;
     let conn = session.store.conn();
     let app = store::get_application(conn, ApplicationId(id))?.ok_or_else(|| not_found("application", id))?;
     let mut rows = Vec::new();
     for entry in store::history_of(conn, app.id)? {
-        let cause = match (entry.cause_message, &entry.cause_command) {
-            (Some(message), _) => match store::get_message(conn, message)? {
-                Some(message) => format!(
-                    "message from {} ({}): {}",
-                    message.from_email.unwrap_or_default(),
-                    message.kind.unwrap_or_default(),
-                    message.subject.unwrap_or_default()
-                ),
-                None => format!("message {message}"),
-            },
-            (None, Some(command)) => command.clone(),
-            (None, None) => "time passed".to_owned(),
-        };
+        let cause = cause_text(conn, &entry)?;
         rows.push(HistoryJson {
             at: store::ts_to_sql(entry.at),
             from_state: entry.from_state,

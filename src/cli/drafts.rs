@@ -25,6 +25,10 @@ struct QueueEntry {
     status: String,
     send_at: String,
     deadline: Option<String>,
+    /// An approval made in the page, held (it can be undone) until then. Present only
+    /// while a draft is held, so the shape of SPEC §4 is unchanged otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hold_until: Option<String>,
 }
 
 fn rfc3339(instant: Timestamp) -> String {
@@ -46,6 +50,7 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
                 status: draft.status.to_string(),
                 send_at: rfc3339(draft.send_at),
                 deadline: draft.deadline.map(rfc3339),
+                hold_until: draft.hold_until.filter(|until| *until > now).map(rfc3339),
             })
             .collect();
         return print_json(&entries);
@@ -102,7 +107,8 @@ fn print_dead_ends(lines: &[String]) {
 }
 
 /// Warnings shown under a draft in the queue, each with the command that acts on it.
-fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
+/// The page (`debrief web`) shows the same.
+pub fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
     let mut flags = Vec::new();
     if let Some(deadline) = draft.deadline
         && deadline <= now
@@ -128,6 +134,15 @@ fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
         && let Some(error) = &draft.last_error
     {
         flags.push(format!("retrying: the last attempt failed: {error}"));
+    }
+    if draft.status == DraftStatus::Approved
+        && let Some(until) = draft.hold_until
+        && until > now
+    {
+        flags.push(format!(
+            "held until {}: approved in the page, where it can still be undone; it goes no earlier",
+            rfc3339(until)
+        ));
     }
     flags
 }
@@ -210,20 +225,79 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
     let mut session = Session::open(config)?;
     let planner = Planner { config: &session.config, templates: &session.templates };
     let tx = session.store.transaction()?;
-    let draft = draft_or_not_found(&tx, DraftId(id))?;
-    match draft.status {
-        DraftStatus::Pending | DraftStatus::Failed | DraftStatus::Unknown => {}
-        DraftStatus::Approved => {
+    let approved = match approve_in(&tx, &planner, id, now, None, &format!("debrief approve {id}"))? {
+        Approval::Approved(approved) => approved,
+        Approval::AlreadyApproved(draft) => {
             println!("Draft {id} is already approved; it goes out at {}.", rfc3339(draft.send_at));
             return Ok(());
         }
+    };
+    tx.commit()?;
+    let Approved { draft, rewritten, late, superseded } = approved;
+    if let Some(note) = superseded {
+        println!("Thank-you {note} is cancelled: it goes through {} with this request.", draft.to.join(", "));
+    }
+    let when = if draft.send_at <= now {
+        "as soon as the send window is open".to_owned()
+    } else {
+        local(draft.send_at, &session.config.identity.time_zone)
+    };
+    println!("Approved draft {id} to {}; it will be sent {when}.", draft.to.join(", "));
+    if rewritten {
+        println!("It was rewritten for today, so that what it says about when you met is still true.");
+    }
+    if let Some(late) = late {
+        println!("{late}");
+    }
+    if session.config.smtp.is_none() {
+        println!("Note: no [smtp] section is configured, so nothing is sent until you add one (see `debrief doctor`).");
+    }
+    Ok(())
+}
+
+/// What [`approve_in`] did.
+pub enum Approval {
+    Approved(Approved),
+    /// Nothing to do: it was approved before.
+    AlreadyApproved(DraftRow),
+}
+
+/// A draft just approved, with what the approval changed on the way.
+pub struct Approved {
+    /// The draft as approved (rewritten for the send day when it was).
+    pub draft: DraftRow,
+    /// Its words about time were rewritten for the day it now goes out.
+    pub rewritten: bool,
+    /// A thank-you that goes out after its deadline: a line for the user.
+    pub late: Option<String>,
+    /// The thank-you note a request to pass it on stands for, now cancelled.
+    pub superseded: Option<DraftId>,
+}
+
+/// The rule of approval, shared by `debrief approve` and the page: in the caller's
+/// transaction, approve draft `id` if its state allows it, it has an address and its
+/// recipients belong to its application, rewritten for the day it goes out, held until
+/// `hold_until` when given (the page's undo), and record `command` as the cause. The
+/// caller commits.
+pub fn approve_in(
+    tx: &rusqlite::Connection,
+    planner: &Planner,
+    id: i64,
+    now: Timestamp,
+    hold_until: Option<Timestamp>,
+    command: &str,
+) -> anyhow::Result<Approval> {
+    let draft = draft_or_not_found(tx, DraftId(id))?;
+    match draft.status {
+        DraftStatus::Pending | DraftStatus::Failed | DraftStatus::Unknown => {}
+        DraftStatus::Approved => return Ok(Approval::AlreadyApproved(draft)),
         other => return Err(usage(format!("draft {id} is {other} and cannot be approved; see `debrief queue`"))),
     }
     if draft.to.is_empty() {
         // A note to an interviewer named without an address (issue 12).
-        let name = draft.person_id.map(|person| store::get_person(&tx, person)).transpose()?.flatten();
+        let name = draft.person_id.map(|person| store::get_person(tx, person)).transpose()?.flatten();
         let name = name.and_then(|person| person.name).unwrap_or_else(|| "NAME".to_owned());
-        let instead = match crate::planner::pass_on_of(&tx, &draft)? {
+        let instead = match crate::planner::pass_on_of(tx, &draft)? {
             Some(request) => {
                 format!(", or approve draft {} to ask {} to pass it on", request.id, request.to.join(", "))
             }
@@ -234,58 +308,31 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
         )));
     }
     // Invariant 7: a draft goes only to addresses taken from its application.
-    let allowed = application_addresses(&tx, draft.application_id)?;
+    let allowed = application_addresses(tx, draft.application_id)?;
     let foreign: Vec<&String> =
         draft.to.iter().filter(|address| !allowed.contains(&address.to_ascii_lowercase())).collect();
-    if draft.to.is_empty() || !foreign.is_empty() {
+    if !foreign.is_empty() {
         return Err(usage(format!(
             "draft {id} is addressed to {} which does not belong to application {}: `debrief edit {id}` to correct the recipients",
-            if foreign.is_empty() {
-                "nobody".to_owned()
-            } else {
-                foreign.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
-            },
+            foreign.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "),
             draft.application_id
         )));
     }
-    let rewritten = planner.rewrite_for_send_day(&tx, &draft, now)?;
-    let draft = if rewritten.is_some() { draft_or_not_found(&tx, draft.id)? } else { draft };
-    let late = late_warning(&planner, &draft, now)?;
-    if !store::approve_draft(&tx, draft.id, draft.status, now)? {
+    let rewritten = planner.rewrite_for_send_day(tx, &draft, now)?.is_some();
+    let draft = if rewritten { draft_or_not_found(tx, draft.id)? } else { draft };
+    let late = late_warning(planner, &draft, now)?;
+    let approved = match hold_until {
+        None => store::approve_draft(tx, draft.id, draft.status, now)?,
+        Some(until) => store::approve_draft_held(tx, draft.id, draft.status, until, now)?,
+    };
+    if !approved {
         return Err(lost_race(id, "approved"));
     }
     let event = format!("draft {id} ({}) to {} approved", draft.kind, draft.to.join(", "));
-    store::insert_history(
-        &tx,
-        draft.application_id,
-        now,
-        None,
-        None,
-        &event,
-        &store::Cause::Command(format!("debrief approve {id}")),
-    )?;
+    store::insert_history(tx, draft.application_id, now, None, None, &event, &store::Cause::Command(command.into()))?;
     // A request to pass a note on stands for the note, which no longer waits for an address.
-    let superseded = planner.pass_on_approved(&tx, &draft, now)?;
-    tx.commit()?;
-    if let Some(note) = superseded {
-        println!("Thank-you {note} is cancelled: it goes through {} with this request.", draft.to.join(", "));
-    }
-    let when = if draft.send_at <= now {
-        "as soon as the send window is open".to_owned()
-    } else {
-        local(draft.send_at, &session.config.identity.time_zone)
-    };
-    println!("Approved draft {id} to {}; it will be sent {when}.", draft.to.join(", "));
-    if rewritten.is_some() {
-        println!("It was rewritten for today, so that what it says about when you met is still true.");
-    }
-    if let Some(late) = late {
-        println!("{late}");
-    }
-    if session.config.smtp.is_none() {
-        println!("Note: no [smtp] section is configured, so nothing is sent until you add one (see `debrief doctor`).");
-    }
-    Ok(())
+    let superseded = planner.pass_on_approved(tx, &draft, now)?;
+    Ok(Approval::Approved(Approved { draft, rewritten, late, superseded }))
 }
 
 /// A warning for a thank-you that goes out after its deadline (approved late, or the
@@ -312,35 +359,34 @@ A sentence of your own about the delay may read better: `debrief edit {}`.",
 pub fn reject(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
     let mut session = Session::open(config)?;
     let tx = session.store.transaction()?;
-    let draft = draft_or_not_found(&tx, DraftId(id))?;
-    if !draft.status.is_unsent() && draft.status != DraftStatus::Unknown {
-        return Err(usage(format!("draft {id} is {} and cannot be rejected; see `debrief queue`", draft.status)));
-    }
-    if !store::set_draft_status(&tx, draft.id, draft.status, DraftStatus::Rejected, Some("rejected by you"), now)? {
-        return Err(lost_race(id, "rejected"));
-    }
-    let event = format!("draft {id} ({}) rejected", draft.kind);
-    store::insert_history(
-        &tx,
-        draft.application_id,
-        now,
-        None,
-        None,
-        &event,
-        &store::Cause::Command(format!("debrief reject {id}")),
-    )?;
+    reject_in(&tx, id, now, &format!("debrief reject {id}"))?;
     tx.commit()?;
     println!("Rejected draft {id}; it will not be sent.");
     Ok(())
 }
 
+/// The rule of rejection, shared by `debrief reject` and the page, in the caller's
+/// transaction (the caller commits).
+pub fn reject_in(tx: &rusqlite::Connection, id: i64, now: Timestamp, command: &str) -> anyhow::Result<()> {
+    let draft = draft_or_not_found(tx, DraftId(id))?;
+    if !draft.status.is_unsent() && draft.status != DraftStatus::Unknown {
+        return Err(usage(format!("draft {id} is {} and cannot be rejected; see `debrief queue`", draft.status)));
+    }
+    if !store::set_draft_status(tx, draft.id, draft.status, DraftStatus::Rejected, Some("rejected by you"), now)? {
+        return Err(lost_race(id, "rejected"));
+    }
+    let event = format!("draft {id} ({}) rejected", draft.kind);
+    store::insert_history(tx, draft.application_id, now, None, None, &event, &store::Cause::Command(command.into()))?;
+    Ok(())
+}
+
 /// The text a user edits: editable headers, a blank line, the body.
-fn editable_text(draft: &DraftRow) -> String {
+pub fn editable_text(draft: &DraftRow) -> String {
     format!("To: {}\nSubject: {}\n\n{}", draft.to.join(", "), draft.subject, draft.body)
 }
 
 /// Reads the edited text back, refusing what cannot be sent.
-fn parse_edited(text: &str) -> anyhow::Result<(Vec<String>, String, String)> {
+pub fn parse_edited(text: &str) -> anyhow::Result<(Vec<String>, String, String)> {
     let text = text.replace("\r\n", "\n");
     let (head, body) = text.split_once("\n\n").unwrap_or((text.as_str(), ""));
     let (mut to, mut subject) = (None, None);
@@ -415,7 +461,7 @@ pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()
     }
     // From here on the user's text is never lost: if it cannot be saved (refused, or the
     // draft changed while the editor was open), it is kept in a file beside the database.
-    match save_edit(&mut session, &draft, &text, now) {
+    match save_edit(&mut session.store, &draft, &text, now, &format!("debrief edit {id}")) {
         Ok(()) => {
             println!("Saved draft {id}; it is pending again: `debrief approve {id}` when it is right.");
             Ok(())
@@ -433,10 +479,17 @@ pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()
 /// Saves an edit, conditional on the draft being as it was read before the editor
 /// opened: same status, same recipients, subject and body. Otherwise (sent, cancelled by
 /// the employer's reply, rejected, re-rendered meanwhile) the edit would undo that change.
-fn save_edit(session: &mut Session, draft: &DraftRow, text: &str, now: Timestamp) -> anyhow::Result<()> {
+/// The page saves its edits through this too.
+pub fn save_edit(
+    store: &mut store::Store,
+    draft: &DraftRow,
+    text: &str,
+    now: Timestamp,
+    command: &str,
+) -> anyhow::Result<()> {
     let id = draft.id.0;
     let (to, subject, body) = parse_edited(text)?;
-    let tx = session.store.transaction()?;
+    let tx = store.transaction()?;
     let current = draft_or_not_found(&tx, draft.id)?;
     let changed_meanwhile = || {
         anyhow::anyhow!(
@@ -463,22 +516,14 @@ fn save_edit(session: &mut Session, draft: &DraftRow, text: &str, now: Timestamp
         return Err(changed_meanwhile());
     }
     let event = format!("draft {id} edited by hand and returned to pending");
-    store::insert_history(
-        &tx,
-        draft.application_id,
-        now,
-        None,
-        None,
-        &event,
-        &store::Cause::Command(format!("debrief edit {id}")),
-    )?;
+    store::insert_history(&tx, draft.application_id, now, None, None, &event, &store::Cause::Command(command.into()))?;
     tx.commit()?;
     Ok(())
 }
 
 /// Writes an edit that could not be saved beside the database (mode 0600: it is mail),
 /// under a name that says which draft and when, never over another file.
-fn keep_text(database: &Path, id: i64, text: &str, now: Timestamp) -> anyhow::Result<std::path::PathBuf> {
+pub fn keep_text(database: &Path, id: i64, text: &str, now: Timestamp) -> anyhow::Result<std::path::PathBuf> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     let folder = database.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -530,7 +575,26 @@ pub fn resolve(config: Option<&Path>, id: i64, outcome: Resolution, now: Timesta
     let mut session = Session::open(config)?;
     let from = session.config.identity.email.clone();
     let tx = session.store.transaction()?;
-    let draft = draft_or_not_found(&tx, DraftId(id))?;
+    let command = format!("debrief resolve {id} {}", if outcome == Resolution::Sent { "sent" } else { "retry" });
+    resolve_in(&tx, id, outcome, &from, now, &command)?;
+    tx.commit()?;
+    match outcome {
+        Resolution::Sent => println!("Draft {id} is marked sent."),
+        Resolution::Retry => println!("Draft {id} is approved again; it goes out at the next pass when it is due."),
+    }
+    Ok(())
+}
+
+/// The rule of `resolve`, shared with the page, in the caller's transaction.
+pub fn resolve_in(
+    tx: &rusqlite::Connection,
+    id: i64,
+    outcome: Resolution,
+    from: &str,
+    now: Timestamp,
+    command: &str,
+) -> anyhow::Result<()> {
+    let draft = draft_or_not_found(tx, DraftId(id))?;
     if draft.status != DraftStatus::Unknown {
         return Err(usage(format!(
             "draft {id} is {}, not unknown: only a draft whose sending was interrupted needs resolving",
@@ -539,26 +603,20 @@ pub fn resolve(config: Option<&Path>, id: i64, outcome: Resolution, now: Timesta
     }
     let event = match outcome {
         Resolution::Sent => {
-            if !store::mark_draft_sent(&tx, draft.id, &[DraftStatus::Unknown], Some("marked sent by you"), now)? {
+            if !store::mark_draft_sent(tx, draft.id, &[DraftStatus::Unknown], Some("marked sent by you"), now)? {
                 return Err(lost_race(id, "resolved"));
             }
-            store::record_outgoing(&tx, &draft, &from, now)?;
+            store::record_outgoing(tx, &draft, from, now)?;
             format!("draft {id} ({}) marked sent by you", draft.kind)
         }
         Resolution::Retry => {
-            if !store::approve_draft(&tx, draft.id, DraftStatus::Unknown, now)? {
+            if !store::approve_draft(tx, draft.id, DraftStatus::Unknown, now)? {
                 return Err(lost_race(id, "resolved"));
             }
             format!("draft {id} ({}) to be sent again, by you", draft.kind)
         }
     };
-    let command = format!("debrief resolve {id} {}", if outcome == Resolution::Sent { "sent" } else { "retry" });
-    store::insert_history(&tx, draft.application_id, now, None, None, &event, &store::Cause::Command(command))?;
-    tx.commit()?;
-    match outcome {
-        Resolution::Sent => println!("Draft {id} is marked sent."),
-        Resolution::Retry => println!("Draft {id} is approved again; it goes out at the next pass when it is due."),
-    }
+    store::insert_history(tx, draft.application_id, now, None, None, &event, &store::Cause::Command(command.into()))?;
     Ok(())
 }
 

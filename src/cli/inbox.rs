@@ -70,15 +70,7 @@ pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp
     match &args.action {
         None => list(config, json),
         Some(InboxAction::Confirm { id, kind, application, start, duration, interviewers }) => {
-            let kind = kind
-                .as_deref()
-                .map(|text| {
-                    text.parse::<MessageKind>().map_err(|_| {
-                        let kinds: Vec<&str> = MessageKind::ALL.iter().map(|kind| kind.as_str()).collect();
-                        usage(format!("--as {text:?} is not a kind: use one of {}", kinds.join(", ")))
-                    })
-                })
-                .transpose()?;
+            let kind = kind.as_deref().map(|text| parse_kind("--as", text)).transpose()?;
             let mut session = Session::open(config)?;
             let patch = interview_patch(&session, MessageId(*id), start.as_deref(), duration.as_deref(), interviewers)?;
             let (planner, store) = session.parts();
@@ -113,14 +105,7 @@ pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp
         Some(InboxAction::Dismiss { id }) => {
             let mut session = Session::open(config)?;
             let tx = session.store.transaction()?;
-            let message = store::get_message(&tx, MessageId(*id))?.ok_or_else(|| not_found("message", *id))?;
-            if !matches!(message.status.as_str(), "needs_review" | "error") {
-                return Err(usage(format!(
-                    "message {id} is {}, not in the inbox: see `debrief inbox`",
-                    message.status
-                )));
-            }
-            store::set_message_outcome(&tx, MessageId(*id), None, "dismissed", Some("dismissed by you"))?;
+            dismiss_in(&tx, *id)?;
             tx.commit()?;
             println!("Message {id} dismissed: it changes nothing.");
             Ok(())
@@ -167,6 +152,25 @@ fn interview_patch(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let time_zone = stated_zone.or_else(|| session.config.identity.time_zone.iana_name().map(str::to_owned));
     Ok(InterviewPatch { start, minutes, interviewers, time_zone })
+}
+
+/// The rule of `inbox dismiss`, shared with the page, in the caller's transaction: only
+/// a message held for review or unreadable can be set aside.
+pub fn dismiss_in(tx: &rusqlite::Connection, id: i64) -> anyhow::Result<()> {
+    let message = store::get_message(tx, MessageId(id))?.ok_or_else(|| not_found("message", id))?;
+    if !matches!(message.status.as_str(), "needs_review" | "error") {
+        return Err(usage(format!("message {id} is {}, not in the inbox: see `debrief inbox`", message.status)));
+    }
+    store::set_message_outcome(tx, MessageId(id), None, "dismissed", Some("dismissed by you"))?;
+    Ok(())
+}
+
+/// `--as KIND` read as a kind, or a usage error listing the kinds.
+pub fn parse_kind(flag: &str, text: &str) -> anyhow::Result<MessageKind> {
+    text.parse::<MessageKind>().map_err(|_| {
+        let kinds: Vec<&str> = MessageKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        usage(format!("{flag} {text:?} is not a kind: use one of {}", kinds.join(", ")))
+    })
 }
 
 fn list(config: Option<&Path>, json: bool) -> anyhow::Result<()> {

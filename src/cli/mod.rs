@@ -138,6 +138,11 @@ pub enum Command {
     /// A guided tour over a sample inbox, at the date its mail was written for: the
     /// pipeline, the queue, a draft, a history, what to type next. Needs no account or config.
     Demo(demo::DemoArgs),
+    /// The approval page: serve the queue, the pipeline and the review inbox to your
+    /// browser on this machine, with the same rules as these commands. It prints the
+    /// address to open, with a one-time token; approvals made there are held
+    /// (`[web] hold_seconds`, default 60) so they can be undone.
+    Web(crate::web::WebArgs),
 }
 
 /// Parses the command line, runs the command and returns its exit code.
@@ -147,7 +152,7 @@ pub fn main() -> ExitCode {
     // the process silently (the shell sees 141). Rust ignores SIGPIPE at start-up.
     restore_sigpipe();
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Run | Command::Sync) {
+    if matches!(cli.command, Command::Run | Command::Sync | Command::Web(_)) {
         // These two talk to mail servers and the database; a closed pipe must not kill
         // them between claiming a draft and recording it sent. They write their few lines
         // of output ignoring a closed pipe instead.
@@ -196,6 +201,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Completions(args) => return completions::run(args),
         Command::Man => return man::run(),
         Command::Demo(args) => demo::run(args)?,
+        Command::Web(args) => crate::web::run(config, args)?,
         Command::Doctor => return doctor::run(config),
         Command::Resolve { id, outcome } => drafts::resolve(config, *id, *outcome, now)?,
         Command::Run => sync::run(config)?,

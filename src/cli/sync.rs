@@ -72,5 +72,24 @@ pub fn summary(source: Option<&str>, read: &SourceReport, planned: &PlanReport, 
 pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
     let config = load_config(config)?;
     let templates = Templates::load(config.templates_dir.as_deref())?;
-    runtime()?.block_on(daemon::run(config, templates))
+    runtime()?.block_on(async move {
+        // With `[web]` configured the daemon serves the approval page too (one unit, one
+        // process); it stops with the daemon.
+        if config.web.in_run {
+            let listener = crate::web::bind(&config.web.listen, config.web.allow_remote).await?;
+            let session = crate::cli::common::Session {
+                config: config.clone(),
+                store: crate::store::Store::open(&config.storage_path)?,
+                templates: Templates::load(config.templates_dir.as_deref())?,
+            };
+            let (web, url) = crate::web::prepare(session, &listener, config.web.allow_remote)?;
+            tracing::info!("The approval page is at {url}");
+            tokio::spawn(async move {
+                if let Err(err) = crate::web::serve(listener, web, std::future::pending()).await {
+                    tracing::warn!("The approval page stopped: {err:#}");
+                }
+            });
+        }
+        daemon::run(config, templates).await
+    })
 }

@@ -10,11 +10,13 @@
 //! what to do and uses these functions to do it.
 
 mod drafting;
+mod hold;
 mod progress;
 mod quarantine;
 mod queries;
 
 pub use drafting::*;
+pub use hold::*;
 pub use progress::*;
 pub use quarantine::*;
 pub use queries::*;
@@ -37,6 +39,7 @@ fn migration_steps() -> Vec<M<'static>> {
         M::up(include_str!("migrations/004_quarantine.sql")),
         M::up(include_str!("migrations/005_lookup_indexes.sql")),
         M::up(include_str!("migrations/006_talking_points.sql")),
+        M::up(include_str!("migrations/007_web.sql")),
     ]
 }
 

@@ -631,11 +631,14 @@ pub struct DraftRow {
     pub sent_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// An approval made in the page may not go before this instant (it can be undone
+    /// until then); `None` when the draft is not held.
+    pub hold_until: Option<Timestamp>,
 }
 
 const DRAFT_COLUMNS: &str = "id, application_id, kind, round_id, person_id, series, number, reply_to_message,
     to_emails, subject, body, message_id, in_reply_to, refs, status, status_reason, send_at, deadline, edited,
-    needs_topic, attempts, last_error, approved_at, approved_to, sent_at, created_at, updated_at";
+    needs_topic, attempts, last_error, approved_at, approved_to, sent_at, created_at, updated_at, hold_until";
 
 fn draft_from_row(row: &Row) -> rusqlite::Result<DraftRow> {
     Ok(DraftRow {
@@ -666,6 +669,7 @@ fn draft_from_row(row: &Row) -> rusqlite::Result<DraftRow> {
         sent_at: opt_ts(row.get(24)?)?,
         created_at: ts_from_sql(&row.get::<_, String>(25)?)?,
         updated_at: ts_from_sql(&row.get::<_, String>(26)?)?,
+        hold_until: opt_ts(row.get(27)?)?,
     })
 }
 
@@ -767,7 +771,7 @@ pub fn approve_draft(conn: &Connection, id: DraftId, from: DraftStatus, now: Tim
     let changed = conn.execute(
         "UPDATE drafts
          SET status = 'approved', approved_at = ?2, approved_to = to_emails, status_reason = NULL,
-             attempts = 0, last_error = NULL, updated_at = ?2
+             attempts = 0, last_error = NULL, hold_until = NULL, updated_at = ?2
          WHERE id = ?1 AND status = ?3",
         params![id.0, ts_to_sql(now), from.as_str()],
     )?;
@@ -795,7 +799,10 @@ pub fn update_draft_content(
     let changed = conn.execute(
         "UPDATE drafts
          SET to_emails = ?2, subject = ?3, body = ?4, needs_topic = ?5, edited = (edited OR ?6),
-             status = 'pending', approved_at = NULL, approved_to = NULL, updated_at = ?7
+             status = 'pending', approved_at = NULL, approved_to = NULL, hold_until = NULL, updated_at = ?7,
+             -- The generated text, kept at the first edit by hand (the page shows the difference).
+             generated_text = CASE WHEN ?6 THEN COALESCE(generated_text, 'To: ' || replace(to_emails, ' ', ', ')
+                 || char(10) || 'Subject: ' || subject || char(10) || char(10) || body) ELSE NULL END
          WHERE id = ?1 AND status = ?8",
         params![
             id.0,
@@ -895,15 +902,18 @@ pub fn due_drafts(conn: &Connection, now: Timestamp) -> rusqlite::Result<Vec<Dra
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {DRAFT_COLUMNS} FROM drafts
          WHERE status = 'approved' AND approved_at IS NOT NULL AND send_at <= ?1
+           AND (hold_until IS NULL OR hold_until <= ?1)
          ORDER BY send_at, id"
     ))?;
     statement.query_map([ts_to_sql(now)], draft_from_row)?.collect()
 }
 
-/// The earliest send time among approved drafts: when the sender next has work.
+/// The earliest send time among approved drafts (the end of its hold, when later): when
+/// the sender next has work.
 pub fn next_send_at(conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
     let earliest: Option<String> = conn.query_row(
-        "SELECT MIN(send_at) FROM drafts WHERE status = 'approved' AND approved_at IS NOT NULL",
+        "SELECT MIN(MAX(send_at, COALESCE(hold_until, send_at)))
+         FROM drafts WHERE status = 'approved' AND approved_at IS NOT NULL",
         [],
         |row| row.get(0),
     )?;

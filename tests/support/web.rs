@@ -1,0 +1,368 @@
+//! From a test's side of `debrief web`: a home with a config, a Maildir and a database;
+//! the page started as a real process (under libfaketime); a plain HTTP/1.1 client that
+//! can send what a browser would not. Include it with
+//! `#[path = "support/web.rs"] mod support_web;`.
+
+#![allow(dead_code)] // Each test binary uses a different part.
+
+use serde_json::Value;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+/// The path of libfaketime's library. Tests preload it themselves rather than run the
+/// `faketime` wrapper, whose per-PID semaphore, left behind by a killed wrapper, makes a
+/// later one with the same PID fail (see tests/support/faketime.rs).
+pub fn libfaketime() -> PathBuf {
+    for arch in ["x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu", "arm-linux-gnueabihf"] {
+        let path = PathBuf::from(format!("/usr/lib/{arch}/faketime/libfaketime.so.1"));
+        if path.exists() {
+            return path;
+        }
+    }
+    panic!("these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)")
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home::with_policy("")
+    }
+
+    /// A home whose `[policy]` has `extra` lines too.
+    pub fn with_policy(extra: &str) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(dir.path().join("maildir").join(sub)).unwrap();
+        }
+        let config = format!(
+            "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@clock.test\"\ntime_zone = \"UTC\"\n\
+             [storage]\npath = \"{}\"\n[maildir]\npath = \"{}\"\n\
+             [policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n{extra}\n",
+            dir.path().join("data/debrief.db").display(),
+            dir.path().join("maildir").display(),
+        );
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Home { dir }
+    }
+
+    /// A home whose config is `text` (e.g. the mail rig's) with its database moved here
+    /// and a send window open all week.
+    pub fn with_config_text(text: &str) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        let database = format!("path = {:?}", dir.path().join("data/debrief.db").display().to_string());
+        let mut in_storage = false;
+        let mut config = String::new();
+        for line in text.lines() {
+            if line.starts_with('[') {
+                in_storage = line.trim() == "[storage]";
+            }
+            config.push_str(if in_storage && line.trim_start().starts_with("path") { &database } else { line });
+            config.push('\n');
+        }
+        config.push_str("\n[policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n");
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Home { dir }
+    }
+
+    /// An interview on Mon 7 Dec 2026, 15:00-16:00 UTC with Dana, and its thank-you
+    /// note (draft 1, pending, due at 20:00).
+    pub fn interviewed() -> Home {
+        let home = Home::new();
+        home.interview(&["Dana Reyes <dana@clockwork.example>"]);
+        home
+    }
+
+    /// That interview with `interviewers`, and one thank-you draft for each (1, 2, ...).
+    pub fn interview(&self, interviewers: &[&str]) {
+        let mut args = vec![
+            "add",
+            "--company",
+            "Clockwork Analytics",
+            "--role",
+            "Data Engineer",
+            "--start",
+            "2026-12-07T15:00:00Z",
+            "--duration",
+            "1h",
+        ];
+        for interviewer in interviewers {
+            args.extend(["--interviewer", interviewer]);
+        }
+        self.ok("2026-12-07 10:00:00", &args);
+        self.ok("2026-12-07 17:00:00", &["sync"]);
+        assert_eq!(self.show(1)["kind"], "thank_you");
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn append_config(&self, text: &str) {
+        let config = std::fs::read_to_string(self.path("config.toml")).unwrap();
+        std::fs::write(self.path("config.toml"), config + text).unwrap();
+    }
+
+    /// `debrief ARGS`, its clock starting at `at` when given.
+    pub fn command(&self, at: Option<&str>, args: &[&str]) -> Command {
+        let mut command = match at {
+            Some(at) => {
+                let mut command = Command::new(BINARY);
+                command.env("LD_PRELOAD", libfaketime()).env("FAKETIME", format!("@{at}"));
+                command
+            }
+            None => Command::new(BINARY),
+        };
+        command
+            .env("TZ", "UTC")
+            .env("DEBRIEF_CONFIG", self.path("config.toml"))
+            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+            .args(args);
+        command
+    }
+
+    pub fn ok(&self, at: &str, args: &[&str]) -> String {
+        let output = self.command(Some(at), args).output().unwrap();
+        assert!(output.status.success(), "debrief {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    pub fn show(&self, id: i64) -> Value {
+        serde_json::from_str(&self.ok("2026-12-20 12:00:00", &["show", &id.to_string(), "--json"])).unwrap()
+    }
+
+    /// What `show` does not print: the approval and the hold, read from the database.
+    pub fn draft_row(&self, id: i64) -> DraftRow {
+        let conn = rusqlite::Connection::open_with_flags(
+            self.path("data/debrief.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        conn.query_row("SELECT status, approved_at, hold_until FROM drafts WHERE id = ?1", [id], |row| {
+            Ok(DraftRow { status: row.get(0)?, approved_at: row.get(1)?, hold_until: row.get(2)? })
+        })
+        .unwrap()
+    }
+}
+
+#[derive(Debug)]
+pub struct DraftRow {
+    pub status: String,
+    pub approved_at: Option<String>,
+    pub hold_until: Option<String>,
+}
+
+/// `debrief web` running, and the URL it printed.
+pub struct Page {
+    child: Child,
+    pub port: u16,
+    pub token: String,
+}
+
+impl Page {
+    /// Starts `debrief web --listen 127.0.0.1:0 EXTRA` with the clock frozen at `at`, and
+    /// waits (with a deadline) for the line with its address.
+    pub fn start(home: &Home, at: &str, extra: &[&str]) -> Page {
+        let mut args = vec!["web", "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        // libfaketime preloaded into debrief itself (not through the `faketime` wrapper,
+        // which would stay the child and leave debrief running when the test kills it).
+        let mut child = home
+            .command(None, &args)
+            .env("LD_PRELOAD", libfaketime())
+            .env("FAKETIME", at)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        let line = match receiver.recv_timeout(START_TIMEOUT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("debrief web printed no address within {START_TIMEOUT:?}");
+            }
+        };
+        Page::from_line(child, &line)
+    }
+
+    /// Starts `debrief run` (whose config has `[web]`) and waits, with a deadline, for
+    /// the log line with the page's address.
+    pub fn in_daemon(home: &Home) -> Page {
+        let mut child = home
+            .command(None, &["run"])
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("JOURNAL_STREAM")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("The approval page is at ") {
+                    let _ = sender.send(line);
+                }
+            }
+        });
+        let line = match receiver.recv_timeout(START_TIMEOUT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("debrief run logged no page address within {START_TIMEOUT:?}");
+            }
+        };
+        Page::from_line(child, &line)
+    }
+
+    fn from_line(child: Child, line: &str) -> Page {
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"));
+        let rest = url.strip_prefix("http://127.0.0.1:").unwrap_or_else(|| panic!("not loopback: {url}"));
+        let (port, token) = rest.split_once("/?token=").unwrap();
+        Page { child, port: port.parse().unwrap(), token: token.to_owned() }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn cookie(&self) -> String {
+        format!("debrief_{}={}", self.port, self.token)
+    }
+
+    /// One request on its own connection. `host` defaults to 127.0.0.1:PORT.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        host: Option<&str>,
+        with_cookie: bool,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Response {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.set_read_timeout(Some(REQUEST_TIMEOUT)).unwrap();
+        let host = host.map(str::to_owned).unwrap_or_else(|| format!("127.0.0.1:{}", self.port));
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        if with_cookie {
+            head.push_str(&format!("Cookie: {}\r\n", self.cookie()));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(body) = body {
+            head.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        head.push_str("\r\n");
+        head.push_str(body.unwrap_or(""));
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        Response::parse(&raw)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, None, true, &[], None)
+    }
+
+    pub fn get_without_cookie(&self, path: &str) -> Response {
+        self.request("GET", path, None, false, &[], None)
+    }
+
+    pub fn post(&self, path: &str, body: &str) -> Response {
+        self.request("POST", path, None, true, &[], Some(body))
+    }
+
+    /// The CSRF token of the page's forms.
+    pub fn csrf(&self) -> String {
+        input_value(&self.get("/queue").body, "csrf")
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    fn parse(raw: &[u8]) -> Response {
+        let text = String::from_utf8_lossy(raw);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines.next().unwrap_or("").split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0);
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        let chunked = headers.iter().any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
+        let body = if chunked { dechunk(body) } else { body.to_owned() };
+        Response { status, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// The value of the first `<input name="NAME" value="...">` in a page.
+pub fn input_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no input {name} in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A form body, URL-encoded.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(fields).unwrap()
+}
+
+pub fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}

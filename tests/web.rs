@@ -1,0 +1,332 @@
+//! `debrief web` over plain HTTP (issue 13): the real binary serving a real SQLite file,
+//! driven by a small HTTP client that can send what a browser would not (a foreign Host,
+//! no CSRF token), and checked in the database and with `debrief queue --json`.
+//!
+//! The page runs under libfaketime with a frozen clock (tokio's timers use the real
+//! monotonic clock), so an approval's hold ends at a known instant.
+
+#[path = "support/rig.rs"]
+mod rig;
+#[path = "support/web.rs"]
+mod support_web;
+
+use serde_json::Value;
+use support_web::{Home, Page};
+
+/// The page's clock: the interview of `Home::interviewed` ended at 16:00; its
+/// thank-you (draft 1) is due at 20:00.
+const AT: &str = "2026-12-07 18:00:00";
+
+#[test]
+fn the_token_is_required_then_kept_in_a_strict_cookie() {
+    let home = Home::interviewed();
+    let page = Page::start(&home, AT, &[]);
+
+    let bare = page.get_without_cookie("/queue");
+    assert_eq!(bare.status, 401, "no token: {}", bare.body);
+    assert!(bare.body.contains("Open the address `debrief web` printed"), "{}", bare.body);
+    assert_eq!(page.get_without_cookie("/queue?token=0123456789abcdef0123456789abcdef").status, 401);
+    assert_eq!(page.get_without_cookie("/static/app.js").status, 401, "assets too");
+
+    let first = page.get_without_cookie(&format!("/?token={}", page.token));
+    assert_eq!(first.status, 303);
+    assert_eq!(first.header("location"), Some("/queue"), "the token leaves the address bar");
+    let cookie = first.header("set-cookie").unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.starts_with(&format!("debrief_{}={}", page.port, page.token)), "{cookie}");
+
+    let queue = page.get("/queue");
+    assert_eq!(queue.status, 200);
+    assert!(queue.body.contains("Draft 1 · thank you"), "{}", queue.body);
+    let policy = queue.header("content-security-policy").unwrap();
+    assert!(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(!queue.body.contains("http://") && !queue.body.contains("https://"), "no external asset");
+}
+
+#[test]
+fn a_host_that_is_not_loopback_is_refused_even_with_the_cookie() {
+    let home = Home::interviewed();
+    let page = Page::start(&home, AT, &[]);
+    for host in ["evil.example", &format!("evil.example:{}", page.port), "localhost.evil.example", "10.1.2.3"] {
+        let refused = page.request("GET", "/queue", Some(host), true, &[], None);
+        assert_eq!(refused.status, 403, "Host {host}: {}", refused.body);
+        assert!(!refused.body.contains("thank"), "nothing of the queue leaks");
+    }
+    let rebound = page.request("GET", &format!("/?token={}", page.token), Some("evil.example"), false, &[], None);
+    assert_eq!(rebound.status, 403, "the token does not help a rebound name");
+    for host in [format!("localhost:{}", page.port), format!("127.0.0.1:{}", page.port)] {
+        assert_eq!(page.request("GET", "/queue", Some(&host), true, &[], None).status, 200, "{host}");
+    }
+}
+
+#[test]
+fn a_state_change_needs_a_post_with_the_csrf_token_from_this_page() {
+    let home = Home::interviewed();
+    let page = Page::start(&home, AT, &[]);
+    let csrf = page.csrf();
+
+    let get = page.get("/drafts/1/approve");
+    assert_eq!(get.status, 405, "a GET never changes state: {}", get.body);
+    let missing = page.post("/drafts/1/approve", "");
+    assert_eq!(missing.status, 403, "{}", missing.body);
+    let wrong = page.post("/drafts/1/approve", "csrf=0123456789abcdef0123456789abcdef");
+    assert_eq!(wrong.status, 403);
+    let foreign = page.request(
+        "POST",
+        "/drafts/1/approve",
+        None,
+        true,
+        &[("Origin", "http://evil.example")],
+        Some(&format!("csrf={csrf}")),
+    );
+    assert_eq!(foreign.status, 403, "a form posted from another site");
+    let no_cookie = page.request("POST", "/drafts/1/approve", None, false, &[], Some(&format!("csrf={csrf}")));
+    assert_eq!(no_cookie.status, 401);
+    assert_eq!(home.show(1)["status"], "pending", "none of these approved it");
+
+    let null_origin =
+        page.request("POST", "/drafts/1/approve", None, true, &[("Origin", "null")], Some(&format!("csrf={csrf}")));
+    assert_eq!(null_origin.status, 403, "an opaque origin (a sandboxed frame, a data: page)");
+    assert_eq!(home.show(1)["status"], "pending", "none of these approved it");
+    let queue = page.get("/queue");
+    assert_eq!(queue.header("referrer-policy"), Some("same-origin"), "so the browser's own posts carry their Origin");
+
+    let own = format!("http://127.0.0.1:{}", page.port);
+    let approved =
+        page.request("POST", "/drafts/1/approve", None, true, &[("Origin", &own)], Some(&format!("csrf={csrf}")));
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    assert_eq!(home.show(1)["status"], "approved");
+}
+
+#[test]
+fn only_a_loopback_address_is_listened_on_without_the_explicit_flag() {
+    let home = Home::interviewed();
+    let output = home.command(None, &["web", "--listen", "0.0.0.0:0"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("0.0.0.0:0 is not a loopback address") && stderr.contains("--allow-remote"), "{stderr}");
+
+    std::fs::write(
+        home.path("config.toml"),
+        std::fs::read_to_string(home.path("config.toml")).unwrap() + "[web]\nlisten = \"192.0.2.1:8750\"\n",
+    )
+    .unwrap();
+    let output = home.command(None, &["web"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("web.listen: 192.0.2.1:8750 is not a loopback address"));
+}
+
+#[test]
+fn an_approval_is_held_in_the_database_undone_inside_the_hold_and_released_by_send_now() {
+    let home = Home::interviewed();
+    let page = Page::start(&home, AT, &[]);
+    let csrf = page.csrf();
+
+    let approved = page.post("/drafts/1/approve", &format!("csrf={csrf}"));
+    assert_eq!(approved.header("location"), Some("/queue?after=1&done=approved"));
+    let row = home.draft_row(1);
+    assert_eq!(row.status, "approved");
+    assert_eq!(row.approved_at.as_deref(), Some("2026-12-07T18:00:00Z"));
+    assert_eq!(row.hold_until.as_deref(), Some("2026-12-07T18:01:00Z"), "the default hold is 60 s");
+
+    let queue: Value = serde_json::from_str(&home.ok("2026-12-07 18:00:30", &["queue", "--json"])).unwrap();
+    assert_eq!(queue[0]["hold_until"], "2026-12-07T18:01:00Z", "{queue}");
+    let later: Value = serde_json::from_str(&home.ok("2026-12-07 18:01:00", &["queue", "--json"])).unwrap();
+    assert_eq!(later[0].get("hold_until"), None, "the key is there only while the hold runs: {later}");
+    let listing = home.ok("2026-12-07 18:00:30", &["queue"]);
+    assert!(listing.contains("held until 2026-12-07T18:01:00Z"), "{listing}");
+    let next = page.get("/queue?after=1&done=approved");
+    assert!(next.body.contains("is held for <span class=\"countdown\" data-seconds=\"60\">"), "{}", next.body);
+    assert!(next.body.contains("action=\"/drafts/1/undo\""), "undo is offered");
+
+    let undone = page.post("/drafts/1/undo", &format!("csrf={csrf}"));
+    assert_eq!(undone.status, 303, "{}", undone.body);
+    let row = home.draft_row(1);
+    assert_eq!((row.status.as_str(), row.approved_at, row.hold_until), ("pending", None, None));
+    let history = home.ok(AT, &["history", "1"]);
+    assert!(history.contains("approval of draft 1 (thank_you) undone") && history.contains("debrief web: undo 1"));
+    assert_eq!(page.post("/drafts/1/undo", &format!("csrf={csrf}")).status, 409, "nothing left to undo");
+
+    page.post("/drafts/1/approve", &format!("csrf={csrf}"));
+    let released = page.post("/drafts/1/send-now", &format!("csrf={csrf}"));
+    assert_eq!(released.status, 303);
+    let row = home.draft_row(1);
+    assert_eq!((row.status.as_str(), row.hold_until), ("approved", None), "send now: no hold left");
+    let too_late = page.post("/drafts/1/undo", &format!("csrf={csrf}"));
+    assert_eq!(too_late.status, 409, "once released it may be on its way");
+    assert!(too_late.body.contains("no longer held"), "{}", too_late.body);
+}
+
+#[test]
+fn with_no_hold_configured_an_approval_goes_at_once() {
+    let home = Home::interviewed();
+    home.append_config("[web]\nhold_seconds = 0\n");
+    let page = Page::start(&home, AT, &[]);
+    page.post("/drafts/1/approve", &format!("csrf={}", page.csrf()));
+    let row = home.draft_row(1);
+    assert_eq!((row.status.as_str(), row.hold_until), ("approved", None));
+}
+
+#[test]
+fn an_edit_in_the_page_shows_its_difference_and_keeps_the_rules_of_debrief_edit() {
+    let home = Home::interviewed();
+    let page = Page::start(&home, AT, &[]);
+    let csrf = page.csrf();
+    let form = page.get("/drafts/1/edit");
+    assert_eq!(form.status, 200);
+    let version = support_web::input_value(&form.body, "version");
+    let original = home.show(1);
+    let body = original["body"].as_str().unwrap();
+    let first_line = body.lines().next().unwrap().to_owned();
+    let edited_body = body.replacen(&first_line, "Dear Dana, <script>alert(1)</script>", 1);
+    let fields = |to: &str, body: &str, version: &str| {
+        support_web::form(&[
+            ("csrf", &csrf),
+            ("version", version),
+            ("to", to),
+            ("subject", original["subject"].as_str().unwrap()),
+            ("body", body),
+        ])
+    };
+
+    // Recipients only from the application: refused, nothing changed, the text kept.
+    let refused = page.post("/drafts/1/edit", &fields("someone@elsewhere.example", &edited_body, &version));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("someone@elsewhere.example is not an address of application 1"), "{}", refused.body);
+    assert!(refused.body.contains("Dear Dana, &lt;script&gt;"), "the user's text is still in the form");
+    assert_eq!(home.show(1)["body"], original["body"]);
+
+    let saved = page.post("/drafts/1/edit", &fields("dana@clockwork.example", &edited_body, &version));
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let draft = home.show(1);
+    assert_eq!(draft["status"], "pending");
+    assert!(draft["body"].as_str().unwrap().starts_with("Dear Dana, <script>alert(1)</script>"), "{draft}");
+
+    let shown = page.get("/drafts/1?done=edited");
+    assert!(shown.body.contains("Your changes to the generated text"), "{}", shown.body);
+    assert!(shown.body.contains(&format!("<span class=\"ddel\">- {}</span>", html_escape(&first_line))));
+    assert!(shown.body.contains("<span class=\"dins\">+ Dear Dana, &lt;script&gt;alert(1)&lt;&#x2f;script&gt;</span>"));
+    assert!(!shown.body.contains("<script>alert"), "draft text is escaped everywhere");
+
+    // The form was read before the draft was rejected from the command line: the stale
+    // edit does not revive it.
+    home.ok(AT, &["reject", "1"]);
+    let stale = page.post("/drafts/1/edit", &fields("dana@clockwork.example", "My later words.\n", &version));
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body.contains("draft 1 was changed while you were editing it (it is rejected now)"));
+    assert!(stale.body.contains("My later words."), "the text stays in the form");
+    assert_eq!(home.show(1)["status"], "rejected");
+}
+
+#[test]
+fn rejecting_in_the_page_brings_up_the_next_draft() {
+    let home = Home::interviewed();
+    let page = Page::start(&home, AT, &[]);
+    let rejected = page.post("/drafts/1/reject", &format!("csrf={}", page.csrf()));
+    assert_eq!(rejected.header("location"), Some("/queue?after=1&done=rejected"));
+    assert_eq!(home.show(1)["status"], "rejected");
+    let history = home.ok(AT, &["history", "1"]);
+    assert!(history.contains("draft 1 (thank_you) rejected") && history.contains("debrief web: reject 1"));
+    let after = page.get("/queue?after=1&done=rejected");
+    assert!(after.body.contains("Draft 1 rejected"), "{}", after.body);
+}
+
+#[test]
+fn an_approval_from_the_page_is_sent_once_after_its_hold_and_an_undone_one_never() {
+    let rig = rig::Rig::start();
+    let _turn = rig.shared_blocking();
+    let rig_config = rig.config_for("web-hold@rig.test").build();
+    let home = Home::with_config_text(&std::fs::read_to_string(&rig_config.path).unwrap());
+    // The rig's SMTP server takes mail for its own domains only.
+    home.interview(&["Dana Reyes <web-hold-dana@rig.test>", "Lee Park <web-hold-lee@rig.test>"]);
+    let sent_count = |id: i64| {
+        let message_id = home.show(id)["message_id"].as_str().unwrap().to_owned();
+        rig.smtp_log().iter().filter(|entry| entry.message_id.as_deref() == Some(message_id.as_str())).count()
+    };
+
+    // Both thank-you notes were due at 20:00; the user approves both at 20:30 and undoes
+    // the second inside its hold.
+    let page = Page::start(&home, "2026-12-07 20:30:00", &[]);
+    let csrf = page.csrf();
+    assert_eq!(page.post("/drafts/1/approve", &format!("csrf={csrf}")).status, 303);
+    assert_eq!(page.post("/drafts/2/approve", &format!("csrf={csrf}")).status, 303);
+    assert_eq!(page.post("/drafts/2/undo", &format!("csrf={csrf}")).status, 303);
+    drop(page);
+
+    home.ok("2026-12-07 20:30:59", &["sync"]);
+    assert_eq!(sent_count(1), 0, "held: the daemon's pass does not send it before 20:31");
+    assert_eq!(home.show(1)["status"], "approved");
+    let pass = home.ok("2026-12-07 20:31:00", &["sync"]);
+    assert_eq!(sent_count(1), 1, "sent when the hold ended: {pass}\n{}", home.ok("2026-12-07 20:31:00", &["queue"]));
+    home.ok("2026-12-07 20:45:00", &["sync"]);
+    assert_eq!((sent_count(1), home.show(1)["status"].as_str().unwrap().to_owned()), (1, "sent".to_owned()), "once");
+    assert_eq!(sent_count(2), 0, "the undone approval sent nothing");
+    assert_eq!(home.show(2)["status"], "pending");
+}
+
+#[test]
+fn the_pipeline_and_an_application_show_state_next_action_and_history() {
+    let home = Home::interviewed();
+    let page = Page::start(&home, AT, &[]);
+    let pipeline = page.get("/pipeline");
+    assert_eq!(pipeline.status, 200);
+    assert!(pipeline.body.contains("id=\"state-interviewed\""), "{}", pipeline.body);
+    assert!(pipeline.body.contains("Clockwork Analytics — Data Engineer"), "{}", pipeline.body);
+    assert!(pipeline.body.contains("next: thank you Mon 2026-12-07 20:00 UTC"), "{}", pipeline.body);
+    let application = page.get("/applications/1");
+    assert!(application.body.contains("Round 1: Mon 2026-12-07 15:00 UTC"), "{}", application.body);
+    assert!(application.body.contains("Dana Reyes &lt;dana@clockwork.example&gt;"), "{}", application.body);
+    let history = home.ok(AT, &["history", "1", "--json"]);
+    let first_event = support_web::json(&history)[0]["event"].as_str().unwrap().to_owned();
+    assert!(application.body.contains(&html_escape(&first_event)), "{first_event} in {}", application.body);
+    assert_eq!(page.get("/applications/99").status, 404);
+}
+
+#[test]
+fn a_message_held_for_review_is_confirmed_in_the_page_with_the_kind_and_application_chosen() {
+    // Every message is held for review at this threshold.
+    let home = Home::with_policy("confidence_threshold = 1.0");
+    home.interview(&["Dana Reyes <dana@clockwork.example>"]);
+    let message = "From: Dana Reyes <dana@clockwork.example>\nTo: Casey Candidate <casey@clock.test>\n\
+                   Subject: Data Engineer role\nDate: Mon, 07 Dec 2026 17:30:00 +0000\n\
+                   Message-ID: <web-review-1@clockwork.example>\n\n\
+                   Hi Casey,\n\nThank you for your time. We have decided to move forward with other \
+                   candidates for this role.\n\nDana\n";
+    std::fs::write(home.path("maildir/new/1765128600.M1P1.clockwork"), message).unwrap();
+    home.ok("2026-12-07 17:40:00", &["sync"]);
+    let held = support_web::json(&home.ok(AT, &["inbox", "--json"]));
+    assert_eq!(held.as_array().unwrap().len(), 1, "{held}");
+    let id = held[0]["id"].as_i64().unwrap();
+
+    let page = Page::start(&home, AT, &[]);
+    let inbox = page.get("/inbox");
+    assert!(inbox.body.contains("Data Engineer role") && inbox.body.contains(&format!("/inbox/{id}/confirm")));
+    let form = support_web::form(&[("csrf", &page.csrf()), ("kind", "rejection"), ("application", "1")]);
+    let confirmed = page.post(&format!("/inbox/{id}/confirm"), &form);
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    assert_eq!(support_web::json(&home.ok(AT, &["inbox", "--json"])), serde_json::json!([]), "it left the inbox");
+    let applications = support_web::json(&home.ok(AT, &["applications", "--json"]));
+    assert_eq!(applications[0]["state"], "rejected", "applied as a rejection of application 1: {applications}");
+    assert_eq!(page.post(&format!("/inbox/{id}/dismiss"), &format!("csrf={}", page.csrf())).status, 409);
+}
+
+#[test]
+fn the_daemon_serves_the_page_when_web_is_configured() {
+    let home = Home::interviewed();
+    home.append_config("[web]\nlisten = \"127.0.0.1:0\"\n");
+    let page = Page::in_daemon(&home);
+    assert_eq!(page.get_without_cookie("/queue").status, 401, "the same guard");
+    let queue = page.get("/queue");
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains("Draft 1 · thank you"), "{}", queue.body);
+}
+
+fn html_escape(text: &str) -> String {
+    // As minijinja escapes HTML.
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('/', "&#x2f;")
+}
