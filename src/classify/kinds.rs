@@ -267,7 +267,7 @@ static OWN_HOUR: LazyLock<Regex> = LazyLock::new(|| {
         .expect("own hour pattern")
 });
 
-/// A short reply ("Thursday at 3 works", "let's take your second window") names a time
+/// A short reply ("Thursday at 3 works", "your second slot suits us") names a time
 /// the candidate proposed in the message it quotes: the quoted slot it points at, by
 /// position, by weekday (with the hour the reply gives), or the only one there is.
 /// The proposed window's end is not the interview's end.
@@ -345,7 +345,7 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
     let parsed = context.parsed;
     let mut own_slots = context.own_slots();
     // A reply that takes up a time the candidate proposed ("Thursday at 3 works",
-    // "let's take your second window"): the slot is in the quoted message.
+    // "your second slot suits us"): the slot is in the quoted message.
     if own_slots.iter().all(|slot| !slot.explicit_date)
         && context.is_reply
         && let Some(found) = ACCEPTS_A_TIME.find(&context.own_lower)
