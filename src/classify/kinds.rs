@@ -76,7 +76,16 @@ impl<'a> MessageContext<'a> {
         let has_reply_prefix = subject_core.len() != subject.trim().len() && !FORWARD_PREFIX.is_match(&subject);
         let is_reply = has_reply_prefix || !parsed.envelope.in_reply_to.is_empty();
         let own = mask_urls(&body.own);
-        let default_zone = ZoneSpec::Fixed(parsed.envelope.date_offset_seconds.unwrap_or(0));
+        let quoted = mask_urls(&body.quoted);
+        let own_lower = own.to_lowercase();
+        // "starting at 11:00 AM your time": the candidate's zone, not the sender's. In a
+        // reply it is the zone the quoted history gave the candidate's times in.
+        let readers_zone = if is_reply && YOUR_TIME.is_match(&own_lower) {
+            datetime::zone_mentions(&quoted).into_iter().next().map(|mention| mention.zone)
+        } else {
+            None
+        };
+        let default_zone = readers_zone.unwrap_or(ZoneSpec::Fixed(parsed.envelope.date_offset_seconds.unwrap_or(0)));
         MessageContext {
             parsed,
             body,
@@ -85,9 +94,9 @@ impl<'a> MessageContext<'a> {
             subject_lower: subject.to_lowercase(),
             subject_core,
             is_reply,
-            own_lower: own.to_lowercase(),
+            own_lower,
             own,
-            quoted: mask_urls(&body.quoted),
+            quoted,
             signature: body.signature.clone(),
             local: parsed.local_date_time,
             default_zone,
@@ -262,6 +271,11 @@ static ORDINAL_CHOICE: LazyLock<Regex> = LazyLock::new(|| {
     super::word_regex(r"\b(?:(?P<word>first|second|third|fourth|last)\s+(?:window|slot|option|one|time|suggestion|proposal)|(?:option|slot|window|#)\s*(?P<digit>[1-9]))\b")
         .expect("ordinal choice pattern")
 });
+/// A time given in the reader's zone: "11:00 AM your time", "in your time zone".
+static YOUR_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(r"\byour\s+(?:own\s+)?(?:local\s+)?time(?:\s*zone)?\b").expect("your time pattern")
+});
+
 static OWN_HOUR: LazyLock<Regex> = LazyLock::new(|| {
     super::word_regex(r"\b(?:at|@)\s+(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<mer>am|pm|a\.m\.|p\.m\.)?")
         .expect("own hour pattern")
