@@ -1,6 +1,9 @@
 //! Classification speed: loads every message of a corpus folder (default
 //! ../shared/corpus) and classifies them all N times in process, on one thread, then
-//! prints messages per second. Run it in a release build:
+//! prints messages per second of wall time and of the process's own CPU time (user +
+//! system, from getrusage). The CPU figure does not depend on how loaded the machine is
+//! (other processes take wall time, not this process's CPU time); compare builds with it.
+//! Run it in a release build:
 //!
 //! ```text
 //! cargo run --release --example classify_bench -- [DIR] [ROUNDS]
@@ -29,6 +32,7 @@ fn main() -> anyhow::Result<()> {
     for raw in &messages {
         let _ = debrief::classify::classify_message(raw);
     }
+    let cpu_started = cpu_seconds();
     let started = Instant::now();
     let mut classified = 0usize;
     for _ in 0..rounds {
@@ -39,13 +43,26 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_started;
     let total = messages.len() * rounds;
     println!(
-        "{} messages ({} KiB) x {rounds} rounds = {total} classifications in {elapsed:.3} s: {:.0} msgs/s on one core ({:.1} MiB/s), {classified} ok",
+        "{} messages ({} KiB) x {rounds} rounds = {total} classifications in {elapsed:.3} s wall, {cpu:.3} s CPU: {:.0} msgs/s of CPU time on one core ({:.0} msgs/s wall, {:.1} MiB/s of CPU time), {classified} ok",
         messages.len(),
         bytes / 1024,
+        total as f64 / cpu,
         total as f64 / elapsed,
-        (bytes * rounds) as f64 / elapsed / 1_048_576.0,
+        (bytes * rounds) as f64 / cpu / 1_048_576.0,
     );
     Ok(())
+}
+
+/// User + system CPU time this process has used, in seconds.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given; a zeroed rusage is valid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_SELF and a valid pointer to an rusage.
+    let status = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    assert_eq!(status, 0, "getrusage failed");
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }

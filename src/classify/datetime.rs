@@ -4,8 +4,8 @@
 //!   Time") through a small map with calcard's resolver as a fallback, and the
 //!   abbreviations and words of prose ("PT", "3pm Eastern", "MEZ", "Oslo time",
 //!   "UTC-06:00");
-//! - prose slots: "Tuesday, December 2 at 10:00 AM PT", "tomorrow (Thursday) at 2pm ET",
-//!   "Di., 15.12., 16:00 Uhr (MEZ)", itineraries of time ranges under a date line;
+//! - prose slots: "Tuesday, December 2 at 10:00 AM PT", "tomorrow (Friday) at 4pm ET",
+//!   "Di., 09.03., 14:30 Uhr (MEZ)", itineraries of time ranges under a date line;
 //! - durations ("30 minutes", "45-minute", "(1 hour)");
 //! - relative periods for timelines ("by the end of next week", "in two weeks", "by
 //!   Friday") turned into the first day a follow-up is allowed, per the corpus
@@ -1390,7 +1390,7 @@ mod tests {
                 Some("2026-12-18T18:00:00Z"),
             ),
             ("Wed Dec 9, 11:30am ET", reference(2026, 12, 4, 11), -5 * 3600, "2026-12-09T16:30:00Z", None),
-            ("Di., 15.12., 16:00 Uhr (MEZ)", reference(2026, 12, 8, 9), 3600, "2026-12-15T15:00:00Z", None),
+            ("Di., 09.03., 14:30 Uhr (MEZ)", reference(2027, 3, 1, 9), 3600, "2027-03-09T13:30:00Z", None),
             (
                 "Thursday 21 January, 16:00-17:00 UTC",
                 reference(2027, 1, 13, 10),

@@ -236,6 +236,6 @@ mod tests {
     fn robot_addresses() {
         assert!(is_robot_address("no-reply@talentloop.example"));
         assert!(is_robot_address("notifications@slotpicker.example"));
-        assert!(!is_robot_address("nadia.kowalczyk@brightwater.example"));
+        assert!(!is_robot_address("ines.varga@quillon.example"));
     }
 }

@@ -7,7 +7,7 @@
 //!   stripped; else the sender's name when it is an organisation, else "at X";
 //! - role: job titles (a head noun such as Engineer or Developer with its modifiers and
 //!   an optional ", Team" qualifier) scored by where they stand ("the X role", "as X",
-//!   the subject) and never taken from a person's title ("Aisha Rahman, Staff Engineer");
+//!   the subject) and never taken from a person's title ("Noor Haddad, Principal Engineer");
 //! - interviewers: calendar attendees minus the candidate, the organiser (when others
 //!   remain), robots and rooms; else names from itinerary rows, "Name (Title)", "with
 //!   Name", labelled lines, and the sender when they run the call themselves.
@@ -280,7 +280,7 @@ fn domain_keys(context: &MessageContext<'_>) -> Vec<String> {
                     keys.push(key);
                 }
             } else if !envelope::is_robot_address(address) {
-                // An ATS sender often puts the employer in the local part: pinecrest@ats.example.
+                // An ATS sender often puts the employer in the local part: tallow@ats.example.
                 let key = norm_key(local);
                 if key.len() >= 4 && !keys.contains(&key) && !local.contains('.') {
                     keys.push(key);
@@ -379,8 +379,8 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
             }
         }
     }
-    // A longer name that is written on its own somewhere ("Brightwater Analytics" in a
-    // signature) is the full form of its shorter prefixes ("Brightwater").
+    // A longer name that is written on its own somewhere ("Quillon Metrics" in a
+    // signature) is the full form of its shorter prefixes ("Quillon").
     let snapshot: Vec<(String, f64)> = scored.iter().map(|(p, v)| (p.clone(), v.0)).collect();
     let best = scored
         .iter()
@@ -404,7 +404,7 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
 }
 
 /// The sender's own domain as a name, when nothing in the text names the employer
-/// ("callum@zephyrline.example" → "Zephyrline").
+/// ("callum@corvane.example" → "Corvane").
 fn domain_company(context: &MessageContext<'_>) -> Option<String> {
     let from = context.parsed.envelope.from.as_ref()?;
     let domain = from.email.rsplit_once('@')?.1.to_ascii_lowercase();
@@ -659,7 +659,7 @@ fn find_interview(
             None
         }
     })?;
-    // "I have to cancel our 11:00": the quoted message that booked it says until when.
+    // "sorry, we must cancel our 3:30": the quoted message that booked it says until when.
     // (Only for a cancellation: a proposal window's end is not an interview's end.)
     let quoted_end = || {
         if kind != MessageKind::InterviewCancelled || !context.is_reply || context.local.is_none() {
@@ -1098,8 +1098,8 @@ fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> 
             names.push(name);
         }
     };
-    // Itinerary rows: "9:30 - 10:30 AM  System Design - Aisha Rahman, Staff Engineer".
-    // Session tables: "9:30 - 10:15 AM  Charlotte Ashby, Partner", "11:00 AM - 12:00 PM
+    // Itinerary rows: "2:00 - 2:45 PM  Architecture - Noor Haddad, Principal Engineer".
+    // Session tables: "1:00 - 1:40 PM  Ivo Marsh, Director", "11:00 AM - 12:00 PM
     // Case exercise - A (Manager) and B (Data Scientist)".
     for line in own.lines() {
         let Some(range) = ROW_RANGE.find(line) else { continue };
@@ -1140,7 +1140,7 @@ fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> 
             }
         }
     }
-    // "your interview with Owen Castellano", "You'll meet A and B".
+    // "your interview with Rhea Kostas", "You'll meet A and B".
     for captures in WITH_NAME.captures_iter(own) {
         for index in [1, 2] {
             if let Some(name) = captures.get(index) {
@@ -1281,28 +1281,28 @@ mod tests {
     #[test]
     fn generic_words_are_stripped_from_organisation_names() {
         let table = [
-            ("Pinecrest Logistics Careers", "Pinecrest Logistics"),
-            ("Fjordlys Teknologi AS", "Fjordlys Teknologi"),
-            ("Zephyrline Ltd", "Zephyrline"),
-            ("Quillfeather GmbH", "Quillfeather"),
-            ("The Brightwater Analytics Talent Team", "Brightwater Analytics"),
-            ("Ember Labs Recruiting", "Ember Labs"),
+            ("Tallow Freight Careers", "Tallow Freight"),
+            ("Skarvik Data AS", "Skarvik Data"),
+            ("Corvane Ltd", "Corvane"),
+            ("Brunnhalde GmbH", "Brunnhalde"),
+            ("The Quillon Metrics Talent Team", "Quillon Metrics"),
+            ("Cinder Works Recruiting", "Cinder Works"),
         ];
         for (input, expected) in table {
             let words: Vec<&str> = input.split_whitespace().collect();
             assert_eq!(strip_generic(&words).join(" "), expected);
         }
-        assert_eq!(clean_company("Marigold Civic Tech (a nonprofit)"), "Marigold Civic Tech");
+        assert_eq!(clean_company("Fernbrook Civic Labs (a nonprofit)"), "Fernbrook Civic Labs");
     }
 
     #[test]
     fn role_titles_and_qualifiers() {
         let table = [
-            ("for the Backend Engineer, Fleet Services role with", "Backend Engineer, Fleet Services"),
-            ("Software Engineer, Payments - Halvorsen & Reed", "Software Engineer, Payments"),
-            ("Bewerbung als Full-Stack Engineer (m/w/d)", "Full-Stack Engineer"),
-            ("Code sample - Backend Engineer II", "Backend Engineer II"),
-            ("the ML Infrastructure Engineer role", "ML Infrastructure Engineer"),
+            ("for the Platform Engineer, Billing Systems role with", "Platform Engineer, Billing Systems"),
+            ("Data Engineer, Logistics - Penrose & Vail", "Data Engineer, Logistics"),
+            ("Bewerbung als Frontend Developer (m/w/d)", "Frontend Developer"),
+            ("Take-home task - Data Analyst II", "Data Analyst II"),
+            ("the Search Quality Engineer role", "Search Quality Engineer"),
         ];
         for (text, expected) in table {
             let found: Vec<String> = ROLE
@@ -1323,9 +1323,9 @@ mod tests {
 
     #[test]
     fn person_titles_are_recognised() {
-        assert!(PERSON_TITLE_BEFORE.is_match("System Design - Aisha Rahman, "));
-        assert!(PERSON_TITLE_BEFORE.is_match("Liam O'Sullivan ("));
-        assert!(PERSON_TITLE_BEFORE.is_match("Ravi Sundaram, our "));
+        assert!(PERSON_TITLE_BEFORE.is_match("Architecture - Noor Haddad, "));
+        assert!(PERSON_TITLE_BEFORE.is_match("Declan O'Rourke ("));
+        assert!(PERSON_TITLE_BEFORE.is_match("Meena Pillai, our "));
         assert!(!PERSON_TITLE_BEFORE.is_match("for the "));
     }
 

@@ -76,7 +76,16 @@ impl<'a> MessageContext<'a> {
         let has_reply_prefix = subject_core.len() != subject.trim().len() && !FORWARD_PREFIX.is_match(&subject);
         let is_reply = has_reply_prefix || !parsed.envelope.in_reply_to.is_empty();
         let own = mask_urls(&body.own);
-        let default_zone = ZoneSpec::Fixed(parsed.envelope.date_offset_seconds.unwrap_or(0));
+        let quoted = mask_urls(&body.quoted);
+        let own_lower = own.to_lowercase();
+        // "starting at 11:00 AM your time": the candidate's zone, not the sender's. In a
+        // reply it is the zone the quoted history gave the candidate's times in.
+        let readers_zone = if is_reply && YOUR_TIME.is_match(&own_lower) {
+            datetime::zone_mentions(&quoted).into_iter().next().map(|mention| mention.zone)
+        } else {
+            None
+        };
+        let default_zone = readers_zone.unwrap_or(ZoneSpec::Fixed(parsed.envelope.date_offset_seconds.unwrap_or(0)));
         MessageContext {
             parsed,
             body,
@@ -85,9 +94,9 @@ impl<'a> MessageContext<'a> {
             subject_lower: subject.to_lowercase(),
             subject_core,
             is_reply,
-            own_lower: own.to_lowercase(),
+            own_lower,
             own,
-            quoted: mask_urls(&body.quoted),
+            quoted,
             signature: body.signature.clone(),
             local: parsed.local_date_time,
             default_zone,
@@ -262,12 +271,17 @@ static ORDINAL_CHOICE: LazyLock<Regex> = LazyLock::new(|| {
     super::word_regex(r"\b(?:(?P<word>first|second|third|fourth|last)\s+(?:window|slot|option|one|time|suggestion|proposal)|(?:option|slot|window|#)\s*(?P<digit>[1-9]))\b")
         .expect("ordinal choice pattern")
 });
+/// A time given in the reader's zone: "11:00 AM your time", "in your time zone".
+static YOUR_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    super::word_regex(r"\byour\s+(?:own\s+)?(?:local\s+)?time(?:\s*zone)?\b").expect("your time pattern")
+});
+
 static OWN_HOUR: LazyLock<Regex> = LazyLock::new(|| {
     super::word_regex(r"\b(?:at|@)\s+(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<mer>am|pm|a\.m\.|p\.m\.)?")
         .expect("own hour pattern")
 });
 
-/// A short reply ("Thursday at 3 works", "let's take your second window") names a time
+/// A short reply ("Thursday at 3 works", "your second slot suits us") names a time
 /// the candidate proposed in the message it quotes: the quoted slot it points at, by
 /// position, by weekday (with the hour the reply gives), or the only one there is.
 /// The proposed window's end is not the interview's end.
@@ -345,7 +359,7 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
     let parsed = context.parsed;
     let mut own_slots = context.own_slots();
     // A reply that takes up a time the candidate proposed ("Thursday at 3 works",
-    // "let's take your second window"): the slot is in the quoted message.
+    // "your second slot suits us"): the slot is in the quoted message.
     if own_slots.iter().all(|slot| !slot.explicit_date)
         && context.is_reply
         && let Some(found) = ACCEPTS_A_TIME.find(&context.own_lower)

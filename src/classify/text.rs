@@ -200,7 +200,7 @@ pub fn split_quoted(text: &str) -> (String, String) {
             cut = index;
             break;
         }
-        // An attribution folded over two lines: "On Wed, Dec 2, 2026 at 2:18 PM Lena\nMarchetti <…> wrote:".
+        // An attribution folded over two lines: "On Wed, Dec 2, 2026 at 2:18 PM Sam\nOkafor <…> wrote:".
         if trimmed.len() > 3
             && (trimmed.starts_with("On ") || trimmed.starts_with("Am ") || trimmed.starts_with("Le "))
             && let Some(next) = lines.get(index + 1)
@@ -578,7 +578,7 @@ mod tests {
 
     #[test]
     fn folded_attribution_is_history() {
-        let text = "Sounds good.\n\nOn Tue, Jan 26, 2027 at 8:12 PM Lena Marchetti\n<lena@x.org> wrote:\nold text";
+        let text = "Sounds good.\n\nOn Tue, Jan 26, 2027 at 8:12 PM Sam Okafor\n<sam@x.org> wrote:\nold text";
         let (own, quoted) = split_quoted(text);
         assert_eq!(own.trim(), "Sounds good.");
         assert!(quoted.contains("old text"));
@@ -607,8 +607,8 @@ mod tests {
     #[test]
     fn signatures_are_split_at_the_sign_off() {
         let (own, signature) =
-            split_signature("Hi Lena,\n\nWe'll decide by Friday.\n\nBest regards,\nDana\nSenior Recruiter | Northgate");
-        assert_eq!(own.trim(), "Hi Lena,\n\nWe'll decide by Friday.");
+            split_signature("Hi Sam,\n\nWe'll decide by Friday.\n\nBest regards,\nDana\nSenior Recruiter | Tallow");
+        assert_eq!(own.trim(), "Hi Sam,\n\nWe'll decide by Friday.");
         assert!(signature.contains("Senior Recruiter"));
         let (own, signature) = split_signature("Hi,\nThanks!\nWe'll decide by Friday.\n--\nDana");
         assert!(own.contains("decide by Friday"));
