@@ -247,8 +247,14 @@ class Rig:
         self.maildir = os.path.join(self.ready["mail_dir"], "rig.test", "bench", "Maildir")
 
     def stop(self):
+        # The rig removes its folder when it stops: 25,000 messages take a while on a busy
+        # machine, and a slow cleanup must not throw away the measurements.
         self.process.stdin.close()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     def log_offset(self):
         return os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
