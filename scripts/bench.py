@@ -195,7 +195,7 @@ def reaction_message(number, now):
     return f"{head}\n\n{body}"
 
 
-def generate(maildir, count, seed=11):
+def generate(maildir, count, seed=11, sample=True):
     """Writes `count` messages into `maildir/cur` (oldest first, dated over the last 60
     days, modification time = date, which Dovecot takes as the internal date) and returns
     the folder of .eml copies for the classification benchmark."""
@@ -227,7 +227,7 @@ def generate(maildir, count, seed=11):
         with open(path, "w") as f:
             f.write(text)
         os.utime(path, (date, date))
-        if number < 2000 and len(text) < 1_000_000:
+        if sample and number < 2000 and len(text) < 1_000_000:
             with open(os.path.join(sample_dir, f"{number}.eml"), "w") as f:
                 f.write(text)
     return sample_dir
@@ -247,8 +247,14 @@ class Rig:
         self.maildir = os.path.join(self.ready["mail_dir"], "rig.test", "bench", "Maildir")
 
     def stop(self):
+        # The rig removes its folder when it stops: 25,000 messages take a while on a busy
+        # machine, and a slow cleanup must not throw away the measurements.
         self.process.stdin.close()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     def log_offset(self):
         return os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
@@ -309,7 +315,7 @@ def run_measured(argv, env=None):
     return elapsed, peak_kb / 1024, out_chunks[0].decode(errors="replace"), err_chunks[0].decode(errors="replace")
 
 
-def write_config(dir_path, rig, db_name="debrief.db"):
+def write_config(dir_path, rig, db_name="debrief.db", mailbox="INBOX"):
     secret = os.path.join(dir_path, "secret")
     with open(secret, "w") as f:
         f.write(PASSWORD + "\n")
@@ -330,17 +336,17 @@ port = {rig.ports['imaps']}
 security = "tls"
 username = "{USER}"
 password_command = ["/bin/cat", {json.dumps(secret)}]
-mailboxes = ["INBOX"]
+mailboxes = [{json.dumps(mailbox)}]
 initial_scan_days = 365
 ca_file = {json.dumps(rig.ca_file)}
 """)
     return path
 
 
-def debrief_first_scan(work, rig, round_number):
-    dir_path = os.path.join(work, f"debrief-{round_number}")
+def debrief_first_scan(work, rig, round_number, mailbox="INBOX"):
+    dir_path = os.path.join(work, f"debrief-{mailbox}-{round_number}")
     os.makedirs(dir_path)
-    config = write_config(dir_path, rig)
+    config = write_config(dir_path, rig, mailbox=mailbox)
     offset = rig.log_offset()
     env = dict(os.environ, NO_COLOR="1")
     seconds, rss, stdout, _ = run_measured([DEBRIEF, "--config", config, "sync"], env=env)
@@ -384,12 +390,12 @@ SyncState *
         shutil.rmtree(target, ignore_errors=True)
 
 
-def imaplib_full_fetch(rig):
+def imaplib_full_fetch(rig, mailbox="INBOX"):
     offset = rig.log_offset()
     started = time.perf_counter()
     client = imaplib.IMAP4_SSL("localhost", rig.ports["imaps"], ssl_context=tls_context(rig.ca_file))
     client.login(USER, PASSWORD)
-    client.select("INBOX", readonly=True)
+    client.select(mailbox, readonly=True)
     typ, data = client.uid("FETCH", "1:*", "(BODY.PEEK[])")
     assert typ == "OK"
     count = sum(1 for item in data if isinstance(item, tuple))
@@ -541,6 +547,9 @@ def main():
     parser.add_argument("--messages", type=int, default=20000, help="messages in the INBOX (default 20000)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of each first scan (default 3)")
     parser.add_argument("--deliveries", type=int, default=30, help="deliveries for the reaction latency")
+    parser.add_argument("--compare-messages", type=int, default=0,
+                        help="also first-scan a second mailbox of this many messages in the same rounds, "
+                             "interleaved (same load), and report the time ratio (e.g. 5000)")
     parser.add_argument("--idle-seconds", type=int, default=60, help="how long the idle daemon is watched")
     args = parser.parse_args()
 
@@ -551,6 +560,9 @@ def main():
     try:
         log(f"writing {args.messages} messages")
         sample_dir = generate(rig.maildir, args.messages)
+        if args.compare_messages:
+            log(f"writing {args.compare_messages} messages into the mailbox Scale")
+            generate(os.path.join(rig.maildir, ".Scale"), args.compare_messages, seed=12, sample=False)
         if os.geteuid() == 0:
             for dirpath, _, files in os.walk(os.path.dirname(os.path.dirname(rig.maildir))):
                 os.chown(dirpath, 8, 8)
@@ -559,14 +571,20 @@ def main():
         log("warming Dovecot's index (not measured)")
         _, _, fetched = imaplib_full_fetch(rig)
         assert fetched == args.messages, f"Dovecot shows {fetched} messages, expected {args.messages}"
+        if args.compare_messages:
+            _, _, fetched = imaplib_full_fetch(rig, "Scale")
+            assert fetched == args.compare_messages, f"Scale shows {fetched}, expected {args.compare_messages}"
 
-        results = {"debrief": [], "mbsync": [], "imaplib": []}
+        results = {"debrief": [], "mbsync": [], "imaplib": [], "compare": []}
         config = None
         summary = ""
         for round_number in range(args.rounds):
             log(f"round {round_number + 1} of {args.rounds}")
             seconds, rss, sent, config, summary = debrief_first_scan(work, rig, round_number)
             results["debrief"].append((seconds, rss, sent))
+            if args.compare_messages:
+                seconds, rss, sent, _, _ = debrief_first_scan(work, rig, round_number, "Scale")
+                results["compare"].append((seconds, rss, sent))
             seconds, rss, sent = mbsync_first_scan(work, rig, round_number)
             results["mbsync"].append((seconds, rss, sent))
             seconds, sent, _ = imaplib_full_fetch(rig)
@@ -595,6 +613,11 @@ def main():
     print("| measure | debrief | reference |")
     print("| --- | --- | --- |")
     print(f"| first scan of {n} messages | {debrief_s:.2f} s | mbsync {mbsync_s:.2f} s; imaplib full fetch {imaplib_s:.2f} s |")
+    if args.compare_messages:
+        k = args.compare_messages
+        small = med("compare", 0)
+        print(f"| first scan of {k} messages (same rounds) | {small:.2f} s | time at {n} / time at {k}: "
+              f"{debrief_s / small:.2f} for {n / k:.1f}x the messages |")
     print(f"| bytes sent by Dovecot | {med('debrief', 2) / 1e6:.1f} MB | mbsync {med('mbsync', 2) / 1e6:.1f} MB; imaplib {med('imaplib', 2) / 1e6:.1f} MB |")
     print(f"| peak RSS of the first scan | {peak:.0f} MB | mbsync {med('mbsync', 1):.0f} MB |")
     print(f"| no-op sync | {noop_ms:.0f} ms, {noop_rss:.0f} MB | |")

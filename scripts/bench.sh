@@ -6,7 +6,7 @@
 # prints a markdown table (README, Performance). Not part of scripts/test.sh.
 #
 # It builds the same (dev) profile as scripts/demo.sh and scripts/test.sh.
-# Usage: scripts/bench.sh [--messages N] [--rounds R] [--deliveries D] [--idle-seconds S]
+# Usage: scripts/bench.sh [--messages N] [--compare-messages K] [--rounds R] [--deliveries D] [--idle-seconds S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/rig/install.sh >/dev/null

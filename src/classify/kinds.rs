@@ -126,7 +126,7 @@ impl<'a> MessageContext<'a> {
     }
 }
 
-use super::vocab::{Scope, VOCABULARY};
+use super::vocab::{Scope, vocabulary};
 use MessageKind as K;
 
 /// The features that matched, per kind.
@@ -172,7 +172,7 @@ fn snippet(text: &str, start: usize, end: usize) -> String {
 pub fn score_features(context: &MessageContext<'_>) -> Scores {
     let mut scores = Scores::default();
     let subject_core_lower = context.subject_core.to_lowercase();
-    let vocabulary = &*VOCABULARY;
+    let vocabulary = vocabulary();
     let mut languages: Vec<(&str, bool)> = Vec::new();
     for feature in &vocabulary.features {
         let present = match languages.iter().find(|(l, _)| *l == feature.language) {
@@ -245,7 +245,7 @@ pub fn timeline_evidence(context: &MessageContext<'_>) -> Option<(civil::Date, S
     let reference = context.local?.date();
     let mut best: Option<(civil::Date, String)> = None;
     for sentence in context.own_lower.split(['.', '!', '?', '\n', ';']) {
-        if !VOCABULARY.timeline_cue.is_match(sentence)
+        if !vocabulary().timeline_cue.is_match(sentence)
             || sentence.contains("let me know")
             || sentence.contains("let us know")
         {
@@ -389,9 +389,9 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
             .events
             .iter()
             .filter_map(|e| e.summary.as_deref())
-            .any(|summary| VOCABULARY.interview.is_match(summary))
-        || VOCABULARY.interview.is_match(&context.own)
-        || VOCABULARY.interview.is_match(&context.subject_core);
+            .any(|summary| vocabulary().interview.is_match(summary))
+        || vocabulary().interview.is_match(&context.own)
+        || vocabulary().interview.is_match(&context.subject_core);
 
     for (name, kind, weight, evidence) in &scores.matched {
         reasons.push(format!("feature {name} ({kind}, {weight:+.1}) {evidence}"));
@@ -563,9 +563,9 @@ fn confidence_from(score: f64, margin: f64) -> f64 {
 }
 
 fn has_recruiting_context(context: &MessageContext<'_>) -> bool {
-    VOCABULARY.context.is_match(&context.subject_core)
-        || VOCABULARY.context.is_match(&context.own)
-        || VOCABULARY.context.is_match(&context.quoted)
+    vocabulary().context.is_match(&context.subject_core)
+        || vocabulary().context.is_match(&context.own)
+        || vocabulary().context.is_match(&context.quoted)
 }
 
 #[cfg(test)]
@@ -574,7 +574,7 @@ mod tests {
 
     #[test]
     fn every_feature_pattern_compiles() {
-        assert!(VOCABULARY.features.len() > 100);
+        assert!(vocabulary().features.len() > 100);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use super::MessageKind;
 use regex::Regex;
-use std::sync::LazyLock;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Every language's file: (code, text).
 pub const FILES: &[(&str, &str)] = &[
@@ -89,8 +89,26 @@ pub struct VocabError {
     pub problem: String,
 }
 
-pub static VOCABULARY: LazyLock<Vocabulary> =
-    LazyLock::new(|| parse(FILES).unwrap_or_else(|err| panic!("built-in vocabulary: {err}")));
+/// The compiled vocabulary while it is in use; `None` before the first message and after
+/// [`release`].
+static SHARED: Mutex<Option<Arc<Vocabulary>>> = Mutex::new(None);
+
+/// The built-in vocabulary, compiled on first use (and again after [`release`]).
+pub fn vocabulary() -> Arc<Vocabulary> {
+    let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    Arc::clone(
+        shared.get_or_insert_with(|| Arc::new(parse(FILES).unwrap_or_else(|err| panic!("built-in vocabulary: {err}")))),
+    )
+}
+
+/// Drops the compiled vocabulary once no classification holds it. Its few hundred
+/// patterns and their search caches are about half of the classifier's heap (20 MB after
+/// a few dozen messages: `tests/classifier_memory.rs`), kept for as long as the process
+/// lives; the daemon calls this after a large scan so that it idles small. The next
+/// message compiles it again (tens of milliseconds).
+pub fn release() {
+    SHARED.lock().unwrap_or_else(PoisonError::into_inner).take();
+}
 
 /// The first whitespace-separated word and the rest, trimmed.
 fn token(text: &str) -> Option<(&str, &str)> {
@@ -222,6 +240,16 @@ mod tests {
         assert!(vocabulary.language_present("en", "anything"));
         assert!(vocabulary.language_present("de", "wir freuen uns"));
         assert!(!vocabulary.language_present("de", "we are pleased"));
+    }
+
+    #[test]
+    fn release_drops_the_compiled_vocabulary_and_the_next_use_compiles_it_again() {
+        let before = vocabulary();
+        assert!(Arc::ptr_eq(&before, &vocabulary()), "one compiled vocabulary is shared while it is held");
+        release();
+        let after = vocabulary();
+        assert!(!Arc::ptr_eq(&before, &after), "release kept the compiled vocabulary");
+        assert_eq!(before.features.len(), after.features.len());
     }
 
     #[test]
