@@ -36,10 +36,10 @@ fn migration_steps() -> Vec<M<'static>> {
     vec![
         M::up(include_str!("migrations/001_initial.sql")),
         M::up(include_str!("migrations/002_maildir_seen.sql")),
-        M::up(include_str!("migrations/004_quarantine.sql")),
-        M::up(include_str!("migrations/005_lookup_indexes.sql")),
-        M::up(include_str!("migrations/006_talking_points.sql")),
-        M::up(include_str!("migrations/007_web.sql")),
+        M::up(include_str!("migrations/003_quarantine.sql")),
+        M::up(include_str!("migrations/004_lookup_indexes.sql")),
+        M::up(include_str!("migrations/005_talking_points.sql")),
+        M::up(include_str!("migrations/006_web.sql")),
     ]
 }
 

@@ -132,7 +132,7 @@ fn a_database_created_at_version_001_is_upgraded_without_losing_anything() {
     let old = find_message(store.conn(), "old@acme.example").unwrap().expect("the message survives the upgrade");
     insert_maildir_seen(store.conn(), "/mail", "1.A.host", old.id, now).unwrap();
     assert!(maildir_seen_names(store.conn(), "/mail").unwrap().contains("1.A.host"));
-    // The quarantine (migration 004) is there and empty.
+    // The quarantine (migration 003) is there and empty.
     assert_eq!(quarantined_message(store.conn(), "imap\t1\t1\tINBOX").unwrap(), None);
     let version: i64 = store.conn().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
     assert_eq!(version, migration_steps().len() as i64, "every migration ran");
