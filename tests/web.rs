@@ -265,6 +265,48 @@ fn an_approval_from_the_page_is_sent_once_after_its_hold_and_an_undone_one_never
 }
 
 #[test]
+fn the_running_daemon_sends_a_page_approval_once_when_its_hold_ends_and_an_undone_one_never() {
+    // One `debrief run` serves the page and sends: nothing else touches the database
+    // between the approvals and the sending (no `sync`).
+    let rig = rig::Rig::start();
+    let _turn = rig.shared_blocking();
+    let rig_config = rig.config_for("web-daemon@rig.test").build();
+    let home = Home::with_config_text(&std::fs::read_to_string(&rig_config.path).unwrap());
+    home.interview(&["Dana Reyes <web-daemon-dana@rig.test>", "Lee Park <web-daemon-lee@rig.test>"]);
+    home.append_config("[web]\nlisten = \"127.0.0.1:0\"\nhold_seconds = 3\n");
+    let sent_count = |id: i64| {
+        let message_id = home.show(id)["message_id"].as_str().unwrap().to_owned();
+        rig.smtp_log().iter().filter(|entry| entry.message_id.as_deref() == Some(message_id.as_str())).count()
+    };
+
+    // Both notes were due at 20:00; the daemon runs from 20:30 on.
+    let page = Page::in_daemon_at(&home, "2026-12-07 20:30:00");
+    let csrf = page.csrf();
+    assert_eq!(page.post("/drafts/1/approve", &format!("csrf={csrf}")).status, 303);
+    assert_eq!(page.post("/drafts/2/approve", &format!("csrf={csrf}")).status, 303);
+    assert_eq!(page.post("/drafts/2/undo", &format!("csrf={csrf}")).status, 303);
+    let held = home.draft_row(1);
+    let hold_until = held.hold_until.clone().expect("the page's approval is held");
+
+    // Read-only looks at the database while the daemon works, with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let sent = loop {
+        let row = home.draft_row(1);
+        if row.status == "sent" {
+            break row;
+        }
+        assert!(std::time::Instant::now() < deadline, "not sent within 60 s: {row:?}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let sent_at = sent.sent_at.expect("a sent draft has its time");
+    assert!(sent_at >= hold_until, "sent at {sent_at}, before its hold ended at {hold_until}");
+    assert_eq!(sent_count(1), 1, "sent once");
+    assert_eq!(sent_count(2), 0, "the undone approval sent nothing");
+    assert_eq!(home.draft_row(2).status, "pending");
+    drop(page);
+}
+
+#[test]
 fn the_pipeline_and_an_application_show_state_next_action_and_history() {
     let home = Home::interviewed();
     let page = Page::start(&home, AT, &[]);

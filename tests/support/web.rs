@@ -147,8 +147,13 @@ impl Home {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
         )
         .unwrap();
-        conn.query_row("SELECT status, approved_at, hold_until FROM drafts WHERE id = ?1", [id], |row| {
-            Ok(DraftRow { status: row.get(0)?, approved_at: row.get(1)?, hold_until: row.get(2)? })
+        conn.query_row("SELECT status, approved_at, hold_until, sent_at FROM drafts WHERE id = ?1", [id], |row| {
+            Ok(DraftRow {
+                status: row.get(0)?,
+                approved_at: row.get(1)?,
+                hold_until: row.get(2)?,
+                sent_at: row.get(3)?,
+            })
         })
         .unwrap()
     }
@@ -159,6 +164,7 @@ pub struct DraftRow {
     pub status: String,
     pub approved_at: Option<String>,
     pub hold_until: Option<String>,
+    pub sent_at: Option<String>,
 }
 
 /// `debrief web` running, and the URL it printed.
@@ -205,8 +211,17 @@ impl Page {
     /// Starts `debrief run` (whose config has `[web]`) and waits, with a deadline, for
     /// the log line with the page's address.
     pub fn in_daemon(home: &Home) -> Page {
+        Page::in_daemon_from(home, None)
+    }
+
+    /// As [`Page::in_daemon`], the daemon's clock starting at `at` and running on.
+    pub fn in_daemon_at(home: &Home, at: &str) -> Page {
+        Page::in_daemon_from(home, Some(at))
+    }
+
+    fn in_daemon_from(home: &Home, at: Option<&str>) -> Page {
         let mut child = home
-            .command(None, &["run"])
+            .command(at, &["run"])
             .env_remove("NOTIFY_SOCKET")
             .env_remove("JOURNAL_STREAM")
             .env("NO_COLOR", "1")
