@@ -265,6 +265,22 @@ fn an_approval_from_the_page_is_sent_once_after_its_hold_and_an_undone_one_never
 }
 
 #[test]
+fn the_page_flags_a_draft_as_debrief_show_does() {
+    // The same rules as the CLI: every flag `debrief show` prints (no topic, no strength,
+    // no form of address...) is on the draft's page too.
+    let home = Home::interviewed();
+    let page = Page::start(&home, AT, &[]);
+    let shown = home.ok(AT, &["show", "1"]);
+    let flags: Vec<&str> = shown.lines().filter_map(|line| line.strip_prefix("! ")).collect();
+    assert!(flags.iter().any(|flag| flag.starts_with("no strength")), "issue 12's gaps are flagged: {shown}");
+    let draft = page.get("/drafts/1");
+    assert_eq!(draft.status, 200, "{}", draft.body);
+    for flag in flags {
+        assert!(draft.body.contains(&html_escape(flag)), "{flag:?} is missing from the page: {}", draft.body);
+    }
+}
+
+#[test]
 fn the_running_daemon_sends_a_page_approval_once_when_its_hold_ends_and_an_undone_one_never() {
     // One `debrief run` serves the page and sends: nothing else touches the database
     // between the approvals and the sending (no `sync`).
