@@ -145,12 +145,7 @@ pub fn ingest(
         Err(err) => return record_unreadable(conn, raw, origin, &err.to_string(), now),
     };
     let ClassifiedMessage { envelope, classification, own_words, signature } = classified;
-    let message_id = envelope
-        .message_id
-        .as_deref()
-        .map(clean_header_value)
-        .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| synthetic_message_id(raw));
+    let message_id = dedup_key(&envelope, raw);
     if let Some(seen) = store::find_message(conn, &message_id)? {
         return Ok(duplicate(&seen, &message_id));
     }
@@ -273,12 +268,7 @@ fn record_obvious_bulk(
     {
         return Ok(None);
     }
-    let message_id = envelope
-        .message_id
-        .as_deref()
-        .map(clean_header_value)
-        .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| synthetic_message_id(raw));
+    let message_id = dedup_key(&envelope, raw);
     if let Some(seen) = store::find_message(conn, &message_id)? {
         return Ok(Some(duplicate(&seen, &message_id)));
     }
@@ -924,6 +914,17 @@ fn duplicate(seen: &MessageRow, message_id: &str) -> Ingested {
         summary: format!("Message <{message_id}> was already read; nothing changed."),
         report: PlanReport::default(),
     }
+}
+
+/// The de-duplication key of an incoming message: its Message-ID (cleaned), else a
+/// synthetic one made from its bytes.
+fn dedup_key(envelope: &Envelope, raw: &[u8]) -> String {
+    envelope
+        .message_id
+        .as_deref()
+        .map(clean_header_value)
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| synthetic_message_id(raw))
 }
 
 /// A stable Message-ID for a message that has none: a 128-bit FNV-1a hash of its bytes

@@ -706,6 +706,21 @@ impl Planner<'_> {
         Ok(draft)
     }
 
+    /// [`Planner::render`] for a draft that exists: its round (among the application's
+    /// `rounds`) and its recipient, written for `at`.
+    fn render_existing(
+        &self,
+        conn: &Connection,
+        application: &ApplicationRow,
+        rounds: &[store::RoundRow],
+        draft: &DraftRow,
+        at: Timestamp,
+    ) -> anyhow::Result<(String, String, bool)> {
+        let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
+        let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
+        self.render(conn, application, draft.kind, draft.number, recipient.as_ref(), round, at, Some(draft.id))
+    }
+
     /// Renders the text of a draft: (subject, body, whether it lacks its topic).
     #[allow(clippy::too_many_arguments)]
     pub fn render(
@@ -878,18 +893,7 @@ impl Planner<'_> {
         let goes_at = self.actual_send_time(draft, now);
         let application = self.application(conn, draft.application_id)?;
         let rounds = store::rounds_of(conn, draft.application_id)?;
-        let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
-        let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
-        let (_, body, _) = self.render(
-            conn,
-            &application,
-            draft.kind,
-            draft.number,
-            recipient.as_ref(),
-            round,
-            goes_at,
-            Some(draft.id),
-        )?;
+        let (_, body, _) = self.render_existing(conn, &application, &rounds, draft, goes_at)?;
         if body == draft.body || !store::rewrite_for_send_day(conn, draft, &body, draft.send_at, now)? {
             return Ok(None);
         }
@@ -923,20 +927,9 @@ impl Planner<'_> {
             if only_person.is_some() && draft.person_id != only_person {
                 continue;
             }
-            let recipient = draft.person_id.map(|person| store::get_person(conn, person)).transpose()?.flatten();
-            let round = rounds.iter().find(|round| Some(round.id) == draft.round_id);
             // Written for the day it will go out, which is later than planned when it is overdue.
             let goes_at = self.actual_send_time(&draft, now);
-            let (subject, body, needs_topic) = self.render(
-                conn,
-                &application,
-                draft.kind,
-                draft.number,
-                recipient.as_ref(),
-                round,
-                goes_at,
-                Some(draft.id),
-            )?;
+            let (subject, body, needs_topic) = self.render_existing(conn, &application, &rounds, &draft, goes_at)?;
             let subject = if draft.in_reply_to.is_some() { draft.subject.clone() } else { subject };
             let content = DraftContent { to: &draft.to, subject: &subject, body: &body, needs_topic, edited: false };
             if store::update_draft_content(conn, draft.id, DraftStatus::Pending, &content, now)? {
