@@ -174,7 +174,18 @@ pub fn score_features(context: &MessageContext<'_>) -> Scores {
     let subject_core_lower = context.subject_core.to_lowercase();
     let vocabulary = vocabulary();
     let mut languages: Vec<(&str, bool)> = Vec::new();
-    for feature in &vocabulary.features {
+    let body_candidates = vocabulary.prefilter.candidates(&context.own_lower);
+    let subject_candidates = vocabulary.prefilter.candidates(&subject_core_lower);
+    let raw_subject_candidates = vocabulary.prefilter.candidates(&context.subject_lower);
+    for (index, feature) in vocabulary.features.iter().enumerate() {
+        let candidates = match feature.scope {
+            Scope::Body | Scope::ReplyBody => &body_candidates,
+            Scope::Subject => &subject_candidates,
+            Scope::RawSubject => &raw_subject_candidates,
+        };
+        if !candidates[index] {
+            continue;
+        }
         let present = match languages.iter().find(|(l, _)| *l == feature.language) {
             Some((_, present)) => *present,
             None => {
