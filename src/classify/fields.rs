@@ -231,7 +231,23 @@ const GENERIC_TRAILING: &[&str] = &[
 /// ("Fjällvind" is fjallvind.example).
 fn norm_key(text: &str) -> String {
     let mut key = String::with_capacity(text.len());
-    for c in text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase) {
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                key.push(c.to_ascii_lowercase());
+            }
+            continue;
+        }
+        if c.is_alphanumeric() {
+            fold_into(&mut key, c);
+        }
+    }
+    key
+}
+
+/// Pushes a non-ASCII letter or digit lower-cased, accents folded.
+fn fold_into(key: &mut String, c: char) {
+    for c in c.to_lowercase() {
         match c {
             'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => key.push('a'),
             'æ' => key.push_str("ae"),
@@ -249,7 +265,6 @@ fn norm_key(text: &str) -> String {
             other => key.push(other),
         }
     }
-    key
 }
 
 /// Lower-case alphanumeric keys of the domains that speak for the employer.
@@ -291,39 +306,163 @@ fn domain_keys(context: &MessageContext<'_>) -> Vec<String> {
     keys
 }
 
-static CAPITALISED_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\p{Lu}[\p{L}\p{N}'’-]*(?:\.\p{L}[\p{L}\p{N}'’-]*)*(?:(?:[^\S\n]+(?:&|and|of|und|et|y|de|for)?[^\S\n]*|[^\S\n]*&[^\S\n]*)\p{Lu}[\p{L}\p{N}'’-]*(?:\.\p{L}[\p{L}\p{N}'’-]*)*)*")
-        .expect("capitalised run pattern")
+/// Runs of capitalised words, the candidates for a company's name ("Quillon Metrics",
+/// "Smith & Wesson", "Bank of Tern"): a scanner with exactly the matches of
+/// [`CAPITALISED_RUN_PATTERN`] (a property test holds them equal), which the regex
+/// engine found at a fifth of a message's classification time (issue 10's speed target).
+fn capitalised_runs(text: &str) -> Vec<&str> {
+    let mut runs = Vec::new();
+    let mut from = 0;
+    while let Some(start) = text[from..].char_indices().find(|(_, c)| is_upper(*c)).map(|(i, _)| from + i) {
+        let mut end = word_end(text, start);
+        while let Some(next) = next_word_start(text, end) {
+            end = word_end(text, next);
+        }
+        runs.push(&text[start..end]);
+        from = end;
+    }
+    runs
+}
+
+/// The pattern [`capitalised_runs`] implements: a word is an upper-case letter, then
+/// letters, digits, apostrophes and hyphens, with dotted parts ("St.Clair"); words are
+/// joined by horizontal space, optionally around a connector, or by "&".
+#[cfg(test)]
+const CAPITALISED_RUN_PATTERN: &str = r"\p{Lu}[\p{L}\p{N}'’-]*(?:\.\p{L}[\p{L}\p{N}'’-]*)*(?:(?:[^\S\n]+(?:&|and|of|und|et|y|de|for)?[^\S\n]*|[^\S\n]*&[^\S\n]*)\p{Lu}[\p{L}\p{N}'’-]*(?:\.\p{L}[\p{L}\p{N}'’-]*)*)*";
+
+/// The connectors a run of capitalised words may hold, in the pattern's order.
+const RUN_CONNECTORS: [&str; 8] = ["&", "and", "of", "und", "et", "y", "de", "for"];
+
+/// The Unicode classes `\p{Lu}`, `\p{L}` and `\p{N}` as the regex engine has them.
+struct LetterClasses {
+    upper: Vec<(char, char)>,
+    letter: Vec<(char, char)>,
+    number: Vec<(char, char)>,
+}
+
+static LETTER_CLASSES: LazyLock<LetterClasses> = LazyLock::new(|| {
+    let ranges = |pattern: &str| -> Vec<(char, char)> {
+        use regex_syntax::hir::{Class, HirKind};
+        let hir = regex_syntax::Parser::new().parse(pattern).expect("a Unicode class");
+        match hir.kind() {
+            HirKind::Class(Class::Unicode(class)) => class.ranges().iter().map(|r| (r.start(), r.end())).collect(),
+            other => unreachable!("{pattern} is a Unicode class, not {other:?}"),
+        }
+    };
+    LetterClasses { upper: ranges(r"\p{Lu}"), letter: ranges(r"\p{L}"), number: ranges(r"\p{N}") }
 });
+
+fn in_ranges(ranges: &[(char, char)], c: char) -> bool {
+    ranges
+        .binary_search_by(|(start, end)| {
+            if *end < c {
+                std::cmp::Ordering::Less
+            } else if *start > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+fn is_upper(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_uppercase() } else { in_ranges(&LETTER_CLASSES.upper, c) }
+}
+
+fn is_letter(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_alphabetic() } else { in_ranges(&LETTER_CLASSES.letter, c) }
+}
+
+/// `[\p{L}\p{N}'’-]`
+fn is_word_tail(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '\'' || c == '-'
+    } else {
+        c == '’' || in_ranges(&LETTER_CLASSES.letter, c) || in_ranges(&LETTER_CLASSES.number, c)
+    }
+}
+
+/// `[^\S\n]`: white space other than a line break.
+fn is_horizontal_space(c: char) -> bool {
+    c != '\n' && c.is_whitespace()
+}
+
+fn skip_while(text: &str, from: usize, keep: impl Fn(char) -> bool) -> usize {
+    text[from..].char_indices().find(|(_, c)| !keep(*c)).map_or(text.len(), |(i, _)| from + i)
+}
+
+/// The end of the capitalised word that starts at `start` (an upper-case letter).
+fn word_end(text: &str, start: usize) -> usize {
+    let first = text[start..].chars().next().map_or(0, char::len_utf8);
+    let mut end = skip_while(text, start + first, is_word_tail);
+    // ".Letter…" continues the word.
+    while text[end..].starts_with('.')
+        && let Some(letter) = text[end + 1..].chars().next().filter(|c| is_letter(*c))
+    {
+        end = skip_while(text, end + 1 + letter.len_utf8(), is_word_tail);
+    }
+    end
+}
+
+/// Where the next word of the run starts after a word ending at `end`, if the run
+/// goes on: space (with an optional connector), or "&".
+fn next_word_start(text: &str, end: usize) -> Option<usize> {
+    let starts_upper = |at: usize| text[at..].chars().next().is_some_and(is_upper);
+    let after_space = skip_while(text, end, is_horizontal_space);
+    if after_space > end {
+        for connector in RUN_CONNECTORS {
+            if text[after_space..].starts_with(connector) {
+                let word = skip_while(text, after_space + connector.len(), is_horizontal_space);
+                if starts_upper(word) {
+                    return Some(word);
+                }
+            }
+        }
+        if starts_upper(after_space) {
+            return Some(after_space);
+        }
+    }
+    if text[after_space..].starts_with('&') {
+        let word = skip_while(text, after_space + 1, is_horizontal_space);
+        if starts_upper(word) {
+            return Some(word);
+        }
+    }
+    None
+}
 
 fn is_connector(word: &str) -> bool {
     matches!(word, "&" | "and" | "of" | "und" | "et" | "y" | "de" | "for")
 }
 
+/// A word without trailing punctuation and possessive: "Acme's," is "Acme".
+fn clean_word(word: &str) -> &str {
+    let word = word.trim_end_matches(['.', ',', '\'', '’']);
+    word.strip_suffix("'s").or_else(|| word.strip_suffix("’s")).unwrap_or(word)
+}
+
+/// A (cleaned) word that ends a name without being part of it: "Careers", "Team".
+fn is_generic_trailing(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    GENERIC_TRAILING.contains(&lower.as_str()) || lower.ends_with("-team") || is_connector(word)
+}
+
+/// A (cleaned) word that starts a name without being part of it: "The", "Your".
+fn is_generic_leading(word: &str) -> bool {
+    matches!(word, "The" | "Ihr" | "Your" | "Das" | "Le" | "La") || is_connector(word)
+}
+
+/// The words of a name without punctuation and without the generic words around it.
 fn strip_generic(words: &[&str]) -> Vec<String> {
-    let mut words: Vec<String> = words
-        .iter()
-        .map(|w| {
-            let w = w.trim_end_matches(['.', ',', '\'', '’']);
-            w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w).to_string()
-        })
-        .collect();
-    while let Some(last) = words.last() {
-        let lower = last.to_lowercase();
-        if GENERIC_TRAILING.contains(&lower.as_str()) || lower.ends_with("-team") || is_connector(last) {
-            words.pop();
-        } else {
-            break;
-        }
+    let mut words: Vec<&str> = words.iter().map(|word| clean_word(word)).collect();
+    while words.last().is_some_and(|last| is_generic_trailing(last)) {
+        words.pop();
     }
-    while let Some(first) = words.first() {
-        if matches!(first.as_str(), "The" | "Ihr" | "Your" | "Das" | "Le" | "La") || is_connector(first) {
-            words.remove(0);
-        } else {
-            break;
-        }
+    while words.first().is_some_and(|first| is_generic_leading(first)) {
+        words.remove(0);
     }
-    words
+    words.into_iter().map(str::to_string).collect()
 }
 
 /// Matches capitalised names against the employer's domain keys.
@@ -340,19 +479,38 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
         (&context.quoted, 0.5),
     ];
     let mut scored: HashMap<String, (f64, usize, bool)> = HashMap::new();
+    let (mut plain, mut with_and) = (String::new(), String::new());
     if !keys.is_empty() {
         for (text, weight) in sources {
-            for run in CAPITALISED_RUN.find_iter(text) {
-                let words: Vec<&str> = run.as_str().split_whitespace().collect();
+            for run in capitalised_runs(text) {
+                let words: Vec<&str> = run.split_whitespace().collect();
+                // Each word's share of every sub-phrase, worked out once per run (the
+                // sub-phrases below are the same as `strip_generic` of each slice).
+                let cleaned: Vec<&str> = words.iter().map(|word| clean_word(word)).collect();
+                let plain_keys: Vec<String> = cleaned.iter().map(|word| norm_key(word)).collect();
+                let and_keys: Vec<String> = cleaned.iter().map(|word| norm_key(&word.replace('&', "and"))).collect();
+                let trailing: Vec<bool> = cleaned.iter().map(|word| is_generic_trailing(word)).collect();
+                let leading: Vec<bool> = cleaned.iter().map(|word| is_generic_leading(word)).collect();
                 for start in 0..words.len() {
                     for end in start + 1..=words.len().min(start + 5) {
-                        let phrase_words = strip_generic(&words[start..end]);
-                        if phrase_words.is_empty() || phrase_words.len() != end - start && end < words.len() {
+                        let mut last = end;
+                        while last > start && trailing[last - 1] {
+                            last -= 1;
+                        }
+                        let mut first = start;
+                        while first < last && leading[first] {
+                            first += 1;
+                        }
+                        let kept = last - first;
+                        if kept == 0 || kept != end - start && end < words.len() {
                             continue;
                         }
-                        let phrase = phrase_words.join(" ");
-                        let plain = norm_key(&phrase);
-                        let with_and = norm_key(&phrase.replace('&', "and"));
+                        plain.clear();
+                        with_and.clear();
+                        for index in first..last {
+                            plain.push_str(&plain_keys[index]);
+                            with_and.push_str(&and_keys[index]);
+                        }
                         let quality = keys
                             .iter()
                             .map(|key| {
@@ -369,8 +527,9 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
                             })
                             .fold(0.0, f64::max);
                         if quality > 0.0 {
+                            let phrase = cleaned[first..last].join(" ");
                             let whole_run = start == 0 && end == words.len();
-                            let entry = scored.entry(phrase).or_insert((0.0, phrase_words.len(), false));
+                            let entry = scored.entry(phrase).or_insert((0.0, kept, false));
                             entry.0 += weight * quality;
                             entry.2 |= whole_run;
                         }
@@ -479,11 +638,21 @@ fn clean_company(company: &str) -> String {
 
 const TITLE_HEADS: &str = "Engineer|Developer|Programmer|Architect|Scientist|Analyst|Designer|Manager|Director|Lead|Specialist|Consultant|Administrator|Researcher|Technician|SRE|Intern|Entwickler|Entwicklerin|Ingenieur|Ingenieurin|Développeur|Développeuse|Ingénieur|Ingeniero|Ingeniera|Desarrollador|Desarrolladora|Officer|Strategist|Writer|Marketer|Accountant|Editor|Producer|Artist|Animator|Tester|Owner|Executive|Representative|Associate|Assistant|Coordinator|Advocate|Nurse|Teacher|Counsel|Attorney|Economist|Statistician|Planner|Buyer|Chemist|Physicist|Mathematician|Technologist";
 
+/// A job title: up to five capitalised words (or "of", "and", "&") before a head noun
+/// ("Senior Platform Engineer"), with an optional level ("II", "3").
 static ROLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?P<title>(?:(?:\p{{Lu}}[\p{{L}}\p{{N}}+#/.-]*|[A-Z]{{2,}}|iOS|of|and|&)[^\S\n]+){{0,5}}(?:{TITLE_HEADS})(?:[^\S\n]+(?:I{{1,3}}|IV|V|[1-4]))?\b)(?P<qual>,[^\S\n]+\p{{Lu}}[\p{{L}}&-]*(?:[^\S\n]+(?:&[^\S\n]+)?\p{{Lu}}[\p{{L}}&-]*){{0,3}})?"
+        r"(?:(?:\p{{Lu}}[\p{{L}}\p{{N}}+#/.-]*|[A-Z]{{2,}}|iOS|of|and|&)[^\S\n]+){{0,5}}(?:{TITLE_HEADS})(?:[^\S\n]+(?:I{{1,3}}|IV|V|[1-4]))?(?-u:\b)"
     ))
     .expect("role pattern")
+});
+/// What may follow a title as its qualifier: ", Payments Platform". A separate pattern
+/// anchored at the title's end rather than an optional group of [`ROLE`]: the same
+/// matches, without asking the regex engine for capture groups, which on a pattern
+/// this size costs a third of a message's classification (issue 10's speed target).
+static ROLE_QUALIFIER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^,[^\S\n]+\p{Lu}[\p{L}&-]*(?:[^\S\n]+(?:&[^\S\n]+)?\p{Lu}[\p{L}&-]*){0,3}")
+        .expect("role qualifier pattern")
 });
 /// Titles that put the head first (Spanish, French): "Ingeniero de Datos", "Développeur Backend".
 static ROLE_HEAD_FIRST: LazyLock<Regex> = LazyLock::new(|| {
@@ -492,11 +661,11 @@ static ROLE_HEAD_FIRST: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static ROLE_CONTEXT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\bthe|\bfor|\bas|\bals|\bposition\s+of|\brole\s+of|\bapply(?:ing)?\s+(?:for|to)|\bapplication\s+(?:for|to|as)|\binterview\s+for|\bcandidacy\s+for|\boffer\s+for|\bhiring\s+(?:a|an)|\bpour\s+le\s+poste\s+de|\bpara\s+el\s+puesto\s+de|\bstelle\s+als)\s+(?:the\s+|a\s+|an\s+|our\s+)?$")
+    super::word_regex(r"(?i)(?:\bthe|\bfor|\bas|\bals|\bposition\s+of|\brole\s+of|\bapply(?:ing)?\s+(?:for|to)|\bapplication\s+(?:for|to|as)|\binterview\s+for|\bcandidacy\s+for|\boffer\s+for|\bhiring\s+(?:a|an)|\bpour\s+le\s+poste\s+de|\bpara\s+el\s+puesto\s+de|\bstelle\s+als)\s+(?:the\s+|a\s+|an\s+|our\s+)?$")
         .expect("role context before")
 });
 static ROLE_CONTEXT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:[^\S\n]+(?:role|position|opening|job|vacancy|req\b|requisition|stelle|poste|puesto)\b|[^\S\n]*\((?:m/w/d|w/m/d|m/f/d|f/m/x|m/f/x|all\s+genders|remote|hybrid|on-?site|h/f|f/h)\))")
+    super::word_regex(r"(?i)^(?:[^\S\n]+(?:role|position|opening|job|vacancy|req\b|requisition|stelle|poste|puesto)\b|[^\S\n]*\((?:m/w/d|w/m/d|m/f/d|f/m/x|m/f/x|all\s+genders|remote|hybrid|on-?site|h/f|f/h)\))")
         .expect("role context after")
 });
 static PERSON_TITLE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -504,9 +673,30 @@ static PERSON_TITLE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("person title before")
 });
 static QUALIFIER_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:$|[^\S\n]*[\n(|:;.!?\-]|[^\S\n]+(?:role|position|opening|team|job|at|with|in|for)\b)")
+    super::word_regex(r"(?i)^(?:$|[^\S\n]*[\n(|:;.!?\-]|[^\S\n]+(?:role|position|opening|team|job|at|with|in|for)\b)")
         .expect("qualifier end")
 });
+
+/// Each job title in `text`, with its qualifier when one follows it and ends there
+/// ("Software Engineer, Payments" before a line end or "role"): its start, its end and
+/// its text.
+fn titles(text: &str) -> Vec<(usize, usize, String)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(title) = ROLE.find_at(text, from) {
+        let qualifier =
+            ROLE_QUALIFIER.find(&text[title.end()..]).map(|q| (title.end() + q.start(), title.end() + q.end()));
+        // Matches do not overlap: the next one starts after this title and qualifier.
+        from = qualifier.map_or(title.end(), |(_, end)| end);
+        match qualifier {
+            Some((start, end)) if QUALIFIER_END.is_match(&text[end..]) => {
+                found.push((title.start(), end, format!("{}{}", title.as_str().trim(), &text[start..end])));
+            }
+            _ => found.push((title.start(), title.end(), title.as_str().trim().to_string())),
+        }
+    }
+    found
+}
 
 fn find_role(context: &MessageContext<'_>) -> Option<String> {
     let mut scored: HashMap<String, f64> = HashMap::new();
@@ -515,21 +705,12 @@ fn find_role(context: &MessageContext<'_>) -> Option<String> {
     let sources: [(&str, f64); 4] =
         [(&context.subject_core, 3.0), (&context.own, 1.0), (&summaries, 1.0), (&context.quoted, 0.5)];
     for (text, weight) in sources {
-        for captures in ROLE.captures_iter(text) {
-            let Some(title) = captures.name("title") else { continue };
-            let mut role = title.as_str().trim().to_string();
-            let mut end = title.end();
-            if let Some(qualifier) = captures.name("qual")
-                && QUALIFIER_END.is_match(&text[qualifier.end()..])
-            {
-                role = format!("{role}{}", qualifier.as_str());
-                end = qualifier.end();
-            }
+        for (start, end, role) in titles(text) {
             let role = trim_role(&role);
             if role.split_whitespace().count() < 2 || is_not_a_role(&role) {
                 continue;
             }
-            let before = &text[..title.start()];
+            let before = &text[..start];
             let after = &text[end..];
             let mut score = weight;
             if ROLE_CONTEXT_BEFORE.is_match(before) || ROLE_CONTEXT_AFTER.is_match(after) {
@@ -715,7 +896,7 @@ fn find_interview(
 }
 
 static PREVIOUS_SLOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:from|previously|originally|was\s+(?:scheduled|planned|set)\s+for|instead\s+of|old\s+time|were\s+meant\s+to)\b[^.\n]{0,25}$")
+    super::word_regex(r"(?i)\b(?:from|previously|originally|was\s+(?:scheduled|planned|set)\s+for|instead\s+of|old\s+time|were\s+meant\s+to)\b[^.\n]{0,25}$")
         .expect("previous slot pattern")
 });
 
@@ -781,7 +962,7 @@ fn is_robot_person(person: &CalendarPerson) -> bool {
 }
 
 static RECRUITER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:recruit\w*|talent|sourc\w+|coordinator|people\s+(?:team|partner|ops)|human\s+resources|hr\b|organi[sz]er)")
+    super::word_regex(r"(?i)\b(?:recruit\w*|talent|sourc\w+|coordinator|people\s+(?:team|partner|ops)|human\s+resources|hr\b|organi[sz]er)")
         .expect("recruiter title")
 });
 
@@ -913,12 +1094,12 @@ fn complete_surname(context: &MessageContext<'_>, surname: &str) -> Option<Strin
 
 /// The time range at the start of a session-table row.
 static ROW_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?\s*-\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?(?:[^\S\n]*[A-Z]{2,5}\b)?[\s:|]*")
+    super::word_regex(r"^\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?\s*-\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?(?:[^\S\n]*[A-Z]{2,5}\b)?[\s:|]*")
         .expect("row range")
 });
 /// Words of a session's title, not a person's name ("Lunch Break", "System Design").
 static ROLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:break|lunch|design|coding|review|session|interview|exercise|chat|walkthrough|deep|dive|architecture|values|culture|presentation|wrap|welcome|intro|introduction|tour|q&a|panel|round|screen|case|study|system|technical|behavio(?:u)?ral|hiring|manager|team|data|product)\b")
+    super::word_regex(r"(?i)\b(?:break|lunch|design|coding|review|session|interview|exercise|chat|walkthrough|deep|dive|architecture|values|culture|presentation|wrap|welcome|intro|introduction|tour|q&a|panel|round|screen|case|study|system|technical|behavio(?:u)?ral|hiring|manager|team|data|product)\b")
         .expect("role words")
 });
 static NAME_AT_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"^\s*({NAME})")).expect("name at start"));
@@ -936,13 +1117,13 @@ static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Words that say other people hold the interview ("same panel", "the team").
 static OTHERS_TAKE_PART: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:panel|panelists?|interviewers|the\s+team|hiring\s+manager|same\s+people)\b")
+    super::word_regex(r"(?i)\b(?:panel|panelists?|interviewers|the\s+team|hiring\s+manager|same\s+people)\b")
         .expect("others pattern")
 });
 
 /// A signature of someone who arranges interviews rather than holds them.
 static COORDINATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:coordinator|coordination|scheduler|scheduling|scheduling\s+team|executive\s+assistant|office\s+manager)\b")
+    super::word_regex(r"(?i)\b(?:coordinator|coordination|scheduler|scheduling|scheduling\s+team|executive\s+assistant|office\s+manager)\b")
         .expect("coordinator pattern")
 });
 static SENDER_RUNS_IT: LazyLock<Regex> = LazyLock::new(|| {
@@ -954,7 +1135,7 @@ static FIRST_NAME_AND_ME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("first name and me")
 });
 static INTERVIEWER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:engineer\w*|\w*lead|manager|director|head|vp|cto|ceo|cfo|principal|architect|developer|scientist|sre|designer|founder|programmer|analyst|staff|product|partner\s+engineer)\b")
+    super::word_regex(r"(?i)\b(?:engineer\w*|\w*lead|manager|director|head|vp|cto|ceo|cfo|principal|architect|developer|scientist|sre|designer|founder|programmer|analyst|staff|product|partner\s+engineer)\b")
         .expect("interviewer title")
 });
 
@@ -1277,6 +1458,38 @@ fn email_for_name(context: &MessageContext<'_>, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces that exercise every branch of the pattern: upper and lower case in and out
+    /// of ASCII, a titlecase letter and upper-case symbols that are not `\p{Lu}`, digits
+    /// of other scripts, a combining accent, apostrophes, dots, every connector, spaces
+    /// of several kinds and line breaks.
+    const RUN_PIECES: &[&str] = &[
+        "A", "Zq", "b", "É", "é", "Ł", "ß", "ǅ", "Ⅷ", "Ⓐ", "\u{301}", "7", "٣", "'", "’", "-", ".", ",", " ", "  ",
+        "\t", "\u{a0}", "\n", "&", "and", "of", "und", "et", "y", "de", "for", "And", "Of", "x", "St.Clair", "O'Neil",
+        "Acme", "Labs", "GmbH", "ünd",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn capitalised_runs_are_the_patterns_matches(pieces in proptest::collection::vec(proptest::sample::select(RUN_PIECES), 0..30)) {
+            static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new(CAPITALISED_RUN_PATTERN).expect("pattern"));
+            let text = pieces.concat();
+            let expected: Vec<&str> = PATTERN.find_iter(&text).map(|m| m.as_str()).collect();
+            prop_assert_eq!(capitalised_runs(&text), expected, "in {:?}", text);
+        }
+    }
+
+    #[test]
+    fn capitalised_runs_join_words_through_connectors_and_ampersands() {
+        assert_eq!(
+            capitalised_runs("we met Bank of Tern and Smith & Wesson, then St.Clair Labs and me"),
+            vec!["Bank of Tern and Smith & Wesson", "St.Clair Labs"]
+        );
+        assert_eq!(capitalised_runs("Foo and bar Baz"), vec!["Foo", "Baz"]);
+        assert_eq!(capitalised_runs("Ölberg\nGmbH"), vec!["Ölberg", "GmbH"]);
+    }
 
     #[test]
     fn generic_words_are_stripped_from_organisation_names() {
@@ -1305,18 +1518,7 @@ mod tests {
             ("the Search Quality Engineer role", "Search Quality Engineer"),
         ];
         for (text, expected) in table {
-            let found: Vec<String> = ROLE
-                .captures_iter(text)
-                .map(|c| {
-                    let mut role = c["title"].to_string();
-                    if let Some(q) = c.name("qual")
-                        && QUALIFIER_END.is_match(&text[q.end()..])
-                    {
-                        role.push_str(q.as_str());
-                    }
-                    trim_role(&role)
-                })
-                .collect();
+            let found: Vec<String> = titles(text).iter().map(|(_, _, role)| trim_role(role)).collect();
             assert!(found.iter().any(|r| r == expected), "{text}: {found:?}");
         }
     }
