@@ -974,7 +974,7 @@ static END_CUE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("end cue pattern")
 });
 static ARRIVAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:arrive|arrival|check[\s-]in|be\s+(?:there|here|in\s+the\s+lobby)|get\s+here|doors\s+open)\b[^.\n]{0,20}$")
+    super::word_regex(r"(?i)\b(?:arrive|arrival|check[\s-]in|be\s+(?:there|here|in\s+the\s+lobby)|get\s+here|doors\s+open)\b[^.\n]{0,20}$")
         .expect("arrival pattern")
 });
 static DATE_LABEL: LazyLock<Regex> =

@@ -132,7 +132,7 @@ pub fn normalize(text: &str) -> String {
 }
 
 static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    super::word_regex(
         r"(?ix)^(
             on\s.{4,200}\b(wrote|writes)\s*:?
           | am\s.{4,200}\bschrieb.{0,100}:
@@ -146,6 +146,21 @@ static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("attribution pattern")
 });
+
+/// Whether a line (or two lines joined) is an attribution above quoted history. Every
+/// form of [`ATTRIBUTION`] ends in a colon, holds a `--` rule, or ends in "wrote" or
+/// "writes"; a line with none of them is decided without running the pattern, which
+/// otherwise runs on every line of every message (issue 10's speed target).
+fn is_attribution_line(line: &str) -> bool {
+    let end = line.trim_end().as_bytes();
+    let tail = &end[end.len().saturating_sub(8)..];
+    let may_be = line.contains(':')
+        || line.contains("--")
+        || !tail.is_ascii()
+        || tail.to_ascii_lowercase().ends_with(b"wrote")
+        || tail.to_ascii_lowercase().ends_with(b"writes");
+    may_be && ATTRIBUTION.is_match(line)
+}
 
 static HEADER_BLOCK_START: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^\*?(from|von|de|fra|van)\s*:\*?\s*\S").expect("header block pattern"));
@@ -165,9 +180,9 @@ pub fn latest_quoted(quoted: &str) -> &str {
         let trimmed = line.trim();
         let folded = lines.get(index + 1).is_some_and(|next| {
             let next = next.trim();
-            next.ends_with(':') && next.len() < 40 && ATTRIBUTION.is_match(&format!("{trimmed} {next}"))
+            next.ends_with(':') && next.len() < 40 && is_attribution_line(&format!("{trimmed} {next}"))
         });
-        let is_attribution = ATTRIBUTION.is_match(trimmed) || trimmed.ends_with("wrote:") || folded;
+        let is_attribution = is_attribution_line(trimmed) || trimmed.ends_with("wrote:") || folded;
         if seen_text && (is_attribution || HEADER_BLOCK_START.is_match(trimmed)) {
             return &quoted[start..offset];
         }
@@ -196,7 +211,7 @@ pub fn split_quoted(text: &str) -> (String, String) {
             }
             break;
         }
-        if ATTRIBUTION.is_match(trimmed) {
+        if is_attribution_line(trimmed) {
             cut = index;
             break;
         }
@@ -204,7 +219,7 @@ pub fn split_quoted(text: &str) -> (String, String) {
         if trimmed.len() > 3
             && (trimmed.starts_with("On ") || trimmed.starts_with("Am ") || trimmed.starts_with("Le "))
             && let Some(next) = lines.get(index + 1)
-            && ATTRIBUTION.is_match(&format!("{trimmed} {}", next.trim()))
+            && is_attribution_line(&format!("{trimmed} {}", next.trim()))
         {
             cut = index;
             break;
@@ -243,9 +258,9 @@ pub fn split_quoted(text: &str) -> (String, String) {
             let next_marked = lines[index..].iter().take(2).any(|l| is_marked(l));
             let index = index - 1;
             let folded_attribution = lines.get(index + 1).is_some_and(|next| {
-                next.trim().ends_with(':') && ATTRIBUTION.is_match(&format!("{trimmed} {}", next.trim()))
+                next.trim().ends_with(':') && is_attribution_line(&format!("{trimmed} {}", next.trim()))
             });
-            let starts_history = ATTRIBUTION.is_match(trimmed)
+            let starts_history = is_attribution_line(trimmed)
                 || folded_attribution
                 || trimmed.to_ascii_lowercase().contains("original message")
                 || (HEADER_BLOCK_START.is_match(trimmed)
@@ -292,7 +307,7 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A line that still talks to the reader ("We'll decide by Friday."): not a signature.
 static SENTENCE_TO_READER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:\S+\s+){0,3}?\b(?:we|i|we'll|i'll|we're|i'm|you|you'll|your)\b(?:\s+\S+){2,}[.!?]\s*$")
+    super::word_regex(r"(?i)^(?:\S+\s+){0,3}?\b(?:we|i|we'll|i'll|we're|i'm|you|you'll|your)\b(?:\s+\S+){2,}[.!?]\s*$")
         .expect("sentence to reader pattern")
 });
 
@@ -313,7 +328,7 @@ pub fn split_signature(own: &str) -> (String, String) {
 }
 
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    super::word_regex(
         r"(?i)^(?:\*+\s*)?(?:disclaimer\b|confidentiality\s+(?:notice|note|statement)\b|this\s+e-?mail\s+(?:message\s+)?(?:and\s+any|is\s+(?:confidential|intended)|may\s+contain|contains\s+confidential)|the\s+information\s+(?:contained\s+)?in\s+this\s+(?:e-?mail|message|communication))",
     )
     .expect("disclaimer pattern")
