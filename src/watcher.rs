@@ -785,7 +785,7 @@ mod tests {
         assert!(handler.missed.lock().unwrap().is_empty());
     }
 
-    /// Issue 11: the fetch of batch N+1 is issued while batch N is being prepared, and
+    /// Issue 11: the next fetches are issued while batch N is being prepared, and
     /// batch N+1 is being prepared while batch N is stored. Each step waits for the event
     /// the overlap promises (with a safety deadline): done one after the other, the waits
     /// would find nothing and the test fails. No step's speed is measured.
@@ -795,13 +795,15 @@ mod tests {
         let mut store = store_with_log();
         let mut source = FakeSource::new(1..=9, 3, &events);
         let mut handler = Recorder::new(&source, 3);
-        handler.prepare_gate = Some((1, "fetch 2".into()));
+        // Fetch 3 is asked for once batch 2 is handed on (the preparing thread took batch
+        // 1): waiting for it, not for fetch 2, leaves nothing to the scheduler's order.
+        handler.prepare_gate = Some((1, "fetch 3".into()));
         handler.store_gate = Some((3, "prepare 2".into()));
         let applied = pipeline(&mut source, &mut store, INBOX, &mut handler, &mut |_, _| {}).await.unwrap();
         assert_eq!(applied, 9);
         assert_eq!(seen(&store), expected(1..=9));
         assert_eq!(handler.missed.lock().unwrap().clone(), Vec::<String>::new(), "{:?}", events.all());
-        assert!(events.position("fetch 2") < events.position("stored 1"), "{:?}", events.all());
+        assert!(events.position("fetch 3") < events.position("stored 1"), "{:?}", events.all());
         assert!(events.position("prepare 2") < events.position("stored 1"), "{:?}", events.all());
     }
 
