@@ -144,7 +144,7 @@ pub fn ingest(
 pub enum Prepared {
     /// The message's place was quarantined when the preparer was made: not parsed.
     Quarantined,
-    /// Bulk mail by its headers alone (see [`record_obvious_bulk`]), its body unread. Whether
+    /// Bulk mail by its headers alone (see `record_obvious_bulk`), its body unread. Whether
     /// an application knows its employer or thread is the store's to say: if one does, it
     /// is classified in full there.
     Bulk { envelope: Box<Envelope>, domain: String },

@@ -568,7 +568,7 @@ mod tests {
     use std::sync::{Arc, Condvar, Mutex};
 
     /// A safety net for the waits below: reached only when the steps do not overlap.
-    const WAIT: Duration = Duration::from_secs(5);
+    const WAIT: Duration = Duration::from_secs(20);
 
     /// What happened, in order, on every thread of a pass.
     #[derive(Default)]
