@@ -655,6 +655,8 @@ mod tests {
         stored: Arc<Mutex<usize>>,
         per_batch: u32,
         fail_on: Option<u32>,
+        /// The preparation panics on this UID, as a parser bug would.
+        panic_on: Option<u32>,
         prepare_gate: Option<(u32, String)>,
         store_gate: Option<(u32, String)>,
         missed: Arc<Mutex<Vec<String>>>,
@@ -667,6 +669,7 @@ mod tests {
                 stored: Arc::clone(&source.stored),
                 per_batch,
                 fail_on: None,
+                panic_on: None,
                 prepare_gate: None,
                 store_gate: None,
                 missed: Arc::default(),
@@ -687,7 +690,9 @@ mod tests {
             let gate = self.prepare_gate.clone();
             let missed = Arc::clone(&self.missed);
             let per_batch = self.per_batch;
+            let panic_on = self.panic_on;
             Ok(Box::new(move |message| {
+                assert_ne!(Some(message.uid), panic_on, "a parser bug");
                 if (message.uid - 1).is_multiple_of(per_batch) {
                     events.push(format!("prepare {}", (message.uid - 1) / per_batch + 1));
                 }
@@ -805,6 +810,26 @@ mod tests {
         assert_eq!(handler.missed.lock().unwrap().clone(), Vec::<String>::new(), "{:?}", events.all());
         assert!(events.position("fetch 3") < events.position("stored 1"), "{:?}", events.all());
         assert!(events.position("prepare 2") < events.position("stored 1"), "{:?}", events.all());
+    }
+
+    /// A panic while preparing (a parser bug) is not taken for the end of the mailbox: it
+    /// reaches the caller as it would have without the preparing thread, and only the
+    /// batches before it are committed.
+    #[tokio::test]
+    async fn a_panic_while_preparing_reaches_the_caller_and_commits_nothing_after_it() {
+        use futures_util::FutureExt as _;
+        let events = Arc::new(Events::default());
+        let mut store = store_with_log();
+        let mut source = FakeSource::new(1..=30, 3, &events);
+        let mut handler = Recorder::new(&source, 3);
+        handler.panic_on = Some(5);
+        let mut no_progress = |_, _| {};
+        let pass = pipeline(&mut source, &mut store, INBOX, &mut handler, &mut no_progress);
+        let panicked = std::panic::AssertUnwindSafe(pass).catch_unwind().await.expect_err("the panic goes on");
+        let message = panicked.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("a parser bug"), "{message}");
+        assert_eq!(seen(&store), expected(1..=3));
+        assert_eq!(last_uid(&store), Some(3));
     }
 
     /// A lost connection mid-pass: what was fetched before it is still prepared and
