@@ -8,6 +8,11 @@
 //! Everything happens in the caller's transaction, so the caller records its own
 //! progress (an IMAP UID, a Maildir file name) in the same commit (SPEC §6.4).
 //!
+//! [`ingest`] is two steps that a caller may also run apart, on two threads: the parse
+//! and the classification, which need no database ([`Preparer::prepare`]), then
+//! everything that reads or writes the store ([`ingest_prepared`]). The IMAP watcher
+//! prepares the next messages while it stores the ones before (issue 11).
+//!
 //! What it does not do: read mail from anywhere (sources hand it bytes), decide the
 //! process's rules (the domain core does), or fail on bad mail: a message that cannot
 //! be read is recorded with status `error` and its error, and the next one goes on

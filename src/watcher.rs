@@ -6,10 +6,13 @@
 //! the first message of the last `initial_scan_days`), list the UIDs to read once, fetch
 //! them in batches bounded by count and bytes, and hand each message to the caller's
 //! handler. A batch is one transaction: each message under a savepoint, then the last
-//! UID applied, then one commit (one fsync per batch, not per message). A crash loses
-//! the uncommitted batch, which the next pass reads again, and repeats nothing; a re-scan
-//! after a UIDVALIDITY change meets messages already processed, which the handler
-//! (ingest) skips by Message-ID.
+//! UID applied, then one commit (one fsync per batch, not per message). The steps
+//! overlap ([`pipeline`]): the next batch is fetched while this one is prepared (parsed
+//! and classified by the handler's [`Preparation`]) on a thread of its own and the one
+//! before is stored, in UID order, on the one connection; at most [`BATCHES_IN_FLIGHT`]
+//! batches are held. A crash loses the uncommitted batch, which the next pass reads
+//! again, and repeats nothing; a re-scan after a UIDVALIDITY change meets messages
+//! already processed, which the handler (ingest) skips by Message-ID.
 //!
 //! [`watch_mailbox`] is the daemon's task around it: connect, read, IDLE (re-issued every
 //! [`IDLE_REFRESH`]), read again on new mail, and reconnect with a jittered exponential
