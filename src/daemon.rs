@@ -30,7 +30,7 @@ use crate::sources::SourceReport;
 use crate::sources::maildir::{check_maildir, read_maildir};
 use crate::store::Store;
 use crate::templates::Templates;
-use crate::watcher::{self, Backoff, Position, WatchEvent};
+use crate::watcher::{self, Backoff, Handler, Position, Preparation, WatchEvent};
 use anyhow::Context as _;
 use jiff::Timestamp;
 use rusqlite::Connection;
@@ -50,18 +50,46 @@ pub const RECONCILE_CRON: &str = "0 */15 * * * *";
 /// Database maintenance: `PRAGMA optimize` and a WAL checkpoint.
 pub const MAINTENANCE_CRON: &str = "0 30 3 * * *";
 
-/// Applies one fetched IMAP message: the handler the watchers and the inbox check share.
-pub fn apply_fetched(
-    conn: &Connection,
-    planner: &Planner,
-    position: Position<'_>,
-    message: &FetchedMessage,
-) -> anyhow::Result<ingest::Ingested> {
-    let origin =
-        Origin::Imap { mailbox: position.mailbox.to_owned(), uid_validity: position.uid_validity, uid: message.uid };
-    let ingested = ingest::ingest(conn, planner, &message.raw, &origin, crate::clock::now())?;
-    ingested.log();
-    Ok(ingested)
+/// The handler the watchers and the inbox check share: each fetched message is parsed and
+/// classified on the preparing thread ([`ingest::Preparer`]), then ingested in UID order
+/// ([`ingest::ingest_prepared`]) and counted in `report` when there is one.
+pub struct IngestFetched<'a, 'r> {
+    pub planner: &'a Planner<'a>,
+    pub report: Option<&'r mut SourceReport>,
+}
+
+fn origin_of(position: Position<'_>, message: &FetchedMessage) -> Origin {
+    Origin::Imap { mailbox: position.mailbox.to_owned(), uid_validity: position.uid_validity, uid: message.uid }
+}
+
+impl Handler for IngestFetched<'_, '_> {
+    type Prepared = ingest::Prepared;
+
+    fn preparer(&mut self, conn: &Connection, position: Position<'_>) -> anyhow::Result<Preparation<ingest::Prepared>> {
+        let preparer = ingest::Preparer::new(conn, self.planner)?;
+        let mailbox = position.mailbox.to_owned();
+        let uid_validity = position.uid_validity;
+        Ok(Box::new(move |message| {
+            preparer.prepare(&message.raw, &origin_of(Position { mailbox: &mailbox, uid_validity }, message))
+        }))
+    }
+
+    fn apply(
+        &mut self,
+        conn: &Connection,
+        position: Position<'_>,
+        message: &FetchedMessage,
+        prepared: ingest::Prepared,
+    ) -> anyhow::Result<()> {
+        let origin = origin_of(position, message);
+        let ingested =
+            ingest::ingest_prepared(conn, self.planner, &message.raw, &origin, prepared, crate::clock::now())?;
+        ingested.log();
+        if let Some(report) = self.report.as_deref_mut() {
+            report.count(&ingested);
+        }
+        Ok(())
+    }
 }
 
 /// Reads every watched mailbox once over a new connection, then logs out: the check
@@ -88,17 +116,14 @@ async fn read_watched_mailboxes(
     let mut report = SourceReport::default();
     let Some(imap) = &planner.config.imap else { return Ok(report) };
     for mailbox in &imap.mailboxes {
-        watcher::read_mailbox(
+        watcher::read_mailbox_with(
             session,
             store,
             mailbox,
             imap.initial_scan_days,
             &planner.config.identity.time_zone,
             progress,
-            |conn, position, message| {
-                report.count(&apply_fetched(conn, planner, position, message)?);
-                Ok(())
-            },
+            &mut IngestFetched { planner, report: Some(&mut report) },
         )
         .await
         .with_context(|| format!("Reading {mailbox}"))?;
@@ -410,14 +435,14 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
         watchers.push(tokio::spawn(async move {
             let Some(imap) = &config.imap else { return };
             let planner = Planner { config: &config, templates: &templates };
-            watcher::watch_mailbox(
+            watcher::watch_mailbox_with(
                 imap,
                 &mut store,
                 &mailbox,
                 &config.identity.time_zone,
                 stop,
                 events,
-                |conn, p, m| apply_fetched(conn, &planner, p, m).map(drop),
+                &mut IngestFetched { planner: &planner, report: None },
             )
             .await;
         }));

@@ -8,6 +8,11 @@
 //! Everything happens in the caller's transaction, so the caller records its own
 //! progress (an IMAP UID, a Maildir file name) in the same commit (SPEC §6.4).
 //!
+//! [`ingest`] is two steps that a caller may also run apart, on two threads: the parse
+//! and the classification, which need no database ([`Preparer::prepare`]), then
+//! everything that reads or writes the store ([`ingest_prepared`]). The IMAP watcher
+//! prepares the next messages while it stores the ones before (issue 11).
+//!
 //! What it does not do: read mail from anywhere (sources hand it bytes), decide the
 //! process's rules (the domain core does), or fail on bad mail: a message that cannot
 //! be read is recorded with status `error` and its error, and the next one goes on
@@ -132,19 +137,114 @@ pub fn ingest(
     if let Some(message) = store::quarantined_message(conn, &origin.source_key())? {
         return Ok(quarantined(message, origin));
     }
-    let own_address = planner.config.identity.email.to_ascii_lowercase();
-    let reading = crate::quarantine::Reading::begin(conn, origin, raw);
-    if let Some(recorded) = record_obvious_bulk(conn, raw, origin, &own_address, now)? {
-        drop(reading);
-        return Ok(recorded);
+    let own_address = own_address(planner);
+    let prepared = prepare_unquarantined(crate::quarantine::database_of(conn).as_deref(), raw, origin, &own_address);
+    ingest_prepared(conn, planner, raw, origin, prepared, now)
+}
+
+/// What [`Preparer::prepare`] made of a message without the database: the parse and the
+/// classification, the CPU-bound part of [`ingest`], which a first scan runs on a thread
+/// of its own while the store applies the messages before (`watcher`, issue 11).
+#[derive(Debug)]
+pub enum Prepared {
+    /// The message's place was quarantined when the preparer was made: not parsed.
+    Quarantined,
+    /// Bulk mail by its headers alone (see `record_obvious_bulk`), its body unread. Whether
+    /// an application knows its employer or thread is the store's to say: if one does, it
+    /// is classified in full there.
+    Bulk { envelope: Box<Envelope>, domain: String },
+    /// Parsed and classified, or why it could not be read.
+    Classified(Result<Box<ClassifiedMessage>, String>),
+}
+
+/// Prepares messages for [`ingest_prepared`] away from the database: what it needs of the
+/// database (where it is, for the quarantine marker, and which places are quarantined)
+/// is read once, when it is made.
+#[derive(Debug, Clone)]
+pub struct Preparer {
+    own_address: String,
+    database: Option<std::path::PathBuf>,
+    quarantined: std::collections::HashSet<String>,
+}
+
+impl Preparer {
+    /// A preparer for messages that go into the database of `conn`. Quarantine rows are
+    /// only ever added by `quarantine::start`, before any mail is read, so the set read
+    /// here stays true for the pass (and [`ingest_prepared`] checks again in the store).
+    pub fn new(conn: &Connection, planner: &Planner) -> anyhow::Result<Preparer> {
+        Ok(Preparer {
+            own_address: own_address(planner),
+            database: crate::quarantine::database_of(conn),
+            quarantined: store::quarantined_sources(conn)?,
+        })
     }
-    let classified = classify_message_for(raw, Some(&own_address));
-    drop(reading);
+
+    /// Parses and classifies `raw` (from `origin`) under the quarantine marker, as
+    /// [`ingest`] would, touching no database. Pure CPU work; any thread.
+    pub fn prepare(&self, raw: &[u8], origin: &Origin) -> Prepared {
+        if self.quarantined.contains(&origin.source_key()) {
+            return Prepared::Quarantined;
+        }
+        prepare_unquarantined(self.database.as_deref(), raw, origin, &self.own_address)
+    }
+}
+
+fn own_address(planner: &Planner) -> String {
+    planner.config.identity.email.to_ascii_lowercase()
+}
+
+/// Parses `raw` under the quarantine marker of `database` (issue 9: if this kills the
+/// process, the next start quarantines `origin`): the bulk headers first, then, unless
+/// they suffice, the whole message.
+fn prepare_unquarantined(
+    database: Option<&std::path::Path>,
+    raw: &[u8],
+    origin: &Origin,
+    own_address: &str,
+) -> Prepared {
+    let _reading = crate::quarantine::Reading::begin_at(database, origin, raw);
+    if let Some((envelope, domain)) = bulk_candidate(raw, own_address) {
+        return Prepared::Bulk { envelope: Box::new(envelope), domain };
+    }
+    Prepared::Classified(classify_message_for(raw, Some(own_address)).map(Box::new).map_err(|err| err.to_string()))
+}
+
+/// [`ingest`] with the parse and classification done already ([`Preparer::prepare`]):
+/// everything that reads or writes the database, in the caller's transaction.
+pub fn ingest_prepared(
+    conn: &Connection,
+    planner: &Planner,
+    raw: &[u8],
+    origin: &Origin,
+    prepared: Prepared,
+    now: Timestamp,
+) -> anyhow::Result<Ingested> {
+    if let Some(message) = store::quarantined_message(conn, &origin.source_key())? {
+        return Ok(quarantined(message, origin));
+    }
+    let own_address = own_address(planner);
+    let classified = match prepared {
+        Prepared::Classified(classified) => classified,
+        Prepared::Bulk { envelope, domain } => {
+            if let Some(recorded) = record_obvious_bulk(conn, raw, origin, &envelope, &domain, now)? {
+                return Ok(recorded);
+            }
+            // An application knows its employer or its thread: read it in full, here.
+            let _reading = crate::quarantine::Reading::begin(conn, origin, raw);
+            classify_message_for(raw, Some(&own_address)).map(Box::new).map_err(|err| err.to_string())
+        }
+        // Not quarantined after all (the set is read when the preparer is made): read it.
+        Prepared::Quarantined => {
+            let database = crate::quarantine::database_of(conn);
+            let prepared = prepare_unquarantined(database.as_deref(), raw, origin, &own_address);
+            return ingest_prepared(conn, planner, raw, origin, prepared, now);
+        }
+    };
     let classified = match classified {
         Ok(classified) => classified,
-        Err(err) => return record_unreadable(conn, raw, origin, &err.to_string(), now),
+        Err(err) => return record_unreadable(conn, raw, origin, &err, now),
     };
-    let ClassifiedMessage { envelope, classification, own_words, signature } = classified;
+    let ClassifiedMessage { envelope, classification, own_words, signature } = *classified;
     let message_id = dedup_key(&envelope, raw);
     if let Some(seen) = store::find_message(conn, &message_id)? {
         return Ok(duplicate(&seen, &message_id));
@@ -241,38 +341,20 @@ fn record_obvious_bulk(
     conn: &Connection,
     raw: &[u8],
     origin: &Origin,
-    own_address: &str,
+    envelope: &Envelope,
+    domain: &str,
     now: Timestamp,
 ) -> anyhow::Result<Option<Ingested>> {
-    // The same structural pre-check as the classifier's (issue 9) before any parser sees
-    // the bytes; a refused message takes the full path, which records why.
-    if crate::classify::limits::check(raw, &crate::classify::limits::LIMITS).is_err() {
-        return Ok(None);
-    }
-    let headers = std::panic::catch_unwind(|| {
-        mail_parser::MessageParser::default()
-            .parse_headers(raw)
-            .map(|message| crate::classify::envelope::read_envelope(&message))
-    });
-    let Ok(Some(parsed)) = headers else { return Ok(None) };
-    if !parsed.bulk_header || parsed.auto_reply_header {
-        return Ok(None);
-    }
-    let envelope = parsed.envelope;
-    if envelope.from.as_ref().is_none_or(|from| from.email.eq_ignore_ascii_case(own_address)) {
-        return Ok(None);
-    }
-    let Some(domain) = sender_employer_domain(&envelope, own_address) else { return Ok(None) };
-    if !store::find_application_by_employer(conn, Some(&domain), None, None)?.is_empty()
-        || store::application_of_thread(conn, &thread_ids(&envelope))?.is_some()
+    if !store::find_application_by_employer(conn, Some(domain), None, None)?.is_empty()
+        || store::application_of_thread(conn, &thread_ids(envelope))?.is_some()
     {
         return Ok(None);
     }
-    let message_id = dedup_key(&envelope, raw);
+    let message_id = dedup_key(envelope, raw);
     if let Some(seen) = store::find_message(conn, &message_id)? {
         return Ok(Some(duplicate(&seen, &message_id)));
     }
-    let mut row = envelope_row(&envelope, message_id, origin, now);
+    let mut row = envelope_row(envelope, message_id, origin, now);
     row.kind = Some(MessageKind::Unrelated.as_str().to_owned());
     row.status = Outcome::Ignored.as_str().into();
     let effect =
@@ -280,6 +362,32 @@ fn record_obvious_bulk(
     row.effect = Some(effect.clone());
     let id = store::insert_message(conn, &row, now)?;
     Ok(Some(ignored(id, None, &row, MessageKind::Unrelated, &effect)))
+}
+
+/// The part of [`record_obvious_bulk`]'s test that needs no database: the envelope and
+/// employer domain of a message whose headers say it is bulk, not an auto-reply, from
+/// someone other than the user; `None` for any other message (it is classified in full).
+fn bulk_candidate(raw: &[u8], own_address: &str) -> Option<(Envelope, String)> {
+    // The same structural pre-check as the classifier's (issue 9) before any parser sees
+    // the bytes; a refused message takes the full path, which records why.
+    if crate::classify::limits::check(raw, &crate::classify::limits::LIMITS).is_err() {
+        return None;
+    }
+    let headers = std::panic::catch_unwind(|| {
+        mail_parser::MessageParser::default()
+            .parse_headers(raw)
+            .map(|message| crate::classify::envelope::read_envelope(&message))
+    });
+    let Ok(Some(parsed)) = headers else { return None };
+    if !parsed.bulk_header || parsed.auto_reply_header {
+        return None;
+    }
+    let envelope = parsed.envelope;
+    if envelope.from.as_ref().is_none_or(|from| from.email.eq_ignore_ascii_case(own_address)) {
+        return None;
+    }
+    let domain = sender_employer_domain(&envelope, own_address)?;
+    Some((envelope, domain))
 }
 
 /// Applies a message held for review as if the classifier had been confident

@@ -80,7 +80,7 @@ fn marker_prefix(database: &Path) -> PathBuf {
 }
 
 /// The database file of a connection; `None` in memory.
-fn database_of(conn: &Connection) -> Option<PathBuf> {
+pub(crate) fn database_of(conn: &Connection) -> Option<PathBuf> {
     conn.path().filter(|path| !path.is_empty()).map(PathBuf::from)
 }
 
@@ -94,9 +94,16 @@ impl Reading {
     /// Notes that the message at `origin` (bytes `raw`) is being read into the database
     /// of `conn`. Does nothing when this process has not [`start`]ed on that database.
     pub fn begin(conn: &Connection, origin: &Origin, raw: &[u8]) -> Reading {
+        Reading::begin_at(database_of(conn).as_deref(), origin, raw)
+    }
+
+    /// [`Reading::begin`] for the database file at `database` (`None`: in memory), on a
+    /// thread that holds no connection: the first scan parses on a thread of its own
+    /// (`watcher`), while the store writes the messages before.
+    pub fn begin_at(database: Option<&Path>, origin: &Origin, raw: &[u8]) -> Reading {
         let mut reading = Reading { marker: None };
-        if let Some(database) = database_of(conn) {
-            let path = marker_prefix(&database);
+        if let Some(database) = database {
+            let path = marker_prefix(database);
             let mut guard = markers();
             if let Some(marker) = guard.as_mut().and_then(|markers| markers.get_mut(&path)) {
                 let token = marker.next_token;

@@ -187,6 +187,97 @@ async fn a_batch_is_bounded_by_bytes() {
     session.logout().await;
 }
 
+/// Records each message with the subject its preparation read, on the preparing thread,
+/// and fails once on the message with `fail_on` in its subject.
+struct SubjectRecorder {
+    fail_on: Option<&'static str>,
+}
+
+fn subject_of(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(4096)]).into_owned();
+    text.lines().find_map(|line| line.strip_prefix("Subject: ")).unwrap_or("").trim().to_owned()
+}
+
+impl watcher::Handler for SubjectRecorder {
+    type Prepared = (u32, String);
+
+    fn preparer(
+        &mut self,
+        _: &Connection,
+        _: watcher::Position<'_>,
+    ) -> anyhow::Result<watcher::Preparation<(u32, String)>> {
+        Ok(Box::new(|message| (message.uid, subject_of(&message.raw))))
+    }
+
+    fn apply(
+        &mut self,
+        conn: &Connection,
+        _: watcher::Position<'_>,
+        message: &debrief::mail::imap::FetchedMessage,
+        (uid, subject): (u32, String),
+    ) -> anyhow::Result<()> {
+        assert_eq!(uid, message.uid, "each message is applied with its own preparation");
+        if self.fail_on.is_some_and(|failing| subject == failing) {
+            self.fail_on = None;
+            anyhow::bail!("the database is full");
+        }
+        conn.execute("INSERT INTO seen (uid, subject) VALUES (?1, ?2)", rusqlite::params![uid, subject])?;
+        Ok(())
+    }
+}
+
+/// Issue 11, the overlapped first scan on the real server: several batches (two 1.5 MiB
+/// messages each) go through fetching, preparing on another thread and storing; a failure
+/// in the third batch commits the messages before it, in UID order and with their UID,
+/// and the next pass reads from the failed one on: each message once, none lost.
+#[tokio::test]
+async fn overlapped_batches_keep_uid_order_and_a_failure_mid_scan_loses_nothing() {
+    let rig = Rig::start();
+    let _turn = rig.shared().await;
+    let address = "watch-overlap@rig.test";
+    let config = rig.config_for(address).build();
+    let padding = format!("{}\r\n", "y".repeat(998)).repeat(1536);
+    for number in 1..=7 {
+        let mut raw = message(address, number);
+        raw.extend_from_slice(padding.as_bytes());
+        rig.deliver(address, &raw);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_with_log(&dir);
+    let mut session = ImapSession::connect(config.imap()).await.unwrap();
+    let mut handler = SubjectRecorder { fail_on: Some("Message 5") };
+    let mut progress = Vec::new();
+    let error = watcher::read_mailbox_with(
+        &mut session,
+        &mut store,
+        "INBOX",
+        60,
+        &TimeZone::UTC,
+        &mut |done, total| progress.push((done, total)),
+        &mut handler,
+    )
+    .await
+    .expect_err("the handler's error ends the pass");
+    assert!(format!("{error:#}").contains("the database is full"), "{error:#}");
+    assert_eq!(seen(&store), subjects(1..=4), "the batches before the failure, in order");
+    assert_eq!(progress, vec![(2, 7), (4, 7), (4, 7)], "two batches of two, then the failed one: nothing more");
+    let uid_of = |store: &Store, subject: &str| -> u32 {
+        store.conn().query_row("SELECT uid FROM seen WHERE subject = ?1", [subject], |row| row.get(0)).unwrap()
+    };
+    let last_uid = store::mailbox_progress(store.conn(), "INBOX").unwrap().unwrap().last_uid;
+    assert_eq!(last_uid, uid_of(&store, "Message 4"), "the last committed UID is the last applied message's");
+
+    let report =
+        watcher::read_mailbox_with(&mut session, &mut store, "INBOX", 60, &TimeZone::UTC, &mut |_, _| {}, &mut handler)
+            .await
+            .unwrap();
+    assert_eq!(report.processed, 3);
+    assert_eq!(seen(&store), subjects(1..=7), "each message once, in UID order");
+    let uids: Vec<u32> = (1..=7).map(|number| uid_of(&store, &format!("Message {number}"))).collect();
+    assert!(uids.windows(2).all(|pair| pair[0] < pair[1]), "{uids:?}");
+    session.logout().await;
+}
+
 #[tokio::test]
 async fn a_changed_uid_validity_reads_the_scan_period_again() {
     let rig = Rig::start();

@@ -274,6 +274,55 @@ fn a_quarantined_place_is_skipped_unparsed_and_keeps_its_one_row() {
     assert_eq!(desk.count("messages"), 1);
 }
 
+/// Issue 11: the first scan prepares a message on another thread, then ingests what was
+/// prepared; that gives what `ingest` gives, rows and outcome, for each kind of path.
+#[test]
+fn a_message_prepared_apart_then_ingested_is_recorded_as_ingest_records_it() {
+    let now = ts("2026-11-25T00:00:00Z");
+    let bulk = b"From: News <news@letters.example>\r\nTo: priya@example.net\r\nSubject: This week\r\n\
+                 List-Id: <weekly.letters.example>\r\nMessage-ID: <week-1@letters.example>\r\n\r\nHello.\r\n";
+    for raw in [CONFIRMATION, REJECTION, UNPARSEABLE, &bulk[..], CONFIRMATION] {
+        let mut whole = Desk::new();
+        let mut apart = Desk::new();
+        let direct = whole.ingest(raw, now);
+        let origin = Origin::Maildir { dir: "/test".into(), name: "message".into() };
+        let preparer = Preparer::new(apart.store.conn(), &apart.planner()).unwrap();
+        let prepared = std::thread::scope(|scope| scope.spawn(|| preparer.prepare(raw, &origin)).join().unwrap());
+        let planner = Planner { config: &apart.config, templates: &apart.templates };
+        let tx = apart.store.transaction().unwrap();
+        let split = ingest_prepared(&tx, &planner, raw, &origin, prepared, now).unwrap();
+        tx.commit().unwrap();
+        assert_eq!((split.outcome, &split.summary), (direct.outcome, &direct.summary));
+        for table in ["messages", "applications", "drafts", "history"] {
+            assert_eq!(apart.count(table), whole.count(table), "{table}");
+        }
+    }
+    let desk = Desk::new();
+    let preparer = Preparer::new(desk.store.conn(), &desk.planner()).unwrap();
+    let origin = Origin::Maildir { dir: "/test".into(), name: "message".into() };
+    assert!(matches!(preparer.prepare(bulk, &origin), Prepared::Bulk { .. }), "the bulk path was taken");
+}
+
+/// A place quarantined before the preparer was made is not parsed by it (it would kill
+/// the process again); the store step then finds it quarantined.
+#[test]
+fn the_preparer_does_not_parse_a_quarantined_place() {
+    let mut desk = Desk::new();
+    let now = ts("2026-11-25T00:00:00Z");
+    let origin = Origin::Maildir { dir: "/test".into(), name: "message".into() };
+    let quarantined = crate::quarantine::record(desk.store.conn(), &origin, now).unwrap().unwrap();
+    let preparer = Preparer::new(desk.store.conn(), &desk.planner()).unwrap();
+    assert!(matches!(preparer.prepare(CONFIRMATION, &origin), Prepared::Quarantined));
+    let elsewhere = Origin::Maildir { dir: "/test".into(), name: "other".into() };
+    assert!(matches!(preparer.prepare(CONFIRMATION, &elsewhere), Prepared::Classified(Ok(_))));
+    let planner = Planner { config: &desk.config, templates: &desk.templates };
+    let tx = desk.store.transaction().unwrap();
+    let skipped = ingest_prepared(&tx, &planner, CONFIRMATION, &origin, Prepared::Quarantined, now).unwrap();
+    tx.commit().unwrap();
+    assert_eq!((skipped.outcome, skipped.message), (Outcome::Duplicate, Some(quarantined)));
+    assert_eq!(desk.count("applications"), 0, "the message was not read");
+}
+
 #[test]
 fn below_the_threshold_a_message_waits_for_review_and_confirm_applies_it() {
     let mut desk = Desk::with_policy("confidence_threshold = 0.99");

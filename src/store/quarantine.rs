@@ -20,3 +20,9 @@ pub fn insert_quarantined(conn: &Connection, source: &str, message: MessageId, n
     )?;
     Ok(())
 }
+
+/// Every quarantined place (few: one per message that killed a process).
+pub fn quarantined_sources(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
+    let mut statement = conn.prepare("SELECT source FROM quarantined")?;
+    statement.query_map([], |row| row.get(0))?.collect()
+}
