@@ -462,6 +462,9 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     maildir_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seen_version = engine.data_version();
     let mut due_pass = true;
+    // When to give back what classifying the Maildir's new mail compiled, once no more
+    // came for a while (the IMAP watchers do the same on their own: watcher::RELEASE_AFTER).
+    let mut release_at: Option<Instant> = None;
     // The planning deadline is kept, not recomputed at every wake: another branch of the
     // select (the change poll, every second) may fire first at the very minute the plan is
     // due, and a deadline recomputed from "now" would then move to the next minute, again
@@ -566,9 +569,15 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
                     Ok(report) => {
                         tracing::info!("{}", report.sentence("the Maildir"));
                         due_pass = true;
+                        release_at = Some(Instant::now() + crate::watcher::RELEASE_AFTER);
                     }
                     Err(err) => tracing::error!("Reading the Maildir failed: {err:#}."),
                 }
+            }
+            _ = tokio::time::sleep_until(release_at.unwrap_or(wake)), if release_at.is_some() => {
+                release_at = None;
+                crate::classify::release();
+                crate::watcher::release_memory();
             }
             _ = tokio::time::sleep_until(wake) => due_pass = true,
         }

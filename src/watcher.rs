@@ -498,7 +498,7 @@ async fn watch_once<H: Handler>(
             let _ = events.send(WatchEvent::NewMail);
         }
         if report.processed >= BATCH_SIZE {
-            crate::classify::vocab::release();
+            crate::classify::release();
             release_memory();
         }
         let mode = if session.capabilities().idle { "IDLE" } else { "polling" };
@@ -513,7 +513,7 @@ async fn watch_once<H: Handler>(
                 IdleOutcome::Stopped => return Ok(()),
                 IdleOutcome::TimedOut => {
                     if vocabulary_in_use {
-                        crate::classify::vocab::release();
+                        crate::classify::release();
                         release_memory();
                         vocabulary_in_use = false;
                     }

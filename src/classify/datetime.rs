@@ -14,6 +14,7 @@
 //! Every relative expression is read against a reference date and time that the caller
 //! takes from the `Date` header in the sender's own offset. Nothing here reads a clock.
 
+use super::compiled::Compiled;
 use super::text::{ceil_boundary, floor_boundary};
 use jiff::civil::{self, Date, Time, Weekday};
 use jiff::tz::{Offset, TimeZone};
@@ -204,10 +205,10 @@ pub fn zone_from_word(word: &str) -> Option<ZoneSpec> {
 }
 
 fn parse_utc_offset(text: &str) -> Option<i32> {
-    static OFFSET: LazyLock<Regex> = LazyLock::new(|| {
+    static OFFSET: Compiled<Regex> = Compiled::new(|| {
         super::word_regex(r"^(?i:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$").expect("offset pattern")
     });
-    let captures = OFFSET.captures(text)?;
+    let captures = OFFSET.get().captures(text)?;
     let hours: i32 = captures.get(2)?.as_str().parse().ok()?;
     let minutes: i32 = captures.get(3).map_or(Some(0), |m| m.as_str().parse().ok())?;
     if hours > 14 || minutes > 59 {
@@ -218,7 +219,7 @@ fn parse_utc_offset(text: &str) -> Option<i32> {
 }
 
 /// Zone mentions in prose: abbreviations (case-sensitive), zone words and "X time".
-static ZONE_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+static ZONE_MENTION: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(
         r"(?x)
         (?i:(?:utc|gmt)\s*[+-]\s*\d{1,2}(?::?\d{2})?)
@@ -241,6 +242,7 @@ pub struct ZoneMention {
 
 pub fn zone_mentions(text: &str) -> Vec<ZoneMention> {
     ZONE_MENTION
+        .get()
         .find_iter(text)
         .filter_map(|m| {
             let word = m.as_str();
@@ -425,7 +427,7 @@ fn alternation(names: impl Iterator<Item = &'static str>) -> String {
 static MONTHS_RE: LazyLock<String> = LazyLock::new(|| alternation(MONTH_NAMES.iter().map(|(n, _)| *n)));
 static WEEKDAYS_RE: LazyLock<String> = LazyLock::new(|| alternation(WEEKDAY_NAMES.iter().map(|(n, _)| *n)));
 
-static EXPLICIT_DATE: LazyLock<Regex> = LazyLock::new(|| {
+static EXPLICIT_DATE: Compiled<Regex> = Compiled::new(|| {
     let months = &*MONTHS_RE;
     let weekdays = &*WEEKDAYS_RE;
     super::word_regex(&format!(
@@ -440,7 +442,7 @@ static EXPLICIT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("explicit date pattern")
 });
 
-static RELATIVE_DATE: LazyLock<Regex> = LazyLock::new(|| {
+static RELATIVE_DATE: Compiled<Regex> = Compiled::new(|| {
     let weekdays = &*WEEKDAYS_RE;
     super::word_regex(&format!(
         r"(?x)
@@ -507,7 +509,7 @@ fn explicit_date(reference: Date, day: &str, month: i8, year: Option<&str>, week
 pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
     let lower = text.to_ascii_lowercase();
     let mut mentions: Vec<DateMention> = Vec::new();
-    for captures in EXPLICIT_DATE.captures_iter(&lower) {
+    for captures in EXPLICIT_DATE.get().captures_iter(&lower) {
         let Some(whole) = captures.get(0) else { continue };
         let weekday = captures.name("wd1").or(captures.name("wd2")).and_then(|w| weekday_from_name(w.as_str()));
         let date =
@@ -568,7 +570,7 @@ pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
             mentions.push(DateMention { start: whole.start(), end: whole.end(), date, explicit: true });
         }
     }
-    for captures in RELATIVE_DATE.captures_iter(&lower) {
+    for captures in RELATIVE_DATE.get().captures_iter(&lower) {
         let Some(whole) = captures.get(0) else { continue };
         let (start, end) = match captures.name("morgen").or(captures.name("ueber")) {
             Some(m) => (m.start(), m.end()),
@@ -642,7 +644,7 @@ pub fn date_mentions(text: &str, reference: Date) -> Vec<DateMention> {
     mentions
 }
 
-static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+static TIME_RANGE: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(
         r"(?x)
         (?P<h1>\d{1,2})(?:(?::|h)(?P<m1>\d{2}))?\s*(?P<ap1>a\.?m\b\.?|p\.?m\b\.?)?
@@ -656,7 +658,7 @@ static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("time range pattern")
 });
 
-static WORD_TIME: LazyLock<Regex> = LazyLock::new(|| {
+static WORD_TIME: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"\b(?P<q>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b(?:\s*(?P<ap>a\.?m\.?|p\.?m\.?|in\s+the\s+(?:morning|afternoon|evening)))?")
         .expect("word time pattern")
 });
@@ -719,7 +721,7 @@ pub fn time_mentions(text: &str) -> Vec<TimeMention> {
     let lower = text.to_ascii_lowercase();
     let zones = zone_mentions(text);
     let mut mentions = Vec::new();
-    for captures in TIME_RANGE.captures_iter(&lower) {
+    for captures in TIME_RANGE.get().captures_iter(&lower) {
         let Some(whole) = captures.get(0) else { continue };
         let bytes = lower.as_bytes();
         if whole.start() > 0 {
@@ -776,7 +778,7 @@ pub fn time_mentions(text: &str) -> Vec<TimeMention> {
     }
     // "half past ten", "quarter to three": clock times in words, read in business hours
     // unless "am"/"pm" or a part of the day says otherwise.
-    for captures in WORD_TIME.captures_iter(&lower) {
+    for captures in WORD_TIME.get().captures_iter(&lower) {
         let Some(whole) = captures.get(0) else { continue };
         if mentions.iter().any(|m| m.start < whole.end() && whole.start() < m.end) {
             continue;
@@ -809,7 +811,7 @@ pub fn time_mentions(text: &str) -> Vec<TimeMention> {
         });
     }
     // "Tuesday at 11": a bare hour after "at" is a time too, read in business hours.
-    for captures in BARE_AT_HOUR.captures_iter(&lower) {
+    for captures in BARE_AT_HOUR.get().captures_iter(&lower) {
         let (Some(whole), Some(hour)) = (captures.get(0), captures.get(1)) else { continue };
         let next = lower.as_bytes().get(hour.end()).copied();
         if matches!(next, Some(b':' | b'.' | b'h' | b'/' | b'-' | b',')) || next.is_some_and(|b| b.is_ascii_digit()) {
@@ -830,8 +832,8 @@ pub fn time_mentions(text: &str) -> Vec<TimeMention> {
     mentions
 }
 
-static BARE_AT_HOUR: LazyLock<Regex> =
-    LazyLock::new(|| super::word_regex(r"\b(?:at|um|à|a\s+las)\s+(\d{1,2})\b").expect("bare hour pattern"));
+static BARE_AT_HOUR: Compiled<Regex> =
+    Compiled::new(|| super::word_regex(r"\b(?:at|um|à|a\s+las)\s+(\d{1,2})\b").expect("bare hour pattern"));
 
 fn range_end(captures: &regex::Captures<'_>, first: RawTime, second: Option<RawTime>) -> Option<Time> {
     let second = second?;
@@ -885,7 +887,7 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
         .into_iter()
         .filter(|t| !dates.iter().any(|d| d.explicit && t.start < d.end && d.start < t.end))
         // "Please arrive by 9:15": the interview starts at the first session, not on arrival.
-        .filter(|t| !ARRIVAL.is_match(&text[ceil_boundary(text, t.start.saturating_sub(40))..t.start]))
+        .filter(|t| !ARRIVAL.get().is_match(&text[ceil_boundary(text, t.start.saturating_sub(40))..t.start]))
         .collect();
     let zones = zone_mentions(text);
     let mut slots: Vec<Slot> = Vec::new();
@@ -913,7 +915,7 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
         });
         // "starting at half past two and finishing at 4pm": the end in the same sentence.
         if end.is_none()
-            && let Some(cue) = END_CUE.find(&text[time.end..floor_boundary(text, time.end + 80)])
+            && let Some(cue) = END_CUE.get().find(&text[time.end..floor_boundary(text, time.end + 80)])
             && !text[time.end..time.end + cue.start()].contains(['.', '\n'])
             && let Some(finish) =
                 times.iter().find(|t| t.start >= time.end + cue.end() && t.start <= time.end + cue.end() + 3)
@@ -967,25 +969,25 @@ pub fn find_slots(text: &str, reference: civil::DateTime, default_zone: &ZoneSpe
     slots
 }
 
-static END_CUE: LazyLock<Regex> = LazyLock::new(|| {
+static END_CUE: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(
         r"(?i)\b(?:finishing|finish|ending|ends?|wrapping\s+up|until|till|through)\s+(?:at\s+|by\s+|around\s+)?",
     )
     .expect("end cue pattern")
 });
-static ARRIVAL: LazyLock<Regex> = LazyLock::new(|| {
+static ARRIVAL: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)\b(?:arrive|arrival|check[\s-]in|be\s+(?:there|here|in\s+the\s+lobby)|get\s+here|doors\s+open)\b[^.\n]{0,20}$")
         .expect("arrival pattern")
 });
-static DATE_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:date|day|datum|fecha|data|dag)\s*:\s*$").expect("date label pattern"));
+static DATE_LABEL: Compiled<Regex> =
+    Compiled::new(|| Regex::new(r"(?i)^\s*(?:date|day|datum|fecha|data|dag)\s*:\s*$").expect("date label pattern"));
 
 fn pair_date<'a>(text: &str, dates: &'a [DateMention], time: &TimeMention) -> Option<&'a DateMention> {
     let before = dates.iter().rev().find(|d| d.end <= time.start).filter(|d| {
         let gap = &text[d.end..time.start];
         let distance = time.start - d.end;
         // A labelled date ("Date: Friday, December 11") heads the session table below it.
-        let labelled = text[..d.start].rsplit('\n').next().is_some_and(|line| DATE_LABEL.is_match(line));
+        let labelled = text[..d.start].rsplit('\n').next().is_some_and(|line| DATE_LABEL.get().is_match(line));
         (distance <= 90 && !gap.contains("\n\n"))
             || (time.at_line_start && distance <= 200 && gap.matches('\n').count() <= 3)
             || (time.at_line_start && labelled && distance <= 600 && gap.matches('\n').count() <= 8)
@@ -1016,7 +1018,7 @@ fn zone_after_date(text: &str, zones: &[ZoneMention], date: &DateMention, time: 
         .map(|z| z.zone.clone())
 }
 
-static DURATION: LazyLock<Regex> = LazyLock::new(|| {
+static DURATION: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(
         r"(?x)
         \b(?P<min>\d{2,3})[\s-]*(?:minutes?|mins?|minuten|minutos|minuti)\b
@@ -1032,7 +1034,7 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
 /// The first plausible meeting length written in `text` (10 minutes to 8 hours).
 pub fn find_duration(text: &str) -> Option<SignedDuration> {
     let lower = text.to_ascii_lowercase();
-    for captures in DURATION.captures_iter(&lower) {
+    for captures in DURATION.get().captures_iter(&lower) {
         let Some(whole) = captures.get(0) else { continue };
         let after = &lower[whole.end()..floor_boundary(&lower, whole.end() + 12)];
         let before = &lower[ceil_boundary(&lower, whole.start().saturating_sub(12))..whole.start()];
@@ -1076,7 +1078,7 @@ pub fn find_duration(text: &str) -> Option<SignedDuration> {
     None
 }
 
-static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+static PERIOD: Compiled<Regex> = Compiled::new(|| {
     let weekdays = &*WEEKDAYS_RE;
     let months = &*MONTHS_RE;
     super::word_regex(&format!(
@@ -1105,7 +1107,7 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     .expect("period pattern")
 });
 
-static BY_DATE: LazyLock<Regex> = LazyLock::new(|| {
+static BY_DATE: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"\b(?:by|before|until|till|no\s+later\s+than|on\s+or\s+before)\s+(?:the\s+)?")
         .expect("by date pattern")
 });
@@ -1156,7 +1158,7 @@ fn add_business_days(date: Date, count: i64) -> Option<Date> {
 pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
     let lower = sentence.to_lowercase();
     let mut periods = Vec::new();
-    for captures in PERIOD.captures_iter(&lower) {
+    for captures in PERIOD.get().captures_iter(&lower) {
         let Some(whole) = captures.get(0) else { continue };
         let reply_after = if captures.name("eod_tomorrow").is_some() {
             add_days(reference, 2)
@@ -1267,7 +1269,7 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
         }
     }
     // "by 12/18", "before 15.01.", "no later than January 8th, 2027": any written date.
-    for found in BY_DATE.find_iter(&lower) {
+    for found in BY_DATE.get().find_iter(&lower) {
         let rest_end = floor_boundary(&lower, found.end() + 40);
         let rest = &lower[found.end()..rest_end];
         if let Some(date) = date_mentions(rest, reference).into_iter().find(|d| d.explicit && d.start == 0)
@@ -1283,11 +1285,11 @@ pub fn find_periods(sentence: &str, reference: Date) -> Vec<Period> {
 /// A return date in an out-of-office notice: "back on January 5", "return on Monday,
 /// January 4", "out of the office through January 4" (back the day after).
 pub fn find_return_date(text: &str, reference: Date) -> Option<Date> {
-    static RETURN: LazyLock<Regex> = LazyLock::new(|| {
+    static RETURN: Compiled<Regex> = Compiled::new(|| {
         super::word_regex(r"(?i)\b(?P<back>back|return(?:ing)?|returns|zurück|de retour|de vuelta)\b(?P<rest>[^.\n]{0,60})|\b(?P<through>through|until|till|bis|jusqu'au|hasta)\b(?P<rest2>[^.\n]{0,40})")
             .expect("return pattern")
     });
-    for captures in RETURN.captures_iter(text) {
+    for captures in RETURN.get().captures_iter(text) {
         // "through January 4" is the last day away; "until January 4" usually the day back.
         let (rest, day_after) = match (captures.name("rest"), captures.name("rest2")) {
             (Some(rest), _) => (rest.as_str(), false),

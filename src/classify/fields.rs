@@ -16,6 +16,7 @@
 //! complete a first name or find a duration the sender refers to.
 
 use super::calendar::{CalendarEvent, CalendarPerson};
+use super::compiled::Compiled;
 use super::datetime::{self, Slot};
 use super::envelope;
 use super::kinds::MessageContext;
@@ -602,7 +603,7 @@ fn organisation_sender_name(context: &MessageContext<'_>) -> Option<String> {
     (!stripped.is_empty()).then(|| stripped.join(" "))
 }
 
-static AT_COMPANY: LazyLock<Regex> = LazyLock::new(|| {
+static AT_COMPANY: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"\b(?:at|bei|chez|join|joining|from|with)\s+(\p{Lu}[\p{L}\p{N}'’.-]*(?:[^\S\n]+(?:&[^\S\n]+)?\p{Lu}[\p{L}\p{N}'’.-]*){0,3})")
         .expect("at company pattern")
 });
@@ -611,7 +612,7 @@ fn at_company(context: &MessageContext<'_>) -> Option<String> {
     let candidate_words: Vec<String> = candidate_name_words(context);
     let mut counts: HashMap<String, usize> = HashMap::new();
     for text in [&context.subject_core, &context.own, &context.signature] {
-        for captures in AT_COMPANY.captures_iter(text) {
+        for captures in AT_COMPANY.get().captures_iter(text) {
             let words: Vec<&str> = captures[1].split_whitespace().collect();
             let words = strip_generic(&words);
             if words.is_empty() || words.iter().any(|w| candidate_words.contains(&w.to_lowercase())) {
@@ -640,7 +641,7 @@ const TITLE_HEADS: &str = "Engineer|Developer|Programmer|Architect|Scientist|Ana
 
 /// A job title: up to five capitalised words (or "of", "and", "&") before a head noun
 /// ("Senior Platform Engineer"), with an optional level ("II", "3").
-static ROLE: LazyLock<Regex> = LazyLock::new(|| {
+static ROLE: Compiled<Regex> = Compiled::new(|| {
     Regex::new(&format!(
         r"(?:(?:\p{{Lu}}[\p{{L}}\p{{N}}+#/.-]*|[A-Z]{{2,}}|iOS|of|and|&)[^\S\n]+){{0,5}}(?:{TITLE_HEADS})(?:[^\S\n]+(?:I{{1,3}}|IV|V|[1-4]))?(?-u:\b)"
     ))
@@ -650,29 +651,29 @@ static ROLE: LazyLock<Regex> = LazyLock::new(|| {
 /// anchored at the title's end rather than an optional group of [`ROLE`]: the same
 /// matches, without asking the regex engine for capture groups, which on a pattern
 /// this size costs a third of a message's classification (issue 10's speed target).
-static ROLE_QUALIFIER: LazyLock<Regex> = LazyLock::new(|| {
+static ROLE_QUALIFIER: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"^,[^\S\n]+\p{Lu}[\p{L}&-]*(?:[^\S\n]+(?:&[^\S\n]+)?\p{Lu}[\p{L}&-]*){0,3}")
         .expect("role qualifier pattern")
 });
 /// Titles that put the head first (Spanish, French): "Ingeniero de Datos", "Développeur Backend".
-static ROLE_HEAD_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+static ROLE_HEAD_FIRST: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"\b(?:Ingenier[oa]|Engenheir[oa]|Ingegnere|Desarrollador(?:a)?|Desenvolvedor(?:a)?|Sviluppat(?:ore|rice)|Développeu(?:r|se)|Ingénieure?|Analista|Arquitect[oa]|Architecte|Chef\s+de\s+projet|Responsable|Programador(?:a)?)\b(?:[^\S\n]+(?:de[^\S\n]+|du[^\S\n]+|des[^\S\n]+|da[^\S\n]+|do[^\S\n]+|di[^\S\n]+|d'|en[^\S\n]+)?\p{Lu}[\p{L}-]+){1,2}")
         .expect("head-first role pattern")
 });
 
-static ROLE_CONTEXT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+static ROLE_CONTEXT_BEFORE: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)(?:\bthe|\bfor|\bas|\bals|\bposition\s+of|\brole\s+of|\bapply(?:ing)?\s+(?:for|to)|\bapplication\s+(?:for|to|as)|\binterview\s+for|\bcandidacy\s+for|\boffer\s+for|\bhiring\s+(?:a|an)|\bpour\s+le\s+poste\s+de|\bpara\s+el\s+puesto\s+de|\bstelle\s+als)\s+(?:the\s+|a\s+|an\s+|our\s+)?$")
         .expect("role context before")
 });
-static ROLE_CONTEXT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+static ROLE_CONTEXT_AFTER: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)^(?:[^\S\n]+(?:role|position|opening|job|vacancy|req\b|requisition|stelle|poste|puesto)\b|[^\S\n]*\((?:m/w/d|w/m/d|m/f/d|f/m/x|m/f/x|all\s+genders|remote|hybrid|on-?site|h/f|f/h)\))")
         .expect("role context after")
 });
-static PERSON_TITLE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+static PERSON_TITLE_BEFORE: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"(?:(?P<name>\p{Lu}[\p{L}'’-]+[^\S\n]+\p{Lu}[\p{L}'’-]+)[^\S\n]*(?:,|\(|-|\|)[^\S\n]*|\([^\S\n]*|\b(?:our|my|your|their|his|her|is|a|an)[^\S\n]+)$")
         .expect("person title before")
 });
-static QUALIFIER_END: LazyLock<Regex> = LazyLock::new(|| {
+static QUALIFIER_END: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)^(?:$|[^\S\n]*[\n(|:;.!?\-]|[^\S\n]+(?:role|position|opening|team|job|at|with|in|for)\b)")
         .expect("qualifier end")
 });
@@ -683,13 +684,13 @@ static QUALIFIER_END: LazyLock<Regex> = LazyLock::new(|| {
 fn titles(text: &str) -> Vec<(usize, usize, String)> {
     let mut found = Vec::new();
     let mut from = 0;
-    while let Some(title) = ROLE.find_at(text, from) {
+    while let Some(title) = ROLE.get().find_at(text, from) {
         let qualifier =
-            ROLE_QUALIFIER.find(&text[title.end()..]).map(|q| (title.end() + q.start(), title.end() + q.end()));
+            ROLE_QUALIFIER.get().find(&text[title.end()..]).map(|q| (title.end() + q.start(), title.end() + q.end()));
         // Matches do not overlap: the next one starts after this title and qualifier.
         from = qualifier.map_or(title.end(), |(_, end)| end);
         match qualifier {
-            Some((start, end)) if QUALIFIER_END.is_match(&text[end..]) => {
+            Some((start, end)) if QUALIFIER_END.get().is_match(&text[end..]) => {
                 found.push((title.start(), end, format!("{}{}", title.as_str().trim(), &text[start..end])));
             }
             _ => found.push((title.start(), title.end(), title.as_str().trim().to_string())),
@@ -713,10 +714,11 @@ fn find_role(context: &MessageContext<'_>) -> Option<String> {
             let before = &text[..start];
             let after = &text[end..];
             let mut score = weight;
-            if ROLE_CONTEXT_BEFORE.is_match(before) || ROLE_CONTEXT_AFTER.is_match(after) {
+            if ROLE_CONTEXT_BEFORE.get().is_match(before) || ROLE_CONTEXT_AFTER.get().is_match(after) {
                 score += 2.0 * weight.min(1.0) + 1.0;
             }
             let person_before = PERSON_TITLE_BEFORE
+                .get()
                 .captures(before)
                 .is_some_and(|c| c.name("name").is_none_or(|name| plausible_name(context, name.as_str())));
             if person_before || after.trim_start().starts_with(')') {
@@ -726,10 +728,10 @@ fn find_role(context: &MessageContext<'_>) -> Option<String> {
         }
     }
     for (text, weight) in [(&context.subject_core, 3.0), (&context.own, 1.0)] {
-        for found in ROLE_HEAD_FIRST.find_iter(text) {
+        for found in ROLE_HEAD_FIRST.get().find_iter(text) {
             let before = &text[..found.start()];
             let mut score = weight;
-            if ROLE_CONTEXT_BEFORE.is_match(before) || before.to_lowercase().trim_end().ends_with(" de") {
+            if ROLE_CONTEXT_BEFORE.get().is_match(before) || before.to_lowercase().trim_end().ends_with(" de") {
                 score += 2.0;
             }
             *scored.entry(found.as_str().to_string()).or_insert(0.0) += score;
@@ -875,10 +877,10 @@ fn find_interview(
     if interviewers.is_empty()
         && context.is_reply
         && kind == MessageKind::InterviewConfirmation
-        && !OTHERS_TAKE_PART.is_match(&context.own)
+        && !OTHERS_TAKE_PART.get().is_match(&context.own)
         && let Some(from) = &context.parsed.envelope.from
         && !envelope::is_robot_address(&from.email)
-        && !COORDINATOR.is_match(&context.signature)
+        && !COORDINATOR.get().is_match(&context.signature)
         && Some(from.email.to_ascii_lowercase().as_str()) != context.candidate
     {
         // A person who answers the candidate with a time and names nobody else is the
@@ -895,7 +897,7 @@ fn find_interview(
     })
 }
 
-static PREVIOUS_SLOT: LazyLock<Regex> = LazyLock::new(|| {
+static PREVIOUS_SLOT: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)\b(?:from|previously|originally|was\s+(?:scheduled|planned|set)\s+for|instead\s+of|old\s+time|were\s+meant\s+to)\b[^.\n]{0,25}$")
         .expect("previous slot pattern")
 });
@@ -907,7 +909,7 @@ fn choose_slot(context: &MessageContext<'_>, kind: MessageKind, slots: &[Slot]) 
             .filter(|slot| {
                 // A slot resolved from the quoted message has offsets in that text.
                 let at = floor_boundary(&context.own, slot.date_position.min(slot.position));
-                !PREVIOUS_SLOT.is_match(&context.own[ceil_boundary(&context.own, at.saturating_sub(60))..at])
+                !PREVIOUS_SLOT.get().is_match(&context.own[ceil_boundary(&context.own, at.saturating_sub(60))..at])
             })
             .collect();
         if fresh.is_empty() { slots.iter().collect() } else { fresh }
@@ -961,7 +963,7 @@ fn is_robot_person(person: &CalendarPerson) -> bool {
         || person.role.as_deref() == Some("NON-PARTICIPANT")
 }
 
-static RECRUITER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+static RECRUITER_TITLE: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)\b(?:recruit\w*|talent|sourc\w+|coordinator|people\s+(?:team|partner|ops)|human\s+resources|hr\b|organi[sz]er)")
         .expect("recruiter title")
 });
@@ -975,7 +977,7 @@ fn described_as_recruiter(context: &MessageContext<'_>, name: &str) -> bool {
         .as_ref()
         .and_then(|f| f.name.as_deref())
         .is_some_and(|from| from.eq_ignore_ascii_case(name));
-    if sender_is && RECRUITER_TITLE.is_match(&context.signature) {
+    if sender_is && RECRUITER_TITLE.get().is_match(&context.signature) {
         return true;
     }
     for text in [&context.own, &context.signature] {
@@ -988,7 +990,7 @@ fn described_as_recruiter(context: &MessageContext<'_>, name: &str) -> bool {
                 end -= 1;
             }
             let tail = text[at..end].lines().next().unwrap_or("");
-            if RECRUITER_TITLE.is_match(tail) {
+            if RECRUITER_TITLE.get().is_match(tail) {
                 return true;
             }
             search = at;
@@ -1073,7 +1075,7 @@ const NAME: &str =
     r"\p{Lu}[\p{Ll}'’-]+(?:[^\S\n]+(?:(?:de|van|von|der|da|di|le|la|du|del|bin|al)[^\S\n]+)?\p{Lu}[\p{L}'’-]+){1,2}";
 
 /// "with Dr. Ilves", "with Ada and Tim": a title and surname, or a lone first name.
-static SHORT_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+static SHORT_REFERENCE: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"\b(?:with|meet|meeting|by)\s+(?:(?:Dr|Prof|Mr|Ms|Mrs|Mx)\.?\s+(?P<surname>\p{Lu}[\p{Ll}'’-]+)|(?P<first>\p{Lu}[\p{Ll}]+)\b(?:\s+(?:and|&)\s+(?P<second>\p{Lu}[\p{Ll}]+))?)(?:[^\S\n]+[^\p{Lu}\s]|[.,;:!?)\n]|$)")
         .expect("short reference pattern")
 });
@@ -1093,48 +1095,48 @@ fn complete_surname(context: &MessageContext<'_>, surname: &str) -> Option<Strin
 }
 
 /// The time range at the start of a session-table row.
-static ROW_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+static ROW_RANGE: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"^\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?\s*-\s*\d{1,2}(?::\d{2})?\s*(?:[aApP]\.?[mM]\.?)?(?:[^\S\n]*[A-Z]{2,5}\b)?[\s:|]*")
         .expect("row range")
 });
 /// Words of a session's title, not a person's name ("Lunch Break", "System Design").
-static ROLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+static ROLE_WORDS: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)\b(?:break|lunch|design|coding|review|session|interview|exercise|chat|walkthrough|deep|dive|architecture|values|culture|presentation|wrap|welcome|intro|introduction|tour|q&a|panel|round|screen|case|study|system|technical|behavio(?:u)?ral|hiring|manager|team|data|product)\b")
         .expect("role words")
 });
-static NAME_AT_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"^\s*({NAME})")).expect("name at start"));
-static NAME_WITH_TITLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"({NAME})[^\S\n]*\(([^)\n]{{2,60}})\)")).expect("name with title"));
-static LABELLED_LINE: LazyLock<Regex> = LazyLock::new(|| {
+static NAME_AT_START: Compiled<Regex> = Compiled::new(|| Regex::new(&format!(r"^\s*({NAME})")).expect("name at start"));
+static NAME_WITH_TITLE: Compiled<Regex> =
+    Compiled::new(|| Regex::new(&format!(r"({NAME})[^\S\n]*\(([^)\n]{{2,60}})\)")).expect("name with title"));
+static LABELLED_LINE: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"(?im)^[^\S\n]*(?:with|who|panel|panelists?|interviewers?|interviewing\s+you|staff|hosts?|you'll\s+(?:meet|be\s+meeting|speak)\s+with|entrevistador(?:es|as?)?|gesprächspartner(?:in|innen)?|interlocuteurs?|intervistator[ie]|intervjuare|gesprekspartners?|mit|avec|con|com|met|med)[^\S\n]*:[^\S\n]*(.+)$")
         .expect("labelled line")
 });
-static WITH_NAME: LazyLock<Regex> = LazyLock::new(|| {
+static WITH_NAME: Compiled<Regex> = Compiled::new(|| {
     Regex::new(&format!(
         r"(?i:interview|conversation|call|chat|meeting|session|screen|panel|onsite|meet|meeting\s+with|speak|speaking|talk|talking|you'll\s+meet|you\s+will\s+meet|be\s+meeting|sprechen\s+mit|treffen|entretien\s+avec|reunión\s+con|entrevista\s+con|design|review|exercise|dive)\s+(?i:with\s+)?({NAME})(?:[^\S\n]*\([^)\n]*\)|,[^,\n]{{2,50}},)?(?:,?\s+(?:and|e|y|et|und|en|och)\s+({NAME}))?"
     ))
     .expect("with name")
 });
 /// Words that say other people hold the interview ("same panel", "the team").
-static OTHERS_TAKE_PART: LazyLock<Regex> = LazyLock::new(|| {
+static OTHERS_TAKE_PART: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)\b(?:panel|panelists?|interviewers|the\s+team|hiring\s+manager|same\s+people)\b")
         .expect("others pattern")
 });
 
 /// A signature of someone who arranges interviews rather than holds them.
-static COORDINATOR: LazyLock<Regex> = LazyLock::new(|| {
+static COORDINATOR: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)\b(?:coordinator|coordination|scheduler|scheduling|scheduling\s+team|executive\s+assistant|office\s+manager)\b")
         .expect("coordinator pattern")
 });
-static SENDER_RUNS_IT: LazyLock<Regex> = LazyLock::new(|| {
+static SENDER_RUNS_IT: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"(?i)\b(?:i'll|i\s+will)\s+(?:call|ring|phone|dial)\s+you\b|\bcall\s+you\s+at\b|\band\s+me\b|\bme\s+and\s+\p{Lu}|\b\p{Lu}\p{Ll}+\s+and\s+i\s+(?:will|'ll|are|look)\b|\bmeet\s+with\s+me\b|\bchat\s+with\s+me\b|\bmy\s+(?:call|interview)\b")
         .expect("sender runs it")
 });
-static FIRST_NAME_AND_ME: LazyLock<Regex> = LazyLock::new(|| {
+static FIRST_NAME_AND_ME: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"\b(\p{Lu}[\p{Ll}'’-]+)\s+and\s+(?:me|I)\b|\bme\s+and\s+(\p{Lu}[\p{Ll}'’-]+)")
         .expect("first name and me")
 });
-static INTERVIEWER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+static INTERVIEWER_TITLE: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)\b(?:engineer\w*|\w*lead|manager|director|head|vp|cto|ceo|cfo|principal|architect|developer|scientist|sre|designer|founder|programmer|analyst|staff|product|partner\s+engineer)\b")
         .expect("interviewer title")
 });
@@ -1215,11 +1217,11 @@ fn plausible_name(context: &MessageContext<'_>, name: &str) -> bool {
     !is_candidate_name(context, name)
 }
 
-static GUESTS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+static GUESTS_HEADING: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"(?i)^\s*(?:guests|attendees|participants|invitees|teilnehmer|invités|participantes|deelnemers|deltagare)\s*:?\s*$")
         .expect("guests heading pattern")
 });
-static ORGANISER_MARK: LazyLock<Regex> = LazyLock::new(|| {
+static ORGANISER_MARK: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"(?i)\s*[-(,]\s*(?:organi[sz]er|organisateur|organisator|organizador|arrangör)\)?\s*$")
         .expect("organiser mark pattern")
 });
@@ -1229,7 +1231,7 @@ static ORGANISER_MARK: LazyLock<Regex> = LazyLock::new(|| {
 /// nobody else is listed (the person who booked a one-to-one is the one you meet).
 fn guest_list(context: &MessageContext<'_>) -> Vec<Participant> {
     let lines: Vec<&str> = context.own.lines().collect();
-    let Some(heading) = lines.iter().position(|line| GUESTS_HEADING.is_match(line)) else {
+    let Some(heading) = lines.iter().position(|line| GUESTS_HEADING.get().is_match(line)) else {
         return Vec::new();
     };
     let mut guests: Vec<Participant> = Vec::new();
@@ -1238,8 +1240,8 @@ fn guest_list(context: &MessageContext<'_>) -> Vec<Participant> {
         if line.is_empty() || line.to_ascii_lowercase().starts_with("view all") || line.len() > 80 {
             break;
         }
-        let is_organiser = ORGANISER_MARK.is_match(line);
-        let entry = ORGANISER_MARK.replace(line, "").trim().to_string();
+        let is_organiser = ORGANISER_MARK.get().is_match(line);
+        let entry = ORGANISER_MARK.get().replace(line, "").trim().to_string();
         let person = if entry.contains('@') && !entry.contains(' ') {
             let email = entry.trim_matches(['<', '>']).to_ascii_lowercase();
             if context.candidate == Some(email.as_str()) {
@@ -1283,14 +1285,14 @@ fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> 
     // Session tables: "1:00 - 1:40 PM  Ivo Marsh, Director", "11:00 AM - 12:00 PM
     // Case exercise - A (Manager) and B (Data Scientist)".
     for line in own.lines() {
-        let Some(range) = ROW_RANGE.find(line) else { continue };
+        let Some(range) = ROW_RANGE.get().find(line) else { continue };
         let rest = &line[range.end()..];
         for segment in rest.split(" - ").flat_map(|segment| segment.split("  ")) {
             // "System design with A and B": the names after "with".
             let segment = segment.rsplit_once(" with ").map_or(segment, |(_, names)| names);
             for piece in segment.split(" and ").flat_map(|piece| piece.split(" & ")) {
-                if let Some(captures) = NAME_AT_START.captures(piece)
-                    && !ROLE_WORDS.is_match(&captures[1])
+                if let Some(captures) = NAME_AT_START.get().captures(piece)
+                    && !ROLE_WORDS.get().is_match(&captures[1])
                 {
                     push(&captures[1], &mut names);
                 }
@@ -1298,13 +1300,13 @@ fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> 
         }
     }
     // "Name (Principal Engineer)".
-    for captures in NAME_WITH_TITLE.captures_iter(own) {
-        if INTERVIEWER_TITLE.is_match(&captures[2]) && !RECRUITER_TITLE.is_match(&captures[2]) {
+    for captures in NAME_WITH_TITLE.get().captures_iter(own) {
+        if INTERVIEWER_TITLE.get().is_match(&captures[2]) && !RECRUITER_TITLE.get().is_match(&captures[2]) {
             push(&captures[1], &mut names);
         }
     }
     // "Who: A and B", "Panel: …", "With: …".
-    for captures in LABELLED_LINE.captures_iter(own) {
+    for captures in LABELLED_LINE.get().captures_iter(own) {
         let line = captures[1].to_string();
         let parts = line.split([',', '&', '/', ';']).flat_map(|p| {
             p.split(" and ")
@@ -1316,13 +1318,13 @@ fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> 
                 .flat_map(|p| p.split(" och "))
         });
         for part in parts {
-            if let Some(found) = NAME_AT_START.captures(part) {
+            if let Some(found) = NAME_AT_START.get().captures(part) {
                 push(&found[1], &mut names);
             }
         }
     }
     // "your interview with Rhea Kostas", "You'll meet A and B".
-    for captures in WITH_NAME.captures_iter(own) {
+    for captures in WITH_NAME.get().captures_iter(own) {
         for index in [1, 2] {
             if let Some(name) = captures.get(index) {
                 push(name.as_str(), &mut names);
@@ -1332,7 +1334,7 @@ fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> 
     // "with Dr. Ilves", "with Ada": a short form of a full name written elsewhere (in
     // the sender's words, or their own subject: "Chat with Hamish").
     let subject = if context.is_reply { "" } else { context.subject_core.as_str() };
-    for captures in SHORT_REFERENCE.captures_iter(own).chain(SHORT_REFERENCE.captures_iter(subject)) {
+    for captures in SHORT_REFERENCE.get().captures_iter(own).chain(SHORT_REFERENCE.get().captures_iter(subject)) {
         let full = if let Some(surname) = captures.name("surname") {
             complete_surname(context, surname.as_str())
         } else {
@@ -1347,12 +1349,12 @@ fn interviewers_in(context: &MessageContext<'_>, own: &str) -> Vec<Participant> 
     }
     let mut participants: Vec<Participant> = Vec::new();
     // The sender runs the call ("I'll call you", "both Tomás and me").
-    if SENDER_RUNS_IT.is_match(own)
+    if SENDER_RUNS_IT.get().is_match(own)
         && let Some(from) = &context.parsed.envelope.from
         && !envelope::is_robot_address(&from.email)
     {
         participants.push(Participant { name: from.name.clone(), email: Some(from.email.clone()) });
-        for captures in FIRST_NAME_AND_ME.captures_iter(own) {
+        for captures in FIRST_NAME_AND_ME.get().captures_iter(own) {
             let first = captures.get(1).or(captures.get(2)).map(|m| m.as_str().to_string()).unwrap_or_default();
             if first.is_empty() || matches!(first.as_str(), "You" | "Me" | "I") {
                 continue;
@@ -1474,9 +1476,9 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn capitalised_runs_are_the_patterns_matches(pieces in proptest::collection::vec(proptest::sample::select(RUN_PIECES), 0..30)) {
-            static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new(CAPITALISED_RUN_PATTERN).expect("pattern"));
+            static PATTERN: Compiled<Regex> = Compiled::new(|| Regex::new(CAPITALISED_RUN_PATTERN).expect("pattern"));
             let text = pieces.concat();
-            let expected: Vec<&str> = PATTERN.find_iter(&text).map(|m| m.as_str()).collect();
+            let expected: Vec<&str> = PATTERN.get().find_iter(&text).map(|m| m.as_str()).collect();
             prop_assert_eq!(capitalised_runs(&text), expected, "in {:?}", text);
         }
     }
@@ -1525,10 +1527,10 @@ mod tests {
 
     #[test]
     fn person_titles_are_recognised() {
-        assert!(PERSON_TITLE_BEFORE.is_match("Architecture - Noor Haddad, "));
-        assert!(PERSON_TITLE_BEFORE.is_match("Declan O'Rourke ("));
-        assert!(PERSON_TITLE_BEFORE.is_match("Meena Pillai, our "));
-        assert!(!PERSON_TITLE_BEFORE.is_match("for the "));
+        assert!(PERSON_TITLE_BEFORE.get().is_match("Architecture - Noor Haddad, "));
+        assert!(PERSON_TITLE_BEFORE.get().is_match("Declan O'Rourke ("));
+        assert!(PERSON_TITLE_BEFORE.get().is_match("Meena Pillai, our "));
+        assert!(!PERSON_TITLE_BEFORE.get().is_match("for the "));
     }
 
     #[test]

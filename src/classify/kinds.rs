@@ -13,6 +13,7 @@
 //! It does not extract fields itself: `fields` does, once the kind is known.
 
 use super::calendar::CalendarEvent;
+use super::compiled::Compiled;
 use super::datetime::{self, Slot, ZoneSpec};
 use super::envelope::{self, ParsedEnvelope};
 use super::fields;
@@ -20,7 +21,6 @@ use super::text::Body;
 use super::{Classification, MessageKind};
 use jiff::civil;
 use regex::Regex;
-use std::sync::LazyLock;
 
 /// Everything the decision looks at, prepared once per message.
 pub struct MessageContext<'a> {
@@ -45,19 +45,19 @@ pub struct MessageContext<'a> {
     pub default_zone: ZoneSpec,
 }
 
-static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+static REPLY_PREFIX: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)^\s*(?:(?:re|aw|sv|vs|antw|r|rif|tr|wg|fw|fwd|rv|enc)\s*(?:\[\d+\])?\s*:\s*)+")
         .expect("reply prefix pattern")
 });
-static FORWARD_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| super::word_regex(r"(?i)^\s*(?:fw|fwd|wg|tr|rv|enc)\s*:").expect("forward prefix pattern"));
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| super::word_regex(r"(?i)\b(?:https?://|www\.|mailto:)[^\s<>()]+").expect("url pattern"));
+static FORWARD_PREFIX: Compiled<Regex> =
+    Compiled::new(|| super::word_regex(r"(?i)^\s*(?:fw|fwd|wg|tr|rv|enc)\s*:").expect("forward prefix pattern"));
+static URL: Compiled<Regex> =
+    Compiled::new(|| super::word_regex(r"(?i)\b(?:https?://|www\.|mailto:)[^\s<>()]+").expect("url pattern"));
 
 /// Blanks out URLs, keeping byte offsets, so that links never look like dates or words.
 pub fn mask_urls(text: &str) -> String {
     let mut out = text.to_string();
-    let spans: Vec<(usize, usize)> = URL.find_iter(text).map(|m| (m.start(), m.end())).collect();
+    let spans: Vec<(usize, usize)> = URL.get().find_iter(text).map(|m| (m.start(), m.end())).collect();
     for (start, end) in spans.into_iter().rev() {
         out.replace_range(start..end, &" ".repeat(end - start));
     }
@@ -72,15 +72,15 @@ impl<'a> MessageContext<'a> {
         candidate: Option<&'a str>,
     ) -> Self {
         let subject = parsed.envelope.subject.clone().unwrap_or_default();
-        let subject_core = REPLY_PREFIX.replace(&subject, "").trim().to_string();
-        let has_reply_prefix = subject_core.len() != subject.trim().len() && !FORWARD_PREFIX.is_match(&subject);
+        let subject_core = REPLY_PREFIX.get().replace(&subject, "").trim().to_string();
+        let has_reply_prefix = subject_core.len() != subject.trim().len() && !FORWARD_PREFIX.get().is_match(&subject);
         let is_reply = has_reply_prefix || !parsed.envelope.in_reply_to.is_empty();
         let own = mask_urls(&body.own);
         let quoted = mask_urls(&body.quoted);
         let own_lower = own.to_lowercase();
         // "starting at 11:00 AM your time": the candidate's zone, not the sender's. In a
         // reply it is the zone the quoted history gave the candidate's times in.
-        let readers_zone = if is_reply && YOUR_TIME.is_match(&own_lower) {
+        let readers_zone = if is_reply && YOUR_TIME.get().is_match(&own_lower) {
             datetime::zone_mentions(&quoted).into_iter().next().map(|mention| mention.zone)
         } else {
             None
@@ -272,22 +272,22 @@ pub fn timeline_evidence(context: &MessageContext<'_>) -> Option<(civil::Date, S
 }
 
 /// Words with which a reply takes up a time the other side proposed.
-static ACCEPTS_A_TIME: LazyLock<Regex> = LazyLock::new(|| {
+static ACCEPTS_A_TIME: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(
         r"\b(?:works|work\s+(?:for|great|well)|suits|(?:see|talk\s+to|speak\s+to)\s+you\s+then|let's\s+(?:do|take|go\s+with|say|book|lock|plan\s+on)|sounds\s+(?:good|great|perfect)|perfect|booked|confirmed|locked\s+in|(?:first|second|third|last|earlier|later)\s+(?:window|slot|option|one|time)|option\s+\d)\b",
     )
     .expect("accepts a time pattern")
 });
-static ORDINAL_CHOICE: LazyLock<Regex> = LazyLock::new(|| {
+static ORDINAL_CHOICE: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"\b(?:(?P<word>first|second|third|fourth|last)\s+(?:window|slot|option|one|time|suggestion|proposal)|(?:option|slot|window|#)\s*(?P<digit>[1-9]))\b")
         .expect("ordinal choice pattern")
 });
 /// A time given in the reader's zone: "11:00 AM your time", "in your time zone".
-static YOUR_TIME: LazyLock<Regex> = LazyLock::new(|| {
+static YOUR_TIME: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"\byour\s+(?:own\s+)?(?:local\s+)?time(?:\s*zone)?\b").expect("your time pattern")
 });
 
-static OWN_HOUR: LazyLock<Regex> = LazyLock::new(|| {
+static OWN_HOUR: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"\b(?:at|@)\s+(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<mer>am|pm|a\.m\.|p\.m\.)?")
         .expect("own hour pattern")
 });
@@ -303,7 +303,7 @@ fn resolve_from_quote(context: &MessageContext<'_>) -> Option<(Slot, String)> {
         return None;
     }
     let own = &context.own_lower;
-    let (chosen, how) = if let Some(captures) = ORDINAL_CHOICE.captures(own) {
+    let (chosen, how) = if let Some(captures) = ORDINAL_CHOICE.get().captures(own) {
         let index = match (captures.name("word").map(|m| m.as_str()), captures.name("digit")) {
             (Some("first"), _) => 0,
             (Some("second"), _) => 1,
@@ -330,7 +330,7 @@ fn resolve_from_quote(context: &MessageContext<'_>) -> Option<(Slot, String)> {
     let mut slot = chosen;
     let window_end = slot.end.take();
     // "Thursday at 3": that hour inside the chosen window (3 pm in a 1-4 pm window).
-    if let Some(captures) = OWN_HOUR.captures(own)
+    if let Some(captures) = OWN_HOUR.get().captures(own)
         && let Some(tz) = slot.zone.as_ref().and_then(|z| z.time_zone())
     {
         let hour: i8 = captures["h"].parse().ok()?;
@@ -358,7 +358,7 @@ fn resolve_from_quote(context: &MessageContext<'_>) -> Option<(Slot, String)> {
 }
 
 /// The candidate's request to move an interview, in the message a reply answers.
-static MOVE_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+static MOVE_REQUEST: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)\b(?:move|moving|reschedul\w*|push\s+(?:it\s+|the\s+\w+\s+)?back|postpone|a\s+different\s+(?:time|day)|another\s+(?:time|day))\b[^.?!]{0,60}\b(?:interview|call|conversation|chat|meeting|session|it)\b|\b(?:interview|call|conversation|chat|meeting|session)\b[^.?!]{0,40}\b(?:moved|rescheduled|postponed)\b")
         .expect("move request pattern")
 });
@@ -373,7 +373,7 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
     // "your second slot suits us"): the slot is in the quoted message.
     if own_slots.iter().all(|slot| !slot.explicit_date)
         && context.is_reply
-        && let Some(found) = ACCEPTS_A_TIME.find(&context.own_lower)
+        && let Some(found) = ACCEPTS_A_TIME.get().find(&context.own_lower)
         && let Some((slot, how)) = resolve_from_quote(context)
     {
         let evidence = format!(
@@ -499,7 +499,7 @@ pub fn classify(context: &MessageContext<'_>) -> Classification {
         && s(K::InterviewConfirmation) + 1.0 >= s(K::InterviewInvitation)
     {
         let margin = s(K::InterviewConfirmation) - s(K::InterviewInvitation);
-        if context.is_reply && MOVE_REQUEST.is_match(super::text::latest_quoted(&context.quoted)) {
+        if context.is_reply && MOVE_REQUEST.get().is_match(super::text::latest_quoted(&context.quoted)) {
             decide(
                 K::InterviewRescheduled,
                 confidence_from(s(K::InterviewConfirmation), margin),

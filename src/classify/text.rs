@@ -6,9 +6,9 @@
 //! It does not interpret the words: only `kinds` and `fields` do, and they read the
 //! quoted history only for facts the sender refers to (a duration), never for a kind.
 
+use super::compiled::Compiled;
 use mail_parser::{Message, MimeHeaders, PartType};
 use regex::Regex;
-use std::sync::LazyLock;
 
 /// A message body, split by who wrote what.
 #[derive(Debug, Clone, Default)]
@@ -131,7 +131,7 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
-static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
+static ATTRIBUTION: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(
         r"(?ix)^(
             on\s.{4,200}\b(wrote|writes)\s*:?
@@ -159,12 +159,12 @@ fn is_attribution_line(line: &str) -> bool {
         || !tail.is_ascii()
         || tail.to_ascii_lowercase().ends_with(b"wrote")
         || tail.to_ascii_lowercase().ends_with(b"writes");
-    may_be && ATTRIBUTION.is_match(line)
+    may_be && ATTRIBUTION.get().is_match(line)
 }
 
-static HEADER_BLOCK_START: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^\*?(from|von|de|fra|van)\s*:\*?\s*\S").expect("header block pattern"));
-static HEADER_BLOCK_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+static HEADER_BLOCK_START: Compiled<Regex> =
+    Compiled::new(|| Regex::new(r"(?i)^\*?(from|von|de|fra|van)\s*:\*?\s*\S").expect("header block pattern"));
+static HEADER_BLOCK_FIELD: Compiled<Regex> = Compiled::new(|| {
     Regex::new(r"(?i)^\*?(sent|date|to|subject|gesendet|datum|an|betreff|envoyé|objet|enviado|asunto|sendt|emne)\s*:")
         .expect("header field pattern")
 });
@@ -183,7 +183,7 @@ pub fn latest_quoted(quoted: &str) -> &str {
             next.ends_with(':') && next.len() < 40 && is_attribution_line(&format!("{trimmed} {next}"))
         });
         let is_attribution = is_attribution_line(trimmed) || trimmed.ends_with("wrote:") || folded;
-        if seen_text && (is_attribution || HEADER_BLOCK_START.is_match(trimmed)) {
+        if seen_text && (is_attribution || HEADER_BLOCK_START.get().is_match(trimmed)) {
             return &quoted[start..offset];
         }
         offset += line.len();
@@ -224,8 +224,9 @@ pub fn split_quoted(text: &str) -> (String, String) {
             cut = index;
             break;
         }
-        if HEADER_BLOCK_START.is_match(trimmed) {
-            let fields = lines[index + 1..].iter().take(5).filter(|l| HEADER_BLOCK_FIELD.is_match(l.trim())).count();
+        if HEADER_BLOCK_START.get().is_match(trimmed) {
+            let fields =
+                lines[index + 1..].iter().take(5).filter(|l| HEADER_BLOCK_FIELD.get().is_match(l.trim())).count();
             if fields >= 2 {
                 cut = index;
                 if index > 0 && is_rule_line(lines[index - 1]) {
@@ -263,8 +264,12 @@ pub fn split_quoted(text: &str) -> (String, String) {
             let starts_history = is_attribution_line(trimmed)
                 || folded_attribution
                 || trimmed.to_ascii_lowercase().contains("original message")
-                || (HEADER_BLOCK_START.is_match(trimmed)
-                    && lines[index + 1..].iter().take(5).filter(|l| HEADER_BLOCK_FIELD.is_match(l.trim())).count()
+                || (HEADER_BLOCK_START.get().is_match(trimmed)
+                    && lines[index + 1..]
+                        .iter()
+                        .take(5)
+                        .filter(|l| HEADER_BLOCK_FIELD.get().is_match(l.trim()))
+                        .count()
                         >= 2);
             if next_marked && (trimmed.ends_with(':') || folded_attribution) {
                 quoted.push(unquote(&line));
@@ -288,7 +293,7 @@ fn is_rule_line(line: &str) -> bool {
     trimmed.len() >= 8 && trimmed.chars().all(|c| c == '_' || c == '-' || c == '=')
 }
 
-static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
+static CLOSING: Compiled<Regex> = Compiled::new(|| {
     Regex::new(
         r"(?ix)^(
             best|best\s+regards|kind\s+regards|regards|warm\s+regards|warmest\s+regards|warmly|warm\s+wishes|cheers
@@ -306,7 +311,7 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A line that still talks to the reader ("We'll decide by Friday."): not a signature.
-static SENTENCE_TO_READER: LazyLock<Regex> = LazyLock::new(|| {
+static SENTENCE_TO_READER: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(r"(?i)^(?:\S+\s+){0,3}?\b(?:we|i|we'll|i'll|we're|i'm|you|you'll|your)\b(?:\s+\S+){2,}[.!?]\s*$")
         .expect("sentence to reader pattern")
 });
@@ -316,7 +321,7 @@ static SENTENCE_TO_READER: LazyLock<Regex> = LazyLock::new(|| {
 pub fn split_signature(own: &str) -> (String, String) {
     // A legal disclaimer and everything below it is never the sender's message.
     let all: Vec<&str> = own.lines().collect();
-    let disclaimer = all.iter().position(|line| DISCLAIMER.is_match(line.trim())).unwrap_or(all.len());
+    let disclaimer = all.iter().position(|line| DISCLAIMER.get().is_match(line.trim())).unwrap_or(all.len());
     let lines: Vec<&str> = all[..disclaimer].to_vec();
     let (own, signature) = split_signature_lines(&lines);
     if disclaimer == all.len() {
@@ -327,7 +332,7 @@ pub fn split_signature(own: &str) -> (String, String) {
     (own, signature)
 }
 
-static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+static DISCLAIMER: Compiled<Regex> = Compiled::new(|| {
     super::word_regex(
         r"(?i)^(?:\*+\s*)?(?:disclaimer\b|confidentiality\s+(?:notice|note|statement)\b|this\s+e-?mail\s+(?:message\s+)?(?:and\s+any|is\s+(?:confidential|intended)|may\s+contain|contains\s+confidential)|the\s+information\s+(?:contained\s+)?in\s+this\s+(?:e-?mail|message|communication))",
     )
@@ -343,13 +348,14 @@ fn split_signature_lines(lines: &[&str]) -> (String, String) {
             continue;
         }
         let is_dash_separator = trimmed == "--" || trimmed == "-- " || trimmed == "---";
-        let is_closing = trimmed.len() <= 48 && CLOSING.is_match(trimmed);
+        let is_closing = trimmed.len() <= 48 && CLOSING.get().is_match(trimmed);
         if !(is_dash_separator || is_closing) {
             continue;
         }
         // A sign-off is followed only by a short block: names, titles, addresses.
         let tail: Vec<&str> = lines[index + 1..].iter().copied().filter(|l| !l.trim().is_empty()).collect();
-        let short_tail = tail.len() <= 14 && tail.iter().all(|l| l.len() <= 160 && !SENTENCE_TO_READER.is_match(l));
+        let short_tail =
+            tail.len() <= 14 && tail.iter().all(|l| l.len() <= 160 && !SENTENCE_TO_READER.get().is_match(l));
         if is_dash_separator || short_tail {
             return (lines[..index].join("\n"), lines[index..].join("\n"));
         }
