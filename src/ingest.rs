@@ -374,9 +374,7 @@ fn bulk_candidate(raw: &[u8], own_address: &str) -> Option<(Envelope, String)> {
         return None;
     }
     let headers = std::panic::catch_unwind(|| {
-        mail_parser::MessageParser::default()
-            .parse_headers(raw)
-            .map(|message| crate::classify::envelope::read_envelope(&message))
+        crate::classify::parser().parse_headers(raw).map(|message| crate::classify::envelope::read_envelope(&message))
     });
     let Ok(Some(parsed)) = headers else { return None };
     if !parsed.bulk_header || parsed.auto_reply_header {

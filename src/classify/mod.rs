@@ -278,8 +278,57 @@ pub fn classify_message_for(raw: &[u8], candidate_email: Option<&str>) -> Result
     }
 }
 
+/// The message parser: mail-parser's default parser for every header (its own table,
+/// written out), except `Received`, kept raw. Nothing here reads it, and parsing the
+/// dozens a long thread carries cost more than reading its body (issue 10's speed target).
+pub fn parser() -> &'static mail_parser::MessageParser {
+    use mail_parser::HeaderName as H;
+    static PARSER: std::sync::LazyLock<mail_parser::MessageParser> = std::sync::LazyLock::new(|| {
+        let mut parser = mail_parser::MessageParser::new().default_header_raw();
+        for name in [H::Subject, H::Comments, H::ContentDescription, H::ContentLocation, H::ContentTransferEncoding] {
+            parser = parser.header_text(name);
+        }
+        for name in [
+            H::From,
+            H::To,
+            H::Cc,
+            H::Bcc,
+            H::ReplyTo,
+            H::Sender,
+            H::ResentTo,
+            H::ResentFrom,
+            H::ResentBcc,
+            H::ResentCc,
+            H::ResentSender,
+            H::ListArchive,
+            H::ListHelp,
+            H::ListId,
+            H::ListOwner,
+            H::ListPost,
+            H::ListSubscribe,
+            H::ListUnsubscribe,
+        ] {
+            parser = parser.header_address(name);
+        }
+        for name in [H::Date, H::ResentDate] {
+            parser = parser.header_date(name);
+        }
+        for name in [H::MessageId, H::References, H::InReplyTo, H::ReturnPath, H::ContentId, H::ResentMessageId] {
+            parser = parser.header_id(name);
+        }
+        for name in [H::Keywords, H::ContentLanguage] {
+            parser = parser.header_comma_separated(name);
+        }
+        for name in [H::ContentType, H::ContentDisposition] {
+            parser = parser.header_content_type(name);
+        }
+        parser.header_raw(H::Received)
+    });
+    &PARSER
+}
+
 fn classify_unguarded(raw: &[u8], candidate_email: Option<&str>) -> Result<ClassifiedMessage, ClassifyError> {
-    let message = mail_parser::MessageParser::default().parse(raw).ok_or(ClassifyError::Unparseable)?;
+    let message = parser().parse(raw).ok_or(ClassifyError::Unparseable)?;
     let parsed_envelope = envelope::read_envelope(&message);
     let body = text::extract_body(&message);
     if parsed_envelope.envelope.from.is_none()
@@ -315,6 +364,30 @@ mod tests {
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.as_str()));
         }
         assert!("interview".parse::<MessageKind>().is_err());
+    }
+
+    #[test]
+    fn the_parser_reads_every_header_as_the_default_one_except_received() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/classify");
+        let mut compared = 0;
+        for entry in std::fs::read_dir(&dir).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|ext| ext != "eml") {
+                continue;
+            }
+            let raw = std::fs::read(&path).expect("fixture");
+            let ours = parser().parse(&raw).expect("parses");
+            let default = mail_parser::MessageParser::default().parse(&raw).expect("parses");
+            for (a, b) in ours.headers().iter().zip(default.headers()) {
+                assert_eq!(a.name, b.name);
+                if a.name != mail_parser::HeaderName::Received {
+                    assert_eq!(a.value, b.value, "{} in {}", a.name.as_str(), path.display());
+                    compared += 1;
+                }
+            }
+            assert_eq!(ours.parts.len(), default.parts.len());
+        }
+        assert!(compared > 100, "compared {compared} headers");
     }
 
     #[test]
