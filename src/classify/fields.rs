@@ -232,18 +232,26 @@ const GENERIC_TRAILING: &[&str] = &[
 /// ("Fjällvind" is fjallvind.example).
 fn norm_key(text: &str) -> String {
     let mut key = String::with_capacity(text.len());
+    norm_key_into(&mut key, text, false);
+    key
+}
+
+/// [`norm_key`] of `text` appended to `key`; with `ampersand_as_and`, of `text` with each
+/// "&" written "and".
+fn norm_key_into(key: &mut String, text: &str, ampersand_as_and: bool) {
     for c in text.chars() {
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
                 key.push(c.to_ascii_lowercase());
+            } else if c == '&' && ampersand_as_and {
+                key.push_str("and");
             }
             continue;
         }
         if c.is_alphanumeric() {
-            fold_into(&mut key, c);
+            fold_into(key, c);
         }
     }
-    key
 }
 
 /// Pushes a non-ASCII letter or digit lower-cased, accents folded.
@@ -314,7 +322,7 @@ fn domain_keys(context: &MessageContext<'_>) -> Vec<String> {
 fn capitalised_runs(text: &str) -> Vec<&str> {
     let mut runs = Vec::new();
     let mut from = 0;
-    while let Some(start) = text[from..].char_indices().find(|(_, c)| is_upper(*c)).map(|(i, _)| from + i) {
+    while let Some(start) = next_upper(text, from) {
         let mut end = word_end(text, start);
         while let Some(next) = next_word_start(text, end) {
             end = word_end(text, next);
@@ -323,6 +331,27 @@ fn capitalised_runs(text: &str) -> Vec<&str> {
         from = end;
     }
     runs
+}
+
+/// Where the next upper-case letter at or after `from` is: a byte scan that decodes only
+/// non-ASCII characters (most of a text is lower-case ASCII).
+fn next_upper(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while let Some(offset) = bytes[at..].iter().position(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        at += offset;
+        if bytes[at].is_ascii() {
+            return Some(at);
+        }
+        // A non-ASCII character starts here (`at` is on a character boundary: every
+        // byte skipped was ASCII, and every character stepped over was whole).
+        let c = text[at..].chars().next()?;
+        if is_upper(c) {
+            return Some(at);
+        }
+        at += c.len_utf8();
+    }
+    None
 }
 
 /// The pattern [`capitalised_runs`] implements: a word is an upper-case letter, then
@@ -480,20 +509,44 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
         (&context.quoted, 0.5),
     ];
     let mut scored: HashMap<String, (f64, usize, bool)> = HashMap::new();
-    let (mut plain, mut with_and) = (String::new(), String::new());
+    let (mut run_plain, mut run_and) = (String::new(), String::new());
+    let (mut plain_at, mut and_at): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    let mut cleaned: Vec<&str> = Vec::new();
+    // Each key's first three characters (every key has at least three).
+    let key_starts: Vec<&str> =
+        keys.iter().map(|key| &key[..key.char_indices().nth(3).map_or(key.len(), |(i, _)| i)]).collect();
     if !keys.is_empty() {
         for (text, weight) in sources {
             for run in capitalised_runs(text) {
-                let words: Vec<&str> = run.split_whitespace().collect();
                 // Each word's share of every sub-phrase, worked out once per run (the
-                // sub-phrases below are the same as `strip_generic` of each slice).
-                let cleaned: Vec<&str> = words.iter().map(|word| clean_word(word)).collect();
-                let plain_keys: Vec<String> = cleaned.iter().map(|word| norm_key(word)).collect();
-                let and_keys: Vec<String> = cleaned.iter().map(|word| norm_key(&word.replace('&', "and"))).collect();
+                // sub-phrases below are the same as `strip_generic` of each slice): the
+                // run's keys end to end, each sub-phrase's key a slice of them.
+                cleaned.clear();
+                cleaned.extend(run.split_whitespace().map(clean_word));
+                let n = cleaned.len();
+                run_plain.clear();
+                run_and.clear();
+                plain_at.clear();
+                and_at.clear();
+                plain_at.push(0);
+                and_at.push(0);
+                for word in &cleaned {
+                    norm_key_into(&mut run_plain, word, false);
+                    plain_at.push(run_plain.len());
+                    norm_key_into(&mut run_and, word, true);
+                    and_at.push(run_and.len());
+                }
+                // Every way a phrase can score (equal to a key, extending one, or a
+                // prefix of one of five or more characters) puts a key's first three
+                // characters inside the run's keys: most runs ("Thanks", "I") are
+                // decided here.
+                if !key_starts.iter().any(|start| run_plain.contains(start) || run_and.contains(start)) {
+                    continue;
+                }
                 let trailing: Vec<bool> = cleaned.iter().map(|word| is_generic_trailing(word)).collect();
                 let leading: Vec<bool> = cleaned.iter().map(|word| is_generic_leading(word)).collect();
-                for start in 0..words.len() {
-                    for end in start + 1..=words.len().min(start + 5) {
+                for start in 0..n {
+                    for end in start + 1..=n.min(start + 5) {
                         let mut last = end;
                         while last > start && trailing[last - 1] {
                             last -= 1;
@@ -503,24 +556,20 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
                             first += 1;
                         }
                         let kept = last - first;
-                        if kept == 0 || kept != end - start && end < words.len() {
+                        if kept == 0 || kept != end - start && end < n {
                             continue;
                         }
-                        plain.clear();
-                        with_and.clear();
-                        for index in first..last {
-                            plain.push_str(&plain_keys[index]);
-                            with_and.push_str(&and_keys[index]);
-                        }
+                        let plain = &run_plain[plain_at[first]..plain_at[last]];
+                        let with_and = &run_and[and_at[first]..and_at[last]];
                         let quality = keys
                             .iter()
                             .map(|key| {
-                                let exact = plain == *key || with_and == *key;
+                                let exact = plain == key || with_and == key;
                                 let extends_key = key.len() >= 4
                                     && (plain.starts_with(key.as_str()) || with_and.starts_with(key.as_str()));
                                 if exact || extends_key {
                                     1.0
-                                } else if plain.len() >= 5 && key.starts_with(plain.as_str()) {
+                                } else if plain.len() >= 5 && key.starts_with(plain) {
                                     0.8
                                 } else {
                                     0.0
@@ -529,7 +578,7 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
                             .fold(0.0, f64::max);
                         if quality > 0.0 {
                             let phrase = cleaned[first..last].join(" ");
-                            let whole_run = start == 0 && end == words.len();
+                            let whole_run = start == 0 && end == n;
                             let entry = scored.entry(phrase).or_insert((0.0, kept, false));
                             entry.0 += weight * quality;
                             entry.2 |= whole_run;
