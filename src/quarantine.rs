@@ -32,7 +32,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Read as _;
 use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// What `debrief inbox` says about a quarantined message, after where it is.
 pub const REASON: &str = "debrief stopped while reading this message; it is quarantined and will not be read again \
@@ -45,7 +45,7 @@ static MARKERS: Mutex<Option<HashMap<PathBuf, Marker>>> = Mutex::new(None);
 struct Marker {
     /// Open and locked for the life of the process.
     file: File,
-    /// The messages being read now (one, unless two watchers parse at once), each with
+    /// The messages being read now (at most one: [`PARSING`]), each with
     /// a token so that each `Reading` removes its own.
     in_flight: Vec<(u64, String)>,
     next_token: u64,
@@ -84,10 +84,20 @@ pub(crate) fn database_of(conn: &Connection) -> Option<PathBuf> {
     conn.path().filter(|path| !path.is_empty()).map(PathBuf::from)
 }
 
+/// One parse at a time in a process that keeps a marker. Parses may start on several
+/// threads (each watched mailbox's first-scan thread, the store step classifying bulk
+/// mail from a known employer): were they in flight together, a poison message that kills
+/// the process would leave the innocent messages beside it in the marker, and all would
+/// be quarantined. Each [`Reading`] holds this for its life, so a marker names exactly the
+/// message that was being read. Nothing waits on anything else while holding it.
+static PARSING: Mutex<()> = Mutex::new(());
+
 /// A message being read, from [`Reading::begin`] until dropped.
 #[must_use = "the message counts as being read until this is dropped"]
 pub struct Reading {
     marker: Option<(PathBuf, u64)>,
+    /// Held while the marker names this message (dropped after `Drop` cleared it).
+    _parsing: Option<MutexGuard<'static, ()>>,
 }
 
 impl Reading {
@@ -101,9 +111,14 @@ impl Reading {
     /// thread that holds no connection: the first scan parses on a thread of its own
     /// (`watcher`), while the store writes the messages before.
     pub fn begin_at(database: Option<&Path>, origin: &Origin, raw: &[u8]) -> Reading {
-        let mut reading = Reading { marker: None };
+        let mut reading = Reading { marker: None, _parsing: None };
         if let Some(database) = database {
             let path = marker_prefix(database);
+            let active = markers().as_ref().is_some_and(|markers| markers.contains_key(&path));
+            if active {
+                // Before the markers' lock: a parse in flight holds this, not that.
+                reading._parsing = Some(PARSING.lock().unwrap_or_else(PoisonError::into_inner));
+            }
             let mut guard = markers();
             if let Some(marker) = guard.as_mut().and_then(|markers| markers.get_mut(&path)) {
                 let token = marker.next_token;
