@@ -689,14 +689,14 @@ fn clean_company(company: &str) -> String {
 const TITLE_HEADS: &str = "Engineer|Developer|Programmer|Architect|Scientist|Analyst|Designer|Manager|Director|Lead|Specialist|Consultant|Administrator|Researcher|Technician|SRE|Intern|Entwickler|Entwicklerin|Ingenieur|Ingenieurin|Développeur|Développeuse|Ingénieur|Ingeniero|Ingeniera|Desarrollador|Desarrolladora|Officer|Strategist|Writer|Marketer|Accountant|Editor|Producer|Artist|Animator|Tester|Owner|Executive|Representative|Associate|Assistant|Coordinator|Advocate|Nurse|Teacher|Counsel|Attorney|Economist|Statistician|Planner|Buyer|Chemist|Physicist|Mathematician|Technologist";
 
 /// A job title: up to five capitalised words (or "of", "and", "&") before a head noun
-/// ("Senior Platform Engineer"), with an optional level ("II", "3").
+/// ("Staff Compiler Engineer"), with an optional level ("II", "3").
 static ROLE: Compiled<Regex> = Compiled::new(|| {
     Regex::new(&format!(
         r"(?:(?:\p{{Lu}}[\p{{L}}\p{{N}}+#/.-]*|[A-Z]{{2,}}|iOS|of|and|&)[^\S\n]+){{0,5}}(?:{TITLE_HEADS})(?:[^\S\n]+(?:I{{1,3}}|IV|V|[1-4]))?(?-u:\b)"
     ))
     .expect("role pattern")
 });
-/// What may follow a title as its qualifier: ", Payments Platform". A separate pattern
+/// What may follow a title as its qualifier: ", Route Optimisation". A separate pattern
 /// anchored at the title's end rather than an optional group of [`ROLE`]: the same
 /// matches, without asking the regex engine for capture groups, which on a pattern
 /// this size costs a third of a message's classification (issue 10's speed target).
@@ -728,7 +728,7 @@ static QUALIFIER_END: Compiled<Regex> = Compiled::new(|| {
 });
 
 /// Each job title in `text`, with its qualifier when one follows it and ends there
-/// ("Software Engineer, Payments" before a line end or "role"): its start, its end and
+/// ("Data Engineer, Route Optimisation" before a line end or "role"): its start, its end and
 /// its text.
 fn titles(text: &str) -> Vec<(usize, usize, String)> {
     let mut found = Vec::new();
@@ -786,7 +786,7 @@ fn find_role(context: &MessageContext<'_>) -> Option<String> {
             *scored.entry(found.as_str().to_string()).or_insert(0.0) += score;
         }
     }
-    // A qualified title ("Software Engineer, Payments") is the same role as its head
+    // A qualified title ("Data Engineer, Route Optimisation") is the same role as its head
     // ("Software Engineer") written more precisely: it inherits the head's support.
     let heads: Vec<(String, f64)> = scored.iter().map(|(role, score)| (role.clone(), *score)).collect();
     for (role, score) in scored.iter_mut() {
