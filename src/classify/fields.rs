@@ -485,14 +485,29 @@ fn is_generic_leading(word: &str) -> bool {
 
 /// The words of a name without punctuation and without the generic words around it.
 fn strip_generic(words: &[&str]) -> Vec<String> {
-    let mut words: Vec<&str> = words.iter().map(|word| clean_word(word)).collect();
-    while words.last().is_some_and(|last| is_generic_trailing(last)) {
-        words.pop();
+    let cleaned: Vec<&str> = words.iter().map(|word| clean_word(word)).collect();
+    let (first, last) =
+        kept_words(0, cleaned.len(), |i| is_generic_trailing(cleaned[i]), |i| is_generic_leading(cleaned[i]));
+    cleaned[first..last].iter().map(|word| word.to_string()).collect()
+}
+
+/// The words of `start..end` left once generic words are taken off its end (`trailing`),
+/// then off its start (`leading`): the range of [`strip_generic`] of that slice.
+fn kept_words(
+    start: usize,
+    end: usize,
+    trailing: impl Fn(usize) -> bool,
+    leading: impl Fn(usize) -> bool,
+) -> (usize, usize) {
+    let mut last = end;
+    while last > start && trailing(last - 1) {
+        last -= 1;
     }
-    while words.first().is_some_and(|first| is_generic_leading(first)) {
-        words.remove(0);
+    let mut first = start;
+    while first < last && leading(first) {
+        first += 1;
     }
-    words.into_iter().map(str::to_string).collect()
+    (first, last)
 }
 
 /// Matches capitalised names against the employer's domain keys.
@@ -547,14 +562,7 @@ fn find_company(context: &MessageContext<'_>) -> Option<String> {
                 let leading: Vec<bool> = cleaned.iter().map(|word| is_generic_leading(word)).collect();
                 for start in 0..n {
                     for end in start + 1..=n.min(start + 5) {
-                        let mut last = end;
-                        while last > start && trailing[last - 1] {
-                            last -= 1;
-                        }
-                        let mut first = start;
-                        while first < last && leading[first] {
-                            first += 1;
-                        }
+                        let (first, last) = kept_words(start, end, |i| trailing[i], |i| leading[i]);
                         let kept = last - first;
                         if kept == 0 || kept != end - start && end < n {
                             continue;

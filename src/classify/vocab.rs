@@ -79,12 +79,11 @@ pub struct Vocabulary {
 /// their own regex: a few hundred regex searches per message become one multi-literal
 /// search and a handful of regex searches (issue 10: classification >= 5,000 msgs/s).
 ///
-/// Every feature pattern whose matches all start with one of a finite set of literals
-/// (regex-syntax's prefix extraction: `\bregret\s+to` starts with "regret") contributes
-/// those literals to one Aho-Corasick automaton; a feature runs only when one of its
-/// literals occurs in the text. A pattern without such a set (one that starts with a
-/// class or a repetition of one) always runs. The automaton only prunes: the decision
-/// is the regexes' as before.
+/// Every feature pattern whose matches all contain one of a small set of literals
+/// ([`required_literals`]: `\b(?:a\s+different|another)\s+direction` contains
+/// "direction") contributes those literals to one Aho-Corasick automaton; a feature runs
+/// only when one of its literals occurs in the text. A pattern without such a set always
+/// runs. The automaton only prunes: the decision is the regexes' as before.
 #[derive(Debug)]
 pub struct Prefilter {
     literals: AhoCorasick,
@@ -98,12 +97,12 @@ impl Prefilter {
     /// Literals shorter than this prune too little to be worth their matches.
     const MIN_LITERAL: usize = 3;
 
-    fn build(patterns: &[String]) -> Prefilter {
+    fn build(features: &[Feature]) -> Prefilter {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owner = Vec::new();
-        let mut always = Vec::with_capacity(patterns.len());
-        for (index, pattern) in patterns.iter().enumerate() {
-            match prefix_literals(pattern) {
+        let mut always = Vec::with_capacity(features.len());
+        for (index, feature) in features.iter().enumerate() {
+            match pattern_literals(feature.regex.as_str()) {
                 Some(found) => {
                     owner.extend(std::iter::repeat_n(index, found.len()));
                     literals.extend(found);
@@ -132,7 +131,7 @@ impl Prefilter {
 
 /// Literals one of which every match of `pattern` contains, or `None` when there is no
 /// such set of useful size (the feature then always runs).
-fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+fn pattern_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
     required_literals(&hir)
 }
@@ -249,7 +248,6 @@ fn kind_of(prefix: &str) -> Option<MessageKind> {
 /// Parses and compiles vocabulary files.
 pub fn parse(files: &[(&'static str, &'static str)]) -> Result<Vocabulary, VocabError> {
     let mut features = Vec::new();
-    let mut sources: Vec<String> = Vec::new();
     let mut lists: [Vec<&str>; 5] = Default::default();
     let mut markers: Vec<(&'static str, Regex)> = Vec::new();
     const LISTS: [&str; 5] = ["@negation", "@context", "@interview", "@timeline_cue", "@not_to_you"];
@@ -299,7 +297,6 @@ pub fn parse(files: &[(&'static str, &'static str)]) -> Result<Vocabulary, Vocab
                 }
             };
             let regex = super::word_regex(pattern).map_err(|err| error(format!("{name}: {err}")))?;
-            sources.push(regex.as_str().to_string());
             features.push(Feature {
                 name,
                 language,
@@ -320,6 +317,7 @@ pub fn parse(files: &[(&'static str, &'static str)]) -> Result<Vocabulary, Vocab
             problem: format!("{}: {err}", LISTS[slot]),
         })
     };
+    let prefilter = Prefilter::build(&features);
     Ok(Vocabulary {
         features,
         negation: join(0)?,
@@ -328,7 +326,7 @@ pub fn parse(files: &[(&'static str, &'static str)]) -> Result<Vocabulary, Vocab
         timeline_cue: join(3)?,
         not_to_you: join(4)?,
         markers,
-        prefilter: Prefilter::build(&sources),
+        prefilter,
     })
 }
 
@@ -367,7 +365,7 @@ mod tests {
     #[test]
     fn required_literals_come_from_any_part_of_a_pattern() {
         let literals = |pattern: &str| {
-            let mut found: Vec<String> = prefix_literals(super::super::word_regex(pattern).unwrap().as_str())
+            let mut found: Vec<String> = pattern_literals(super::super::word_regex(pattern).unwrap().as_str())
                 .unwrap_or_default()
                 .into_iter()
                 .map(|literal| String::from_utf8(literal).unwrap())
