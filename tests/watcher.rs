@@ -26,6 +26,17 @@ fn message(to: &str, number: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Delivers messages 1 to `count` to `address`, each padded to 1.5 MiB (1,536 lines of
+/// 1,000 bytes): two fill one batch of `BATCH_BYTES`.
+fn deliver_large(rig: &Rig, address: &str, count: usize) {
+    let padding = format!("{}\r\n", "x".repeat(998)).repeat(1536);
+    for number in 1..=count {
+        let mut raw = message(address, number);
+        raw.extend_from_slice(padding.as_bytes());
+        rig.deliver(address, &raw);
+    }
+}
+
 fn store_with_log(dir: &tempfile::TempDir) -> Store {
     let store = Store::open(&dir.path().join("debrief.db")).unwrap();
     store.conn().execute("CREATE TABLE seen (uid INTEGER NOT NULL, subject TEXT NOT NULL)", []).unwrap();
@@ -163,12 +174,7 @@ async fn a_batch_is_bounded_by_bytes() {
     let _turn = rig.shared().await;
     let address = "watch-batch-bytes@rig.test";
     let config = rig.config_for(address).build();
-    let padding = format!("{}\r\n", "x".repeat(998)).repeat(1536);
-    for number in 1..=3 {
-        let mut raw = message(address, number);
-        raw.extend_from_slice(padding.as_bytes());
-        rig.deliver(address, &raw);
-    }
+    deliver_large(rig, address, 3);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("debrief.db");
     let mut store = store_with_log(&dir);
@@ -236,12 +242,7 @@ async fn overlapped_batches_keep_uid_order_and_a_failure_mid_scan_loses_nothing(
     let _turn = rig.shared().await;
     let address = "watch-overlap@rig.test";
     let config = rig.config_for(address).build();
-    let padding = format!("{}\r\n", "y".repeat(998)).repeat(1536);
-    for number in 1..=7 {
-        let mut raw = message(address, number);
-        raw.extend_from_slice(padding.as_bytes());
-        rig.deliver(address, &raw);
-    }
+    deliver_large(rig, address, 7);
     let dir = tempfile::tempdir().unwrap();
     let mut store = store_with_log(&dir);
     let mut session = ImapSession::connect(config.imap()).await.unwrap();
