@@ -388,3 +388,84 @@ fn html_escape(text: &str) -> String {
         .replace('\'', "&#x27;")
         .replace('/', "&#x2f;")
 }
+
+
+#[test]
+fn the_daemon_goes_on_without_the_page_when_its_port_is_taken() {
+    // A `debrief web` left running holds the port the daemon's `[web]` wants: the daemon
+    // says so and does its work all the same.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let home = Home::interviewed();
+    home.append_config(&format!("[web]\nlisten = \"127.0.0.1:{port}\"\n"));
+    let mut child = home
+        .command(Some("2026-12-07 18:00:00"), &["run"])
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("JOURNAL_STREAM")
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("[debrief run] {line}");
+            let _ = sender.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let warning = loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+            Ok(line) if line.contains("The approval page is not served") => break line,
+            Ok(line) => seen.push(line),
+            Err(err) => {
+                let status = child.try_wait().unwrap();
+                let _ = child.kill();
+                panic!("no warning about the page ({err}); the daemon's state: {status:?}; it said {seen:#?}");
+            }
+        }
+    };
+    assert!(warning.contains(&format!("could not listen on 127.0.0.1:{port}")), "{warning}");
+    assert!(warning.contains("a `debrief web` still running?") && warning.contains("[web] listen"), "{warning}");
+
+    // Still running, and still reading mail: a message delivered now is taken in.
+    let message = "From: Dana Reyes <dana@clockwork.example>\nTo: Casey Candidate <casey@clock.test>\n\
+                   Subject: Data Engineer role\nDate: Mon, 07 Dec 2026 17:30:00 +0000\n\
+                   Message-ID: <web-port-taken-1@clockwork.example>\n\n\
+                   Hi Casey,\n\nThank you for your time. We have decided to move forward with other \
+                   candidates for this role.\n\nDana\n";
+    std::fs::write(home.path("maildir/tmp/1765128600.M2P1.clockwork"), message).unwrap();
+    std::fs::rename(
+        home.path("maildir/tmp/1765128600.M2P1.clockwork"),
+        home.path("maildir/new/1765128600.M2P1.clockwork"),
+    )
+    .unwrap();
+    let taken_in = || {
+        let conn = rusqlite::Connection::open_with_flags(
+            home.path("data/debrief.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM messages WHERE message_id = 'web-port-taken-1@clockwork.example'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .unwrap_or(0)
+    };
+    while taken_in() == 0 {
+        assert_eq!(child.try_wait().unwrap(), None, "the daemon stopped");
+        assert!(std::time::Instant::now() < deadline, "the message was not read within 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(child.try_wait().unwrap(), None, "the daemon still runs");
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(held);
+}

@@ -76,20 +76,40 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
         // With `[web]` configured the daemon serves the approval page too (one unit, one
         // process); it stops with the daemon.
         if config.web.in_run {
-            let listener = crate::web::bind(&config.web.listen, config.web.allow_remote).await?;
-            let session = crate::cli::common::Session {
-                config: config.clone(),
-                store: crate::store::Store::open(&config.storage_path)?,
-                templates: Templates::load(config.templates_dir.as_deref())?,
-            };
-            let (web, url) = crate::web::prepare(session, &listener, config.web.allow_remote)?;
-            tracing::info!("The approval page is at {url}");
-            tokio::spawn(async move {
-                if let Err(err) = crate::web::serve(listener, web, std::future::pending()).await {
-                    tracing::warn!("The approval page stopped: {err:#}");
-                }
-            });
+            serve_page(&config).await?;
         }
         daemon::run(config, templates).await
     })
+}
+
+/// Starts the approval page beside the daemon. The page is an extra: when its address
+/// cannot be listened on (the port is taken, often by a `debrief web` left running on
+/// the same default port), the daemon warns and goes on without it, since stopping it
+/// would stop the mail too. A refused address (not loopback without `allow_remote`) is
+/// a config error and stops it, like any other.
+async fn serve_page(config: &crate::config::Config) -> anyhow::Result<()> {
+    let listener = match crate::web::bind(&config.web.listen, config.web.allow_remote).await {
+        Ok(listener) => listener,
+        Err(err) if err.downcast_ref::<crate::cli::UsageError>().is_some() => return Err(err),
+        Err(err) => {
+            tracing::warn!(
+                "The approval page is not served: {err:#}. debrief goes on without it. Stop what holds that \
+                 port (a `debrief web` still running?) or set another `[web] listen`, then restart `debrief run`."
+            );
+            return Ok(());
+        }
+    };
+    let session = crate::cli::common::Session {
+        config: config.clone(),
+        store: crate::store::Store::open(&config.storage_path)?,
+        templates: Templates::load(config.templates_dir.as_deref())?,
+    };
+    let (web, url) = crate::web::prepare(session, &listener, config.web.allow_remote)?;
+    tracing::info!("The approval page is at {url}");
+    tokio::spawn(async move {
+        if let Err(err) = crate::web::serve(listener, web, std::future::pending()).await {
+            tracing::warn!("The approval page stopped: {err:#}");
+        }
+    });
+    Ok(())
 }
