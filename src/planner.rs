@@ -564,11 +564,7 @@ impl Planner<'_> {
         let application = self.application(conn, id)?;
         let mut draft = self.blank_draft(id, DraftKind::ReferenceNotice, Some(person), vec![email], send_at, None, now);
         draft.number = cue.number();
-        let why = match cue {
-            ReferenceCue::Asked => "the employer asked for references",
-            ReferenceCue::FinalRound => "a final round is coming",
-            ReferenceCue::Offer => "an offer arrived",
-        };
+        let why = cue.reason();
         // A new thread: the reference has never written about this application.
         self.store_draft(conn, &application, draft, &recipient, None, cause, now, |draft_id, to| {
             format!(

@@ -389,6 +389,12 @@ fn html_escape(text: &str) -> String {
         .replace('/', "&#x2f;")
 }
 
+/// The part of a page from `<section id="ID">` to its end.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("<section id=\"{id}\">")).unwrap_or_else(|| panic!("no section {id} in {html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
 
 #[test]
 fn the_daemon_goes_on_without_the_page_when_its_port_is_taken() {
@@ -468,4 +474,249 @@ fn the_daemon_goes_on_without_the_page_when_its_port_is_taken() {
     let _ = child.kill();
     let _ = child.wait();
     drop(held);
+}
+
+#[test]
+fn an_approval_in_the_page_says_what_debrief_approve_says() {
+    // The thank-you's deadline was 24 h after the interview (Tue 16:00); approved on
+    // Wednesday it is late and rewritten for the day it goes, and the page says so in the
+    // words of `debrief approve`.
+    const LATE: &str = "2026-12-09 10:00:00";
+    let home = Home::interviewed();
+    let page = Page::start(&home, LATE, &[]);
+    let approved = page.post("/drafts/1/approve", &format!("csrf={}", page.csrf()));
+    assert_eq!(approved.header("location"), Some("/queue?after=1&done=approved"));
+    let next = page.get("/queue?after=1&done=approved");
+    let notice = next.body.split("id=\"notice\">").nth(1).and_then(|rest| rest.split("</p>").next()).unwrap_or("");
+    assert!(notice.starts_with("Draft 1 approved. "), "{notice}");
+    assert!(
+        notice.contains("Warning: this thank-you is late. Its deadline was Tue 2026-12-08 16:00 UTC and it goes out"),
+        "{notice}"
+    );
+
+    let cli = Home::interviewed();
+    let printed = cli.ok(LATE, &["approve", "1"]);
+    let notes: Vec<&str> = printed
+        .lines()
+        .skip_while(|line| !line.starts_with("Approved draft 1"))
+        .skip(1)
+        .filter(|line| !line.starts_with("Note: no [smtp]"))
+        .collect();
+    assert!(notes.iter().any(|line| line.starts_with("It was rewritten for today")), "{printed}");
+    assert!(notes.len() >= 2, "{printed}");
+    for line in notes {
+        // The send time may differ by the page's hold; the words are the same.
+        let words = line.split(" it goes out").next().unwrap();
+        assert!(notice.contains(&html_escape(words)), "the CLI's {line:?} is not in the page's notice: {notice}");
+    }
+    let again = page.get("/queue?after=1&done=approved");
+    assert!(!again.body.contains("this thank-you is late. Its deadline"), "said once, not at every reload");
+}
+
+#[test]
+fn outcomes_show_each_fate_and_resolve_an_unknown_send_from_the_page() {
+    let rig = rig::Rig::start();
+    let _turn = tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(rig.exclusive());
+    let rig_config = rig.config_for("web-outcomes@rig.test").build();
+    let home = Home::with_config_text(&std::fs::read_to_string(&rig_config.path).unwrap());
+    // Four thank-you notes: one the server takes, one to an address it refuses, one whose
+    // connection is cut after the final dot (it may have gone), one sent while the
+    // server cannot deliver (it answers 451 and debrief retries).
+    home.interview(&[
+        "Dana Reyes <web-outcomes-dana@rig.test>",
+        "Lee Park <lee@clockwork.example>",
+        "Sam Ortiz <drop-after-dot-web-outcomes@rig.test>",
+        "Kim Ross <web-outcomes-kim@rig.test>",
+    ]);
+    let queue = support_web::json(&home.ok("2026-12-07 20:30:00", &["queue", "--json"]));
+    let to: Vec<(i64, String)> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|draft| (draft["id"].as_i64().unwrap(), draft["to"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        to,
+        [
+            (1, "web-outcomes-dana@rig.test".to_owned()),
+            (2, "lee@clockwork.example".to_owned()),
+            (3, "drop-after-dot-web-outcomes@rig.test".to_owned()),
+            (4, "web-outcomes-kim@rig.test".to_owned())
+        ],
+        "one note each, in this order"
+    );
+    for id in ["1", "2", "3"] {
+        home.ok("2026-12-07 20:30:00", &["approve", id]);
+    }
+    home.ok("2026-12-07 20:31:00", &["sync"]);
+    assert_eq!(home.show(1)["status"], "sent");
+    assert_eq!(home.show(2)["status"], "failed");
+    assert_eq!(home.show(3)["status"], "unknown");
+    home.ok("2026-12-07 20:35:00", &["approve", "4"]);
+    rig.stop_dovecot();
+    let outage = home.command(Some("2026-12-07 20:36:00"), &["sync"]).output().unwrap();
+    rig.start_dovecot();
+    assert_eq!(outage.status.code(), Some(1), "the inbox could not be read: {outage:?}");
+    assert_eq!(home.show(4)["status"], "approved", "a transient failure: it is retried");
+
+    let page = Page::start(&home, "2026-12-07 20:40:00", &[]);
+    let outcomes = page.get("/outcomes");
+    assert_eq!(outcomes.status, 200, "{}", outcomes.body);
+    let sent = section(&outcomes.body, "sent");
+    assert!(sent.contains("href=\"/drafts/1\"") && sent.contains("web-outcomes-dana@rig.test"), "{sent}");
+    let failed = section(&outcomes.body, "failed");
+    assert!(failed.contains("href=\"/drafts/2\"") && failed.contains("550"), "{failed}");
+    assert!(failed.contains("Recipient address rejected"), "the server's words: {failed}");
+    let retrying = section(&outcomes.body, "retrying");
+    assert!(retrying.contains("href=\"/drafts/4\"") && retrying.contains("451"), "the server's words: {retrying}");
+    let unknown = section(&outcomes.body, "unknown");
+    assert!(unknown.contains("href=\"/drafts/3\"") && unknown.contains("may have been delivered"), "{unknown}");
+    assert!(unknown.contains("id=\"resolve-sent-3\"") && unknown.contains("id=\"resolve-retry-3\""), "{unknown}");
+    for (id, other) in [(1, "failed"), (2, "sent"), (3, "retrying"), (4, "unknown")] {
+        assert!(!section(&outcomes.body, other).contains(&format!("href=\"/drafts/{id}\"")), "{id} not in {other}");
+    }
+
+    // "It did not go": approved again, and the next pass sends it (the link is cut again).
+    let csrf = page.csrf();
+    let retry = page.post("/drafts/3/resolve", &support_web::form(&[("csrf", &csrf), ("outcome", "retry")]));
+    assert_eq!(retry.header("location"), Some("/outcomes?done=resolved&id=3"), "{}", retry.body);
+    assert_eq!(home.show(3)["status"], "approved");
+    let history = home.ok("2026-12-07 20:40:00", &["history", "1"]);
+    assert!(
+        history.contains("draft 3 (thank_you) to be sent again, by you  [debrief web: resolve 3 retry]"),
+        "{history}"
+    );
+    home.ok("2026-12-07 20:41:00", &["sync"]);
+    assert_eq!(home.show(3)["status"], "unknown", "sent once more, and cut once more");
+
+    // "It went": marked sent.
+    let went = page.post("/drafts/3/resolve", &support_web::form(&[("csrf", &csrf), ("outcome", "sent")]));
+    assert_eq!(went.status, 303, "{}", went.body);
+    assert_eq!(home.show(3)["status"], "sent");
+    let history = home.ok("2026-12-07 20:42:00", &["history", "1"]);
+    assert!(history.contains("draft 3 (thank_you) marked sent by you  [debrief web: resolve 3 sent]"), "{history}");
+    let resolved = page.get("/outcomes?done=resolved&id=3");
+    assert!(resolved.body.contains("Draft 3 resolved."), "{}", resolved.body);
+    assert!(section(&resolved.body, "sent").contains("href=\"/drafts/3\""), "{}", resolved.body);
+    let again = page.post("/drafts/3/resolve", &support_web::form(&[("csrf", &csrf), ("outcome", "sent")]));
+    assert_eq!(again.status, 409, "only an unknown draft is resolved: {}", again.body);
+}
+
+#[test]
+fn a_held_message_is_dismissed_and_an_unreadable_one_shows_its_error() {
+    let home = Home::with_policy("confidence_threshold = 1.0");
+    home.interview(&["Dana Reyes <dana@clockwork.example>"]);
+    let held = "From: Dana Reyes <dana@clockwork.example>\nTo: Casey Candidate <casey@clock.test>\n\
+                Subject: Lunch menu for visitors\nDate: Mon, 07 Dec 2026 17:30:00 +0000\n\
+                Message-ID: <web-dismiss-1@clockwork.example>\n\n\
+                Hi Casey,\n\nThe cafeteria will have soup on Thursday if you come by again.\n\nDana\n";
+    std::fs::write(home.path("maildir/new/1765128600.M3P1.clockwork"), held).unwrap();
+    // More header fields than debrief reads: refused before parsing, kept as unreadable.
+    let mut unreadable = String::from("From: Noise <noise@clockwork.example>\nSubject: Too many fields\n");
+    for n in 0..1_100 {
+        unreadable.push_str(&format!("X-Filler-{n}: x\n"));
+    }
+    unreadable.push_str("\nbody\n");
+    std::fs::write(home.path("maildir/new/1765128600.M4P1.clockwork"), unreadable).unwrap();
+    home.ok("2026-12-07 17:40:00", &["sync"]);
+    let inbox = support_web::json(&home.ok(AT, &["inbox", "--json"]));
+    let listed = inbox.as_array().unwrap();
+    let held_id = listed.iter().find(|m| m["status"] == "needs_review").expect("held")["id"].as_i64().unwrap();
+    let error = listed.iter().find(|m| m["status"] == "error").unwrap_or_else(|| panic!("{inbox}"));
+    let (error_id, error_text) = (error["id"].as_i64().unwrap(), error["error"].as_str().unwrap().to_owned());
+    assert!(error_text.contains("more than 1000 fields"), "{error_text}");
+
+    let page = Page::start(&home, AT, &[]);
+    let shown = page.get("/inbox");
+    let article =
+        shown.body.split(&format!("id=\"message-{error_id}\"")).nth(1).unwrap_or_else(|| panic!("{}", shown.body));
+    let article = &article[..article.find("</article>").unwrap()];
+    assert!(article.contains(&format!("Could not be read: {}", html_escape(&error_text))), "{article}");
+    assert!(!article.contains("/confirm"), "an unreadable message cannot be confirmed: {article}");
+
+    let dismissed = page.post(&format!("/inbox/{held_id}/dismiss"), &format!("csrf={}", page.csrf()));
+    assert_eq!(dismissed.header("location"), Some(format!("/inbox?done=dismissed&id={held_id}").as_str()));
+    let inbox = support_web::json(&home.ok(AT, &["inbox", "--json"]));
+    let ids: Vec<i64> = inbox.as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [error_id], "the held message left the inbox; the unreadable one stays");
+    let applications = support_web::json(&home.ok(AT, &["applications", "--json"]));
+    assert_eq!(applications[0]["state"], "interviewed", "dismissing changes nothing: {applications}");
+    let after = page.get(&format!("/inbox?done=dismissed&id={held_id}"));
+    assert!(after.body.contains(&format!("Message {held_id} set aside.")), "{}", after.body);
+    assert!(!after.body.contains("Lunch menu for visitors"), "{}", after.body);
+}
+
+/// The sentence under a draft's heading that says why it exists.
+fn why(page: &Page, id: i64) -> String {
+    let shown = page.get(&format!("/drafts/{id}"));
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let why = shown.body.split("id=\"why\">").nth(1).and_then(|rest| rest.split(" — <a").next()).unwrap_or("");
+    let cause = shown.body.split("id=\"cause\">").nth(1).and_then(|rest| rest.split("</p>").next()).unwrap_or("");
+    format!("{why}\n{cause}")
+}
+
+#[test]
+fn every_kind_of_draft_says_why_it_exists_in_words() {
+    // A thank-you for Dana, a request to pass one on to an interviewer without an address.
+    let home = Home::new();
+    home.interview(&["Dana Reyes <dana@clockwork.example>", "Noor Farah"]);
+    let recruiter = "From: Rowan Hale <rowan.hale@clockwork.example>\nTo: Casey Candidate <casey@clock.test>\n\
+                     Subject: Your Data Engineer interview today\nDate: Mon, 07 Dec 2026 16:30:00 +0000\n\
+                     Message-ID: <web-why-1@clockwork.example>\n\n\
+                     Hi Casey,\n\nThank you for interviewing with us today for the Data Engineer role.\n\
+                     We will be in touch within a week with an update.\n\n\
+                     Rowan Hale\nTalent Partner, Clockwork Analytics\n";
+    std::fs::write(home.path("maildir/new/1765125000.M1P1.clockwork"), recruiter).unwrap();
+    home.ok("2026-12-07 17:40:00", &["sync"]);
+    let queue = support_web::json(&home.ok(AT, &["queue", "--json"]));
+    let id_of = |kind: &str| {
+        queue.as_array().unwrap().iter().find(|d| d["kind"] == kind).unwrap_or_else(|| panic!("{queue:#}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let page = Page::start(&home, AT, &[]);
+    let thank_you = why(&page, 1);
+    assert!(
+        thank_you.starts_with("A thank-you note after your interview (round 1, which ended Mon 2026-12-07 16:00 UTC)"),
+        "{thank_you}"
+    );
+    let pass_on = why(&page, id_of("pass_on"));
+    assert!(pass_on.starts_with("A request to pass your thank-you on to Noor Farah"), "{pass_on}");
+    assert!(pass_on.contains("debrief has no address for them"), "{pass_on}");
+    drop(page);
+
+    // A follow-up, after the user rejected the thank-you and asked to follow up anyway.
+    let home = Home::interviewed();
+    home.ok(AT, &["reject", "1"]);
+    home.ok(AT, &["mark", "1", "following_up"]);
+    home.ok("2026-12-14 12:00:00", &["sync"]);
+    let queue = support_web::json(&home.ok("2026-12-14 12:00:00", &["queue", "--json"]));
+    let follow_up = queue.as_array().unwrap().iter().find(|d| d["kind"] == "follow_up").expect("a follow-up");
+    let page = Page::start(&home, "2026-12-14 12:00:00", &[]);
+    let text = why(&page, follow_up["id"].as_i64().unwrap());
+    assert!(
+        text.starts_with(
+            "Follow-up 1: no answer came since your interview; your policy follows up after 7d without one"
+        ),
+        "{text}"
+    );
+    drop(page);
+
+    // A heads-up to a reference when an offer arrives.
+    let home = Home::interviewed();
+    home.append_config("[[references]]\nname = \"Pat Quinn\"\nemail = \"pat.quinn@example.org\"\n");
+    home.ok(AT, &["mark", "1", "offer"]);
+    let queue = support_web::json(&home.ok(AT, &["queue", "--json"]));
+    let notice = queue.as_array().unwrap().iter().find(|d| d["kind"] == "reference_notice").expect("a heads-up");
+    let page = Page::start(&home, AT, &[]);
+    let text = why(&page, notice["id"].as_i64().unwrap());
+    assert!(
+        text.starts_with("A heads-up to Pat Quinn &lt;pat.quinn@example.org&gt;, one of your references"),
+        "{text}"
+    );
+    assert!(text.contains(": an offer arrived"), "{text}");
+    assert!(text.ends_with("\nDrafted because of: debrief mark 1 offer."), "the history's cause: {text}");
+    for internal in ["pass_on", "reference_notice", "follow_up"] {
+        assert!(!text.contains(internal) && !pass_on.contains(internal), "no internal name: {internal}");
+    }
 }

@@ -233,21 +233,15 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
         }
     };
     tx.commit()?;
-    let Approved { draft, rewritten, late, superseded } = approved;
-    if let Some(note) = superseded {
-        println!("Thank-you {note} is cancelled: it goes through {} with this request.", draft.to.join(", "));
-    }
+    let draft = &approved.draft;
     let when = if draft.send_at <= now {
         "as soon as the send window is open".to_owned()
     } else {
         local(draft.send_at, &session.config.identity.time_zone)
     };
     println!("Approved draft {id} to {}; it will be sent {when}.", draft.to.join(", "));
-    if rewritten {
-        println!("It was rewritten for today, so that what it says about when you met is still true.");
-    }
-    if let Some(late) = late {
-        println!("{late}");
+    for note in approved.notes() {
+        println!("{note}");
     }
     if session.config.smtp.is_none() {
         println!("Note: no [smtp] section is configured, so nothing is sent until you add one (see `debrief doctor`).");
@@ -272,6 +266,25 @@ pub struct Approved {
     pub late: Option<String>,
     /// The thank-you note a request to pass it on stands for, now cancelled.
     pub superseded: Option<DraftId>,
+}
+
+impl Approved {
+    /// What the approval changed on the way, one sentence each, as `debrief approve`
+    /// prints them and the page shows them after an approval.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(note) = self.superseded {
+            notes.push(format!(
+                "Thank-you {note} is cancelled: it goes through {} with this request.",
+                self.draft.to.join(", ")
+            ));
+        }
+        if self.rewritten {
+            notes.push("It was rewritten for today, so that what it says about when you met is still true.".to_owned());
+        }
+        notes.extend(self.late.clone());
+        notes
+    }
 }
 
 /// The rule of approval, shared by `debrief approve` and the page: in the caller's
@@ -432,8 +445,8 @@ fn lost_race(id: i64, what: &str) -> anyhow::Error {
 pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()> {
     let mut session = Session::open(config)?;
     let draft = draft_or_not_found(session.store.conn(), DraftId(id))?;
-    if !matches!(draft.status, DraftStatus::Pending | DraftStatus::Approved | DraftStatus::Failed) {
-        return Err(usage(format!("draft {id} is {} and can no longer be edited", draft.status)));
+    if !editable(draft.status) {
+        return Err(not_editable(&draft));
     }
     let dir = tempfile::Builder::new().prefix("debrief-edit").tempdir()?;
     let path = dir.path().join(format!("draft-{id}.txt"));
@@ -476,6 +489,17 @@ pub fn edit(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result<()
     }
 }
 
+/// Whether a draft in `status` may still be edited: not once it is on its way, sent,
+/// or settled otherwise (an edit returns a draft to pending, so it would revive it).
+/// `debrief edit`, `save_edit` and the page ask this one rule.
+pub fn editable(status: DraftStatus) -> bool {
+    matches!(status, DraftStatus::Pending | DraftStatus::Approved | DraftStatus::Failed)
+}
+
+fn not_editable(draft: &DraftRow) -> anyhow::Error {
+    usage(format!("draft {} is {} and can no longer be edited", draft.id, draft.status))
+}
+
 /// Saves an edit, conditional on the draft being as it was read before the editor
 /// opened: same status, same recipients, subject and body. Otherwise (sent, cancelled by
 /// the employer's reply, rejected, re-rendered meanwhile) the edit would undo that change.
@@ -488,6 +512,9 @@ pub fn save_edit(
     command: &str,
 ) -> anyhow::Result<()> {
     let id = draft.id.0;
+    if !editable(draft.status) {
+        return Err(not_editable(draft));
+    }
     let (to, subject, body) = parse_edited(text)?;
     let tx = store.transaction()?;
     let current = draft_or_not_found(&tx, draft.id)?;
@@ -558,6 +585,58 @@ mod tests {
         assert!(parse_edited("To: jane@acme.example\nBcc: x@evil.example\nSubject: Hi\n\nx").is_err());
         assert!(parse_edited("To: not-an-address\nSubject: Hi\n\nx").is_err());
         assert!(parse_edited("Subject: Hi\n\nx").is_err());
+    }
+
+    #[test]
+    fn an_edit_never_revives_a_draft_that_can_no_longer_be_edited() {
+        use crate::domain::process::{Contact, Event, Slot};
+        let ts = |text: &str| text.parse::<Timestamp>().unwrap();
+        let config = crate::config::Config::from_toml(
+            "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@example.net\"\ntime_zone = \"UTC\"\n",
+            Path::new("/tmp/debrief-drafts-test/config.toml"),
+            Some(0o600),
+        )
+        .unwrap();
+        let templates = crate::templates::Templates::load(None).unwrap();
+        let planner = Planner { config: &config, templates: &templates };
+        let mut store = store::Store::open_in_memory().unwrap();
+        let now = ts("2026-12-07T10:00:00Z");
+        let tx = store.transaction().unwrap();
+        let cause = store::Cause::Clock;
+        let app = crate::planner::new_application(&tx, "Acme", "Engineer", None, "added", &cause, now).unwrap();
+        let slot = Slot {
+            start: ts("2026-12-07T15:00:00Z"),
+            end: ts("2026-12-07T16:00:00Z"),
+            zone: None,
+            interviewers: vec![Contact { name: Some("Dana Reyes".into()), email: Some("dana@acme.example".into()) }],
+            location: None,
+            calendar_uid: None,
+        };
+        planner.apply_event(&tx, app, &Event::InterviewConfirmed(slot), &cause, None, now, now).unwrap();
+        tx.commit().unwrap();
+        let later = ts("2026-12-07T17:00:00Z");
+        planner.plan_all(&mut store, later).unwrap();
+        let draft = store::drafts_of(store.conn(), app).unwrap().remove(0);
+        let tx = store.transaction().unwrap();
+        reject_in(&tx, draft.id.0, later, "test").unwrap();
+        tx.commit().unwrap();
+
+        // Read as it is now (rejected), as a form or an editor opened after the rejection
+        // would have it: the edit is refused, not saved as pending.
+        let rejected = store::get_draft(store.conn(), draft.id).unwrap().unwrap();
+        assert!(!editable(rejected.status));
+        let text = editable_text(&rejected).replace("Dana", "Dana,");
+        let err = save_edit(&mut store, &rejected, &text, later, "test").unwrap_err();
+        assert!(format!("{err:#}").contains("is rejected and can no longer be edited"), "{err:#}");
+        assert!(err.chain().any(|cause| cause.downcast_ref::<crate::cli::UsageError>().is_some()));
+        let after = store::get_draft(store.conn(), draft.id).unwrap().unwrap();
+        assert_eq!((after.status, after.body), (DraftStatus::Rejected, rejected.body));
+        for status in [DraftStatus::Pending, DraftStatus::Approved, DraftStatus::Failed] {
+            assert!(editable(status), "{status}");
+        }
+        for status in [DraftStatus::Sending, DraftStatus::Sent, DraftStatus::Unknown, DraftStatus::Cancelled] {
+            assert!(!editable(status), "{status}");
+        }
     }
 }
 

@@ -198,6 +198,15 @@ impl ReferenceCue {
         }
     }
 
+    /// Why a reference is told now, in the words of the history and the page.
+    pub fn reason(self) -> &'static str {
+        match self {
+            ReferenceCue::Asked => "the employer asked for references",
+            ReferenceCue::FinalRound => "a final round is coming",
+            ReferenceCue::Offer => "an offer arrived",
+        }
+    }
+
     pub fn from_number(number: u32) -> Option<ReferenceCue> {
         match number {
             1 => Some(ReferenceCue::Asked),

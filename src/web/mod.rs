@@ -49,6 +49,9 @@ pub struct Web {
     cookie_name: String,
     /// The non-loopback address the user allowed, accepted as a Host too.
     remote_ip: Option<IpAddr>,
+    /// What an approval changed on the way (`Approved::notes`: late, rewritten, a
+    /// thank-you cancelled), by draft, kept from the POST for the page it redirects to.
+    approval_notes: Mutex<std::collections::HashMap<i64, Vec<String>>>,
 }
 
 /// The most a form may carry: a draft is plain text, far below this.
@@ -135,7 +138,22 @@ impl Web {
             csrf: security::random_token()?,
             cookie_name: format!("debrief_{}", address.port()),
             remote_ip: (allow_remote && !address.ip().is_loopback()).then_some(address.ip()),
+            approval_notes: Mutex::new(std::collections::HashMap::new()),
         })
+    }
+
+    fn keep_approval_notes(&self, id: i64, notes: Vec<String>) {
+        let mut kept = self.approval_notes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if notes.is_empty() {
+            kept.remove(&id);
+        } else {
+            kept.insert(id, notes);
+        }
+    }
+
+    /// The notes of draft `id`'s approval, once: a reload shows the plain notice.
+    fn take_approval_notes(&self, id: i64) -> Vec<String> {
+        self.approval_notes.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&id).unwrap_or_default()
     }
 }
 

@@ -177,7 +177,14 @@ fn pick(drafts: &[DraftRow], after: Option<i64>) -> Option<&DraftRow> {
 pub async fn queue(State(web): State<Arc<Web>>, Query(query): Query<QueueQuery>) -> Response {
     blocking(web, move |web, session, now| {
         let drafts = store::queue(session.store.conn())?;
-        let notice = notice_for(query.done.as_deref(), query.after);
+        let mut notice = notice_for(query.done.as_deref(), query.after);
+        if query.done.as_deref() == Some("approved")
+            && let Some(id) = query.after
+        {
+            // What `debrief approve` would have printed besides (late, rewritten...).
+            let notes = web.take_approval_notes(id);
+            notice = notice.map(|notice| [notice].into_iter().chain(notes).collect::<Vec<_>>().join(" "));
+        }
         match pick(&drafts, query.after) {
             Some(draft) => {
                 let recent = query.after.filter(|_| query.done.as_deref() == Some("approved"));
@@ -239,6 +246,8 @@ struct DraftView {
     answers: Option<String>,
     body: String,
     why: String,
+    /// The history's cause of its drafting, when a message or a command caused it.
+    drafted_because: Option<String>,
     reasons: Vec<String>,
     confidence: Option<String>,
     send_at_user: String,
@@ -263,8 +272,12 @@ pub struct DiffLine {
     text: String,
 }
 
-/// The line difference between the generated text and the current one.
+/// The line difference between the generated text and the current one; empty when no
+/// line differs (an edit undone by hand shows no section of changes).
 pub fn diff(generated: &str, current: &str) -> Vec<DiffLine> {
+    if generated == current {
+        return Vec::new();
+    }
     similar::TextDiff::from_lines(generated, current)
         .iter_all_changes()
         .map(|change| DiffLine {
@@ -308,17 +321,8 @@ fn draft_page(
     let rounds = store::rounds_of(conn, draft.application_id)?;
     let (company, role) = application.map(|app| (app.company, app.role)).unwrap_or_default();
 
-    let mut why = match draft.kind.as_str() {
-        "thank_you" => "A thank-you note after your interview".to_owned(),
-        "follow_up" => format!("Follow-up {} after your thank-you, since no answer came", draft.number.max(1)),
-        "rejection_reply" => "A reply to the employer's rejection".to_owned(),
-        "offer_reply" => "A reply to the employer's offer (it neither accepts nor negotiates)".to_owned(),
-        "withdrawal" => "Your withdrawal, as you asked".to_owned(),
-        other => other.to_owned(),
-    };
-    if let Some(round) = draft.round_id.and_then(|id| rounds.iter().find(|round| round.id == id)) {
-        why.push_str(&format!(" (round {}, which ended {})", round.number, local(round.end, zone)));
-    }
+    let why = why_text(conn, config, &draft, &rounds)?;
+    let drafted_because = drafting_cause(conn, &draft)?;
     let (mut answers, mut reasons, mut confidence) = (None, Vec::new(), None);
     if let Some(message) = draft.reply_to_message.map(|id| store::get_message(conn, id)).transpose()?.flatten() {
         answers = Some(format!(
@@ -370,6 +374,7 @@ fn draft_page(
         answers,
         body: draft.body.clone(),
         why,
+        drafted_because,
         reasons,
         confidence,
         send_at_user: local(draft.send_at, zone),
@@ -381,7 +386,7 @@ fn draft_page(
         hold_until: draft.hold_until.filter(|until| *until > now).map(|until| local(until, zone)),
         diff: generated.map(|generated| diff(&generated, &drafts::editable_text(&draft))).unwrap_or_default(),
         can_approve: matches!(draft.status, DraftStatus::Pending | DraftStatus::Failed),
-        can_edit: matches!(draft.status, DraftStatus::Pending | DraftStatus::Approved | DraftStatus::Failed),
+        can_edit: drafts::editable(draft.status),
         can_reject: draft.status.is_unsent() || draft.status == DraftStatus::Unknown,
         can_resolve: draft.status == DraftStatus::Unknown,
         prev,
@@ -392,6 +397,84 @@ fn draft_page(
     context.insert("list".into(), to_value(list));
     context.insert("recent".into(), recent.into());
     render(web, "draft.html", context)
+}
+
+/// Why a draft exists, in words: what it is for and the moment that caused it (an
+/// interview that ended, the silence since the last note, the employer's request for
+/// references...). Never the internal name of its kind.
+fn why_text(
+    conn: &rusqlite::Connection,
+    config: &crate::config::Config,
+    draft: &DraftRow,
+    rounds: &[store::RoundRow],
+) -> anyhow::Result<String> {
+    use crate::domain::DraftKind;
+    let zone = &config.identity.time_zone;
+    let person = draft.person_id.map(|id| store::get_person(conn, id)).transpose()?.flatten();
+    let person_name = person.as_ref().map(person_text).unwrap_or_else(|| "them".to_owned());
+    let round = draft.round_id.and_then(|id| rounds.iter().find(|round| round.id == id));
+    let after_round = round
+        .map(|round| format!(" (round {}, which ended {})", round.number, local(round.end, zone)))
+        .unwrap_or_default();
+    Ok(match draft.kind {
+        DraftKind::ThankYou => format!("A thank-you note after your interview{after_round}"),
+        DraftKind::FollowUp => {
+            // The silence it answers: since the last note of yours that went out (the
+            // thank-you, or the previous follow-up of this series) before it was drafted.
+            let last = store::drafts_of(conn, draft.application_id)?
+                .into_iter()
+                .filter(|other| {
+                    other.kind == DraftKind::ThankYou
+                        || (other.kind == DraftKind::FollowUp && other.series == draft.series)
+                })
+                .filter_map(|other| other.sent_at.filter(|at| *at <= draft.created_at).map(|at| (at, other)))
+                .max_by_key(|(at, _)| *at);
+            let since = match last {
+                Some((at, other)) if other.kind == DraftKind::FollowUp => {
+                    format!("since follow-up {} went out {}", other.number, local(at, zone))
+                }
+                Some((at, other)) => format!("since your thank-you note {} went out {}", other.id, local(at, zone)),
+                None => "since your interview".to_owned(),
+            };
+            format!(
+                "Follow-up {}: no answer came {since}; your policy follows up after {} without one",
+                draft.number.max(1),
+                config.policy.follow_up_every
+            )
+        }
+        DraftKind::RejectionReply => "A reply to the employer's rejection".to_owned(),
+        DraftKind::OfferReply => "A reply to the employer's offer (it neither accepts nor negotiates)".to_owned(),
+        DraftKind::Withdrawal => "Your withdrawal, as you asked".to_owned(),
+        DraftKind::ReferenceNotice => {
+            let cue = crate::domain::process::ReferenceCue::from_number(draft.number)
+                .map(|cue| format!(": {}", cue.reason()))
+                .unwrap_or_default();
+            format!("A heads-up to {person_name}, one of your references, so the employer's call is no surprise{cue}")
+        }
+        DraftKind::PassOn => format!(
+            "A request to pass your thank-you on to {person_name}{after_round}: debrief has no address for them. \
+             If you have it, `debrief person` with `--email` sends the note to them directly instead"
+        ),
+    })
+}
+
+/// What caused a draft's drafting, as the history says it (`cause_text`), when that was
+/// a message or a command; `None` for the passing of time, which `why_text` tells.
+fn drafting_cause(conn: &rusqlite::Connection, draft: &DraftRow) -> anyhow::Result<Option<String>> {
+    let id = draft.id.0.to_string();
+    // Every drafting is recorded in the history at the instant the draft was made, in an
+    // event that names the draft's id and says "drafted".
+    let entry = store::history_of(conn, draft.application_id)?.into_iter().find(|entry| {
+        entry.at == draft.created_at
+            && entry.event.contains("drafted")
+            && entry.event.split(|c: char| !c.is_ascii_digit()).any(|word| word == id)
+    });
+    match entry {
+        Some(entry) if entry.cause_message.is_some() || entry.cause_command.is_some() => {
+            Ok(Some(cause_text(conn, &entry)?))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The classifier's reasons recorded with a message, if any.
@@ -413,17 +496,20 @@ fn classifier_reasons(message: &MessageRow) -> Vec<String> {
 pub struct Plain {}
 
 pub async fn approve(State(web): State<Arc<Web>>, Path(id): Path<i64>, Form(_): Form<Plain>) -> Response {
-    blocking(web, move |_, session, now| {
+    blocking(web, move |web, session, now| {
         let hold = session.config.web.hold_seconds;
         let hold_until = (hold > 0).then(|| now + SignedDuration::from_secs(i64::from(hold)));
         let planner = crate::planner::Planner { config: &session.config, templates: &session.templates };
         let tx = session.store.transaction()?;
-        let done = match drafts::approve_in(&tx, &planner, id, now, hold_until, &format!("debrief web: approve {id}"))?
-        {
-            Approval::Approved(_) => "approved",
+        let approval = drafts::approve_in(&tx, &planner, id, now, hold_until, &format!("debrief web: approve {id}"))?;
+        tx.commit().map_err(anyhow::Error::from)?;
+        let done = match approval {
+            Approval::Approved(approved) => {
+                web.keep_approval_notes(id, approved.notes());
+                "approved"
+            }
             Approval::AlreadyApproved(_) => "already",
         };
-        tx.commit().map_err(anyhow::Error::from)?;
         see_other(format!("/queue?after={id}&done={done}"))
     })
     .await
@@ -556,7 +642,7 @@ pub async fn edit_form(State(web): State<Arc<Web>>, Path(id): Path<i64>) -> Resp
         let Some(draft) = store::get_draft(session.store.conn(), DraftId(id))? else {
             return Err(not_found("draft", id));
         };
-        if !matches!(draft.status, DraftStatus::Pending | DraftStatus::Approved | DraftStatus::Failed) {
+        if !drafts::editable(draft.status) {
             return Err(PageError {
                 status: StatusCode::CONFLICT,
                 message: format!("draft {id} is {} and can no longer be edited", draft.status),
@@ -967,6 +1053,7 @@ mod tests {
         let changed: Vec<String> =
             lines.iter().filter(|line| line.tag != " ").map(|line| format!("{}{}", line.tag, line.text)).collect();
         assert_eq!(changed, ["-Two", "+2"]);
+        assert!(diff("To: a@b.example\n\nOne\n", "To: a@b.example\n\nOne\n").is_empty(), "nothing changed");
     }
 
     #[test]
