@@ -1,9 +1,10 @@
 //! The approval page in a real browser (issue 13): Debian's Chromium, headless, driven
 //! through chromedriver (installed by scripts/test.sh), against the real binary and a
 //! real SQLite file. A person opens the printed address, approves a draft with the
-//! keyboard, undoes it inside the hold, edits another and sees the difference, and
-//! confirms a message held for review; each result is checked in the database and with
-//! `debrief queue --json` / `inbox --json`.
+//! keyboard (no shortcut firing while they type in a field), moves with `j`/`k`, opens
+//! the help with `?`, undoes the approval inside the hold, edits another and sees the
+//! difference, and confirms a message held for review; each result is checked in the
+//! database and with `debrief queue --json` / `inbox --json`.
 //!
 //! One driver and one browser for the binary, one test. With `DEBRIEF_SCREENSHOTS=DIR`
 //! it saves the queue and the pipeline as PNG files there (the README's are in docs/).
@@ -147,6 +148,51 @@ async fn steps(client: &Client, home: &Home, page: &Page) {
         assert!(heading.starts_with("Draft 1"), "{heading}");
         screenshot(client, "web-queue.png").await;
 
+        // Typing in a text field on a page where every shortcut has a target (approve,
+        // reject, a next draft): `a`, `x` and `j` are text there, not actions. The queue
+        // has no field of its own, so one is added, as a person's extension or a later
+        // field would be.
+        let focused = client
+            .execute(
+                "const field = document.createElement('textarea'); field.id = 'scratch';\
+                 document.getElementById('draft').appendChild(field); field.focus();\
+                 return document.activeElement === field && !!document.getElementById('approve-form')\
+                 && !!document.getElementById('reject-form') && !!document.getElementById('next');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(focused, serde_json::json!(true), "a focused field, with every shortcut's target on the page");
+        for key in ['a', 'x', 'j'] {
+            press(client, key).await;
+        }
+        // chromedriver waits for a navigation a shortcut would have started before it runs
+        // the next script: had one fired, this page and its field would be gone.
+        let typed = client
+            .execute("const field = document.getElementById('scratch'); return field && field.value;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(typed, serde_json::json!("axj"), "the keys went into the field");
+        arrive(client, "/queue").await;
+        assert_eq!(home.draft_row(1).status, "pending", "no shortcut fired while typing");
+        let queue = json(&home.ok(AT, &["queue", "--json"]));
+        assert_eq!((queue[0]["status"].as_str(), queue[1]["status"].as_str()), (Some("pending"), Some("pending")));
+
+        // Out of the field, `?` shows the keyboard's help and hides it; `j` and `k` move.
+        client.execute("document.activeElement.blur();", vec![]).await.unwrap();
+        let help = client.find(Locator::Id("help")).await.unwrap();
+        assert!(!help.is_displayed().await.unwrap(), "the help starts hidden");
+        press(client, '?').await;
+        assert!(help.is_displayed().await.unwrap(), "`?` shows the help");
+        press(client, '?').await;
+        assert!(!help.is_displayed().await.unwrap(), "`?` again hides it");
+        press(client, 'j').await;
+        arrive(client, "/drafts/2").await;
+        press(client, 'k').await;
+        arrive(client, "/drafts/1").await;
+        let heading = client.find(Locator::Css("#draft h1")).await.unwrap().text().await.unwrap();
+        assert!(heading.starts_with("Draft 1"), "{heading}");
+
         // `a` approves; the next draft comes up, with the held one's undo.
         press(client, 'a').await;
         arrive(client, "/queue?after=1&done=approved").await;
@@ -162,6 +208,9 @@ async fn steps(client: &Client, home: &Home, page: &Page) {
         arrive(client, "/drafts/1?done=undone").await;
         let row = home.draft_row(1);
         assert_eq!((row.status.as_str(), row.hold_until), ("pending", None));
+        let queue = json(&home.ok("2026-12-07 18:00:30", &["queue", "--json"]));
+        assert_eq!(queue[0]["status"], "pending", "{queue}");
+        assert_eq!(queue[0].get("hold_until"), None, "no hold left after the undo: {queue}");
 
         // `e` on draft 2; typing `a`, `x` or `j` in the text is text, not a shortcut.
         client.goto(&format!("{}/drafts/2", page.base())).await.unwrap();
@@ -181,6 +230,9 @@ async fn steps(client: &Client, home: &Home, page: &Page) {
         assert_eq!(edited["status"], "pending", "{edited}");
         assert!(edited["body"].as_str().unwrap().contains("axe-and-jar"), "{edited}");
         assert_eq!(home.show(1)["status"], "pending", "no shortcut fired while typing");
+        let queue = json(&home.ok(AT, &["queue", "--json"]));
+        assert_eq!((queue[1]["id"].as_i64(), queue[1]["status"].as_str()), (Some(2), Some("pending")), "{queue}");
+        assert_eq!(queue[1]["to"], "lee@clockwork.example", "{queue}");
 
         client.goto(&format!("{}/pipeline", page.base())).await.unwrap();
         client.find(Locator::Id("state-interviewed")).await.unwrap();
