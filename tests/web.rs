@@ -379,6 +379,15 @@ fn the_daemon_serves_the_page_when_web_is_configured() {
     assert!(queue.body.contains("Draft 1 · thank you"), "{}", queue.body);
 }
 
+fn html_unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+}
+
 fn html_escape(text: &str) -> String {
     // As minijinja escapes HTML.
     text.replace('&', "&amp;")
@@ -572,6 +581,26 @@ fn outcomes_show_each_fate_and_resolve_an_unknown_send_from_the_page() {
     let unknown = section(&outcomes.body, "unknown");
     assert!(unknown.contains("href=\"/drafts/3\"") && unknown.contains("may have been delivered"), "{unknown}");
     assert!(unknown.contains("id=\"resolve-sent-3\"") && unknown.contains("id=\"resolve-retry-3\""), "{unknown}");
+    // The header block of the sent note is what Dana received.
+    let shown = page.get("/drafts/1");
+    let block = shown.body.split("id=\"headers\">").nth(1).and_then(|rest| rest.split("</pre>").next()).unwrap();
+    let block = html_unescape(block);
+    let header = |name: &str| {
+        block
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in {block}"))
+            .to_owned()
+    };
+    let delivered = rig.mailbox_messages("web-outcomes-dana@rig.test", "INBOX");
+    assert_eq!(delivered.len(), 1);
+    let received = mail_parser::MessageParser::default().parse(&delivered[0]).unwrap();
+    let from = received.from().unwrap().first().unwrap();
+    assert_eq!(header("From"), format!("{} <{}>", from.name().unwrap(), from.address().unwrap()), "{block}");
+    assert_eq!(header("To"), received.to().unwrap().first().unwrap().address().unwrap(), "{block}");
+    assert_eq!(header("Cc"), "(none)", "{block}");
+    assert_eq!(header("Subject"), received.subject().unwrap(), "{block}");
+    assert_eq!(header("Message-ID"), format!("<{}>", received.message_id().unwrap()), "{block}");
     for (id, other) in [(1, "failed"), (2, "sent"), (3, "retrying"), (4, "unknown")] {
         assert!(!section(&outcomes.body, other).contains(&format!("href=\"/drafts/{id}\"")), "{id} not in {other}");
     }
@@ -679,6 +708,14 @@ fn every_kind_of_draft_says_why_it_exists_in_words() {
     assert!(
         thank_you.starts_with("A thank-you note after your interview (round 1, which ended Mon 2026-12-07 16:00 UTC)"),
         "{thank_you}"
+    );
+    // Noor's own note waits for an address: the page says it cannot go as it is.
+    let unaddressed = queue.as_array().unwrap().iter().find(|d| d["kind"] == "thank_you" && d["to"] == "").unwrap();
+    let shown = page.get(&format!("/drafts/{}", unaddressed["id"]));
+    assert!(
+        shown.body.contains(&format!("It cannot be sent as it is: draft {} has no recipient.", unaddressed["id"])),
+        "{}",
+        shown.body
     );
     let pass_on = why(&page, id_of("pass_on"));
     assert!(pass_on.starts_with("A request to pass your thank-you on to Noor Farah"), "{pass_on}");

@@ -238,11 +238,10 @@ struct DraftView {
     kind: String,
     status: String,
     status_reason: Option<String>,
-    from: String,
-    to: String,
-    subject: String,
-    message_id: String,
-    in_reply_to: Option<String>,
+    /// The header block as it will be sent (`sent_headers`).
+    headers: Vec<HeaderLine>,
+    /// Why the message cannot be built as it is, if it cannot.
+    unsendable: Option<String>,
     answers: Option<String>,
     body: String,
     why: String,
@@ -358,6 +357,7 @@ fn draft_page(
         });
     }
     let generated = store::generated_text(conn, draft.id)?;
+    let (headers, unsendable) = sent_headers(config, &draft, now);
     let view = DraftView {
         id: draft.id.0,
         application_id: draft.application_id.0,
@@ -366,11 +366,8 @@ fn draft_page(
         kind: draft.kind.to_string(),
         status: draft.status.to_string(),
         status_reason: draft.status_reason.clone(),
-        from: format!("{} <{}>", config.identity.name, config.identity.email),
-        to: draft.to.join(", "),
-        subject: draft.subject.clone(),
-        message_id: format!("<{}>", draft.message_id),
-        in_reply_to: draft.in_reply_to.as_ref().map(|id| format!("<{id}>")),
+        headers,
+        unsendable,
         answers,
         body: draft.body.clone(),
         why,
@@ -397,6 +394,64 @@ fn draft_page(
     context.insert("list".into(), to_value(list));
     context.insert("recent".into(), recent.into());
     render(web, "draft.html", context)
+}
+
+/// One header line of the block shown above a draft's body.
+#[derive(Serialize)]
+struct HeaderLine {
+    name: &'static str,
+    value: String,
+}
+
+/// The header block as it will be sent: read back from the very message
+/// `outbox::build_message` makes of the draft, so the page cannot show other values
+/// than those that go out. A draft that cannot be built yet (it waits for an address)
+/// gets its own values and the reason it cannot go as it is.
+fn sent_headers(config: &crate::config::Config, draft: &DraftRow, now: Timestamp) -> (Vec<HeaderLine>, Option<String>) {
+    fn mailboxes(address: Option<&mail_parser::Address>) -> Option<String> {
+        let list: Vec<String> = address?
+            .iter()
+            .map(|addr| match (addr.name(), addr.address()) {
+                (Some(name), Some(address)) => format!("{name} <{address}>"),
+                (None, Some(address)) => address.to_owned(),
+                (Some(name), None) => name.to_owned(),
+                (None, None) => String::new(),
+            })
+            .collect();
+        Some(list.join(", ")).filter(|text| !text.is_empty())
+    }
+    fn ids(value: &mail_parser::HeaderValue) -> Option<String> {
+        let ids: Vec<String> = value.as_text_list()?.iter().map(|id| format!("<{id}>")).collect();
+        Some(ids.join(" ")).filter(|text| !text.is_empty())
+    }
+    let line = |name, value: Option<String>| value.map(|value| HeaderLine { name, value });
+    let unbuilt = |err: anyhow::Error| {
+        let identity = &config.identity;
+        let lines = vec![
+            HeaderLine { name: "From", value: format!("{} <{}>", identity.name, identity.email) },
+            HeaderLine { name: "To", value: draft.to.join(", ") },
+            HeaderLine { name: "Subject", value: draft.subject.clone() },
+            HeaderLine { name: "Message-ID", value: format!("<{}>", draft.message_id) },
+        ];
+        (lines, Some(format!("{err:#}")))
+    };
+    let raw = match crate::outbox::build_message(config, draft, now) {
+        Ok(raw) => raw,
+        Err(err) => return unbuilt(err),
+    };
+    let Some(message) = mail_parser::MessageParser::default().parse_headers(&raw) else {
+        return unbuilt(anyhow::anyhow!("the message built for draft {} has no header", draft.id));
+    };
+    let lines = [
+        line("From", mailboxes(message.from())),
+        line("To", mailboxes(message.to())),
+        Some(HeaderLine { name: "Cc", value: mailboxes(message.cc()).unwrap_or_else(|| "(none)".into()) }),
+        line("Subject", message.subject().map(str::to_owned)),
+        line("In-Reply-To", ids(message.in_reply_to())),
+        line("References", ids(message.references())),
+        line("Message-ID", message.message_id().map(|id| format!("<{id}>"))),
+    ];
+    (lines.into_iter().flatten().collect(), None)
 }
 
 /// Why a draft exists, in words: what it is for and the moment that caused it (an
