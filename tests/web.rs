@@ -174,6 +174,7 @@ fn an_edit_in_the_page_shows_its_difference_and_keeps_the_rules_of_debrief_edit(
     let csrf = page.csrf();
     let form = page.get("/drafts/1/edit");
     assert_eq!(form.status, 200);
+    assert!(!form.body.contains("id=\"diff\""), "nothing changed yet, so no section of changes: {}", form.body);
     let version = support_web::input_value(&form.body, "version");
     let original = home.show(1);
     let body = original["body"].as_str().unwrap();
