@@ -818,7 +818,9 @@ impl Planner<'_> {
         let points = store::talking_points_of(conn, application.id)?;
         let said = points_for(&rounds, &points, kind, round, recipient);
         let exchange = match kind {
-            DraftKind::FollowUp => last_exchange(conn, application, &rounds, &self.config.identity.time_zone)?,
+            DraftKind::FollowUp => {
+                last_exchange(conn, application, &rounds, &self.config.identity.time_zone, recipient)?
+            }
             _ => LastExchange::default(),
         };
         let addition = match (kind, draft_id) {
@@ -838,6 +840,9 @@ impl Planner<'_> {
             follow_ups_total: u32::from(self.config.policy.follow_ups),
             timeline_day: exchange.timeline_day,
             last_reply_day: exchange.last_reply_day,
+            exchange_from: exchange.from.map(str::to_owned),
+            // The reader interviewed the user: only then may a draft recall "when we spoke".
+            reader_was_interviewer: said.round.is_some(),
             addition,
             about_name: pass_on
                 .as_ref()
@@ -963,16 +968,23 @@ pub struct LastExchange {
     pub timeline_day: Option<String>,
     /// They answered otherwise: the day they wrote ("Monday, December 7").
     pub last_reply_day: Option<String>,
+    /// Who said it, for the template's choice between "you mentioned" and a neutral form:
+    /// "reader" (the follow-up's recipient wrote it), "employer" (someone else there did),
+    /// "interview" (the user noted it with `debrief note ID --reply-after DATE`).
+    pub from: Option<&'static str>,
 }
 
-/// What the employer last said since the latest interview began: a timeline (its last day,
-/// from the cadence it set), else the day of their last answer. Automatic replies and
-/// receipts are not an exchange.
+/// What the employer last said since the latest interview began: a timeline (its last day),
+/// else the day of their last answer, and who said it (`reader` is the follow-up's
+/// recipient). A timeline the user noted from the interview (`debrief note ID --reply-after
+/// DATE`, no message behind it) counts when nothing was written after it. Automatic replies
+/// and receipts are not an exchange.
 fn last_exchange(
     conn: &Connection,
     application: &ApplicationRow,
     rounds: &[store::RoundRow],
     user_zone: &TimeZone,
+    reader: Option<&PersonRow>,
 ) -> anyhow::Result<LastExchange> {
     let latest = rounds
         .iter()
@@ -981,6 +993,7 @@ fn last_exchange(
     let Some(latest) = latest else { return Ok(LastExchange::default()) };
     let zone =
         latest.time_zone.as_deref().and_then(|name| TimeZone::get(name).ok()).unwrap_or_else(|| user_zone.clone());
+    let day = |instant: Timestamp| instant.to_zoned(zone.clone()).strftime("%A, %B %-d").to_string();
     let messages = store::messages_of(conn, application.id)?;
     let answer = messages
         .iter()
@@ -989,15 +1002,44 @@ fn last_exchange(
         .filter_map(|message| message.date.or(message.received_at).map(|at| (at, message)))
         .filter(|(at, _)| *at >= latest.start)
         .max_by_key(|(at, _)| *at);
+    // The user's note of what was said at the interview: "debrief note ID --reply-after DATE".
+    let prefix = format!("debrief note {} --reply-after ", application.id);
+    let noted = store::history_of(conn, application.id)?
+        .into_iter()
+        .filter(|line| line.at >= latest.start)
+        .filter_map(|line| {
+            let date =
+                line.cause_command.as_deref()?.strip_prefix(&prefix)?.trim().parse::<jiff::civil::Date>().ok()?;
+            Some((line.at, date))
+        })
+        .max_by_key(|(at, _)| *at);
+    if let Some((noted_at, reply_after)) = noted
+        && answer.is_none_or(|(at, _)| noted_at > at)
+        && let Ok(last_day) = reply_after.yesterday()
+        && let Ok(last_day) = last_day.to_zoned(zone.clone())
+    {
+        return Ok(LastExchange {
+            timeline_day: Some(day(last_day.timestamp())),
+            last_reply_day: None,
+            from: Some("interview"),
+        });
+    }
     let Some((at, message)) = answer else { return Ok(LastExchange::default()) };
-    let day = |instant: Timestamp| instant.to_zoned(zone.clone()).strftime("%A, %B %-d").to_string();
+    let reader_address = reader.and_then(|person| person.email.as_deref());
+    let wrote = |address: Option<&str>| address.zip(reader_address).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
+    let from =
+        if wrote(message.from_email.as_deref()) || wrote(message.reply_to.as_deref()) { "reader" } else { "employer" };
     if message.kind.as_deref() == Some("timeline")
         && let Some(not_before) = application.cadence.not_before
         && let Ok(last_day) = not_before.to_zoned(zone.clone()).yesterday()
     {
-        return Ok(LastExchange { timeline_day: Some(day(last_day.timestamp())), last_reply_day: None });
+        return Ok(LastExchange {
+            timeline_day: Some(day(last_day.timestamp())),
+            last_reply_day: None,
+            from: Some(from),
+        });
     }
-    Ok(LastExchange { timeline_day: None, last_reply_day: Some(day(at)) })
+    Ok(LastExchange { timeline_day: None, last_reply_day: Some(day(at)), from: Some(from) })
 }
 
 /// What a draft may say of the conversation with its reader.

@@ -214,7 +214,15 @@ pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::R
             Some(date) => format!("debrief note {id} --reply-after {date}"),
             None => format!("debrief note {id} --wait-for-word"),
         };
-        planner.apply_event(&tx, id, &event, &Cause::Command(command), None, now, now)?;
+        let cause = Cause::Command(command);
+        planner.apply_event(&tx, id, &event, &cause, None, now, now)?;
+        // Always one line with this command as its cause, whatever the state did: a
+        // follow-up finds the timeline by it (`planner::last_exchange`).
+        let said = match reply_after {
+            Some(date) => format!("noted from the interview: they will decide before {date}"),
+            None => "noted from the interview: wait to hear from them".to_owned(),
+        };
+        store::insert_history(&tx, id, now, None, None, &said, &cause)?;
         rerender = true;
     }
     let rewritten = if rerender { planner.rerender_pending(&tx, id, None, now)? } else { 0 };
