@@ -436,6 +436,49 @@ struct InterviewJson {
     start: String,
     end: String,
     interviewers: Vec<PersonJson>,
+    /// The round's number (`--round N`).
+    round: u32,
+    /// What the user wrote down about it (`note --topic/--strength/--impressions`).
+    notes: Vec<RoundNote>,
+}
+
+/// One thing the user wrote down about a round: `kind` is `topic`, `strength` or
+/// `impressions`; `person` the interviewer it is about (their address, else their name),
+/// `None` for the whole round. Impressions are for the user alone: never put into mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundNote {
+    pub kind: String,
+    pub person: Option<String>,
+    pub text: String,
+}
+
+/// What the user wrote down about each round of an application, by round id: topics first,
+/// then strengths, then impressions, the whole round's before each interviewer's. For
+/// `applications --json`, `history`, and the page's application view.
+pub fn round_notes(
+    conn: &rusqlite::Connection,
+    id: ApplicationId,
+) -> anyhow::Result<std::collections::BTreeMap<crate::domain::RoundId, Vec<RoundNote>>> {
+    let rank = |kind: PointKind| match kind {
+        PointKind::Topic => 0,
+        PointKind::Strength => 1,
+        PointKind::Impressions => 2,
+    };
+    let mut points = store::talking_points_of(conn, id)?;
+    points.sort_by_key(|point| (point.round_id, rank(point.kind), point.person_id));
+    let mut notes: std::collections::BTreeMap<_, Vec<RoundNote>> = std::collections::BTreeMap::new();
+    for point in points {
+        let person = match point.person_id {
+            Some(person) => store::get_person(conn, person)?.and_then(|person| person.email.or(person.name)),
+            None => None,
+        };
+        notes.entry(point.round_id).or_default().push(RoundNote {
+            kind: point.kind.as_str().to_owned(),
+            person,
+            text: point.text,
+        });
+    }
+    Ok(notes)
 }
 
 #[derive(Serialize)]
@@ -537,6 +580,7 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
     let conn = session.store.conn();
     let mut entries = Vec::new();
     for app in store::list_applications(conn)? {
+        let mut notes = if json { round_notes(conn, app.id)? } else { Default::default() };
         let interviews = store::rounds_of(conn, app.id)?
             .into_iter()
             .filter(|round| round.status != RoundStatus::Cancelled)
@@ -548,6 +592,8 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
                     .into_iter()
                     .map(|p| PersonJson { name: p.name, email: p.email })
                     .collect(),
+                round: round.number,
+                notes: notes.remove(&round.id).unwrap_or_default(),
             })
             .collect();
         let next = next_action(conn, &session.config, &app, now)?;
@@ -648,6 +694,27 @@ pub fn history(config: Option<&Path>, json: bool, id: i64) -> anyhow::Result<()>
     }
     for (at, text) in store::notes_of(conn, app.id)? {
         println!("{}  note: {text}", local(at, zone));
+    }
+    // What the user wrote down about each round, impressions included: for them alone,
+    // shown here where they review the application, never put into mail.
+    let mut notes = round_notes(conn, app.id)?;
+    for round in store::rounds_of(conn, app.id)? {
+        let Some(notes) = notes.remove(&round.id) else { continue };
+        let with: Vec<String> = round
+            .interviewers
+            .iter()
+            .filter_map(|person| person.name.clone().filter(|name| !name.trim().is_empty()).or(person.email.clone()))
+            .collect();
+        let with = if with.is_empty() { String::new() } else { format!(" with {}", with.join(", ")) };
+        println!("\nRound {}, {}{with} ({}), your notes:", round.number, local(round.start, zone), round.status);
+        for note in notes {
+            let whose = note.person.map(|person| format!(" ({person})")).unwrap_or_default();
+            let mut lines = note.text.lines();
+            println!("  {}{whose}: {}", note.kind, lines.next().unwrap_or_default());
+            for line in lines {
+                println!("    {line}");
+            }
+        }
     }
     Ok(())
 }
