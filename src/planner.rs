@@ -621,17 +621,38 @@ impl Planner<'_> {
 
     /// The follow-up contact's address and the server's words, when a message to that
     /// address was refused for good (5xx): a follow-up there would bounce too.
+    /// A delivery report in the inbox saying so counts too (`store::refused_address`), and
+    /// the words name that report.
     pub fn bounced_contact(&self, conn: &Connection, id: ApplicationId) -> anyhow::Result<Option<(String, String)>> {
         let application = self.application(conn, id)?;
         let Some(contact) = self.contact(conn, &application)? else { return Ok(None) };
         let Some(address) = contact.email else { return Ok(None) };
-        Ok(store::drafts_of(conn, id)?.into_iter().find_map(|draft| {
+        let refused_here = store::drafts_of(conn, id)?.into_iter().find_map(|draft| {
             // Failed, or failed and then rejected by the user: the server's words stay.
             let refused = draft.status != DraftStatus::Sent
                 && draft.last_error.as_deref().is_some_and(|error| error.starts_with("the server refused it (5"))
                 && draft.to.iter().any(|to| to.eq_ignore_ascii_case(&address));
             refused.then(|| (address.clone(), draft.last_error.unwrap_or_default()))
-        }))
+        });
+        if refused_here.is_some() {
+            return Ok(refused_here);
+        }
+        let Some(refusal) = store::refused_address(conn, &address)? else { return Ok(None) };
+        let bounce = store::get_message(conn, refusal.message)?;
+        let subject =
+            bounce.as_ref().and_then(|bounce| bounce.subject.clone()).unwrap_or_else(|| "(no subject)".into());
+        let from =
+            bounce.as_ref().and_then(|bounce| bounce.from_email.clone()).unwrap_or_else(|| "the mail system".into());
+        let day = bounce.as_ref().and_then(|bounce| bounce.date.or(bounce.received_at)).unwrap_or(refusal.refused_at);
+        let day = day.to_zoned(self.config.identity.time_zone.clone()).strftime("%Y-%m-%d");
+        let mut words = format!(
+            "the delivery report \"{subject}\" from {from} of {day}, message {}: {}",
+            refusal.message, refusal.status
+        );
+        if let Some(diagnostic) = &refusal.diagnostic {
+            words.push_str(&format!(", {diagnostic}"));
+        }
+        Ok(Some((address, words)))
     }
 
     /// Why an application that waits for a follow-up gets none, in words with the command
