@@ -523,12 +523,14 @@ fn right_after_the_interview_sync_asks_for_impressions_and_what_they_said_sets_t
         ),
         "{notes}"
     );
-    let app = &home.json("2026-12-01 19:33:00", &["applications"])[0];
-    assert_eq!(app["interviews"][0]["round"], 1);
-    let written = app["interviews"][0]["notes"].as_array().unwrap();
-    assert_eq!(written.len(), 2, "{written:?}");
-    assert_eq!(written[1]["kind"], "impressions");
-    assert_eq!(written[1]["person"], Value::Null);
+    let history = home.json("2026-12-01 19:33:00", &["history", "1"]);
+    let written: Vec<&Value> = history.as_array().unwrap().iter().filter_map(|entry| entry.get("note")).collect();
+    assert_eq!(written.len(), 2, "{history:#}");
+    assert_eq!((&written[0]["kind"], &written[0]["person"]), (&"topic".into(), &"bob@acme.example".into()));
+    assert_eq!(
+        (&written[1]["round"], &written[1]["kind"], &written[1]["person"]),
+        (&1.into(), &"impressions".into(), &Value::Null)
+    );
     assert_eq!(written[1]["text"], "System design went well.\nShould have asked about on-call. Good fit.");
     // Never into mail: the drafted notes (Bob's has his topic) say nothing of them.
     for draft in home.json("2026-12-01 19:33:00", &["queue"]).as_array().unwrap() {

@@ -436,10 +436,6 @@ struct InterviewJson {
     start: String,
     end: String,
     interviewers: Vec<PersonJson>,
-    /// The round's number (`--round N`).
-    round: u32,
-    /// What the user wrote down about it (`note --topic/--strength/--impressions`).
-    notes: Vec<RoundNote>,
 }
 
 /// One thing the user wrote down about a round: `kind` is `topic`, `strength` or
@@ -454,7 +450,7 @@ pub struct RoundNote {
 
 /// What the user wrote down about each round of an application, by round id: topics first,
 /// then strengths, then impressions, the whole round's before each interviewer's. For
-/// `applications --json`, `history`, and the page's application view.
+/// `history` (text and JSON) and the page's application view.
 pub fn round_notes(
     conn: &rusqlite::Connection,
     id: ApplicationId,
@@ -580,7 +576,6 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
     let conn = session.store.conn();
     let mut entries = Vec::new();
     for app in store::list_applications(conn)? {
-        let mut notes = if json { round_notes(conn, app.id)? } else { Default::default() };
         let interviews = store::rounds_of(conn, app.id)?
             .into_iter()
             .filter(|round| round.status != RoundStatus::Cancelled)
@@ -592,8 +587,6 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
                     .into_iter()
                     .map(|p| PersonJson { name: p.name, email: p.email })
                     .collect(),
-                round: round.number,
-                notes: notes.remove(&round.id).unwrap_or_default(),
             })
             .collect();
         let next = next_action(conn, &session.config, &app, now)?;
@@ -643,6 +636,17 @@ struct HistoryJson {
     to_state: Option<String>,
     event: String,
     cause: String,
+    /// Only on the entries that end the list: what the user wrote down about a round
+    /// (topic, strength, impressions), as `history` prints under "your notes".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<RoundNoteJson>,
+}
+
+#[derive(Serialize)]
+struct RoundNoteJson {
+    round: u32,
+    #[serde(flatten)]
+    note: RoundNote,
 }
 
 /// Why a transition happened, in words: the message, the command, or the clock. The
@@ -676,9 +680,23 @@ pub fn history(config: Option<&Path>, json: bool, id: i64) -> anyhow::Result<()>
             to_state: entry.to_state,
             event: entry.event,
             cause,
+            note: None,
         });
     }
     if json {
+        let mut notes = round_notes(conn, app.id)?;
+        for round in store::rounds_of(conn, app.id)? {
+            for note in notes.remove(&round.id).unwrap_or_default() {
+                rows.push(HistoryJson {
+                    at: store::ts_to_sql(round.start),
+                    from_state: None,
+                    to_state: None,
+                    event: format!("your {} of round {}", note.kind, round.number),
+                    cause: format!("debrief note {}", app.id),
+                    note: Some(RoundNoteJson { round: round.number, note }),
+                });
+            }
+        }
         return print_json(&rows);
     }
     println!("Application {}: {}, {} — now {}", app.id, app.company, app.role, app.state);
