@@ -34,6 +34,8 @@ pub struct Refusal {
 pub const MAX_REFUSALS: usize = 20;
 const MAX_REPORT_BYTES: usize = 64 * 1024;
 const MAX_TEXT_BYTES: usize = 32 * 1024;
+/// Addresses of a plain-text notice weighed at most (each costs a look at its window).
+const MAX_WEIGHED: usize = 100;
 /// Lines after an address that may still speak of it (Exim puts the reply four lines down).
 const WINDOW_LINES: usize = 6;
 
@@ -186,14 +188,22 @@ fn text_refusals(text: &str, keep: &dyn Fn(&str) -> bool) -> Vec<Refusal> {
     // The notice only, not the returned message's headers and body.
     let lines: Vec<&str> = text.lines().take_while(|line| !patterns.returned.is_match(line)).take(2_000).collect();
     let mut out: Vec<Refusal> = Vec::new();
+    let mut weighed = 0;
     for (index, line) in lines.iter().enumerate() {
         for found in patterns.address.find_iter(line) {
             let address = found.as_str().trim_end_matches('.').to_ascii_lowercase();
             if !keep(&address) || out.iter().any(|known| known.address == address) {
                 continue;
             }
-            // Its window: this line and the next few, up to the next line naming another address.
-            let mut window = vec![&line[found.start()..]];
+            // A notice names a few addresses; a text of thousands is weighed in part.
+            weighed += 1;
+            if weighed > MAX_WEIGHED {
+                return out;
+            }
+            // Its window: the rest of this line (its first KiB) and the next few lines, up
+            // to the next line naming another address.
+            let rest = &line[found.start()..];
+            let mut window = vec![&rest[..floor_char_boundary(rest, 1024)]];
             for next in lines.iter().skip(index + 1).take(WINDOW_LINES) {
                 let other = patterns
                     .address
