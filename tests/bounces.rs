@@ -25,9 +25,9 @@ path = "Maildir"
 "#;
 
 /// A standard report (RFC 3464), written for this test: `STATUS` and `ACTION` are filled in.
-const REPORT: &str = "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r
+const REPORT: &str = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r
 To: priya@example.net\r
-Subject: Undelivered Mail Returned to Sender\r
+Subject: Returned mail: see transcript for details\r
 Date: Mon, 07 Dec 2026 12:02:00 -0800\r
 Message-ID: <report-ID@mx.example.net>\r
 Auto-Submitted: auto-replied\r
@@ -37,7 +37,7 @@ Content-Type: multipart/report; report-type=delivery-status; boundary=\"r1\"\r
 --r1\r
 Content-Type: text/plain\r
 \r
-Your message could not be delivered to one or more recipients.\r
+Your message did not reach everyone it was for.\r
 \r
 --r1\r
 Content-Type: message/delivery-status\r
@@ -160,8 +160,9 @@ fn a_bounce_in_the_inbox_cancels_the_follow_up_to_that_address_and_the_queue_say
     let queue = home.ok("2026-12-07 20:05:00", &["queue"]);
     assert!(
         queue.contains("no follow-ups: jane@acme.example refused your mail for good")
-            && queue
-                .contains("\"Undelivered Mail Returned to Sender\" from mailer-daemon@mx.example.net of 2026-12-07")
+            && queue.contains(
+                "\"Returned mail: see transcript for details\" from mailer-daemon@mx.example.net of 2026-12-07"
+            )
             && queue.contains("5.1.1, smtp; 550 5.1.1 mailbox does not exist"),
         "{queue}"
     );

@@ -623,11 +623,11 @@ Best,\r\nJane Doe\r\nEngineering Manager\r\n";
 /// A delivery report written for this test (RFC 3464) about `address`.
 fn delivery_report(address: &str, message_id: &str) -> String {
     format!(
-        "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\nTo: priya@example.net\r\n\
-         Subject: Undelivered Mail Returned to Sender\r\nDate: Wed, 09 Dec 2026 09:00:00 -0800\r\n\
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r\nTo: priya@example.net\r\n\
+         Subject: Returned mail: see transcript for details\r\nDate: Wed, 09 Dec 2026 09:00:00 -0800\r\n\
          Message-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
-         --b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nYour message did not reach everyone.\r\n\r\n\
          --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n\
          Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--b--\r\n"
     )
@@ -681,7 +681,7 @@ fn a_bounce_counts_only_for_addresses_debrief_writes_to_and_leaves_a_claimed_fol
     let why = desk.planner().why_no_follow_up(desk.store.conn(), app).unwrap().unwrap();
     assert!(
         why.contains(&format!("{contact} refused your mail for good"))
-            && why.contains("Undelivered Mail Returned to Sender"),
+            && why.contains("Returned mail: see transcript for details"),
         "{why}"
     );
     // The report is nobody's answer: it belongs to no application.

@@ -18,9 +18,9 @@ fn addresses(raw: &str) -> Vec<String> {
 }
 
 /// A standard report: one recipient failed for good, one is only delayed.
-const STANDARD: &str = "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n\
+const STANDARD: &str = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n\
 To: priya@example.net\n\
-Subject: Undelivered Mail Returned to Sender\n\
+Subject: Returned mail: see transcript for details\n\
 Date: Tue, 08 Dec 2026 10:00:00 -0800\n\
 Auto-Submitted: auto-replied\n\
 MIME-Version: 1.0\n\
@@ -29,8 +29,8 @@ Content-Type: multipart/report; report-type=delivery-status; boundary=\"rpt\"\n\
 --rpt\n\
 Content-Type: text/plain; charset=us-ascii\n\
 \n\
-This is the mail system at host mx.example.net. Your message could not be\n\
-delivered to one or more recipients. bob@acme.example is still being tried.\n\
+The relay mx.example.net reports on your message below;\n\
+bob@acme.example is still being tried.\n\
 \n\
 --rpt\n\
 Content-Type: message/delivery-status\n\
@@ -91,12 +91,12 @@ fn a_delay_report_refuses_nobody() {
 #[test]
 fn a_plain_text_notice_from_a_mailer_daemon_names_the_address_with_a_permanent_code() {
     // Postfix without a report part: the reply on the same and the next line.
-    let postfix = "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n\
+    let postfix = "From: MAILER-DAEMON@mx.example.net (Mail Delivery Subsystem)\n\
 To: priya@example.net\n\
-Subject: Undelivered Mail Returned to Sender\n\
+Subject: Returned mail: see transcript for details\n\
 \n\
-I'm sorry to have to inform you that your message could not\n\
-be delivered to one or more recipients.\n\
+Your message to the addresses below was refused by the receiving\n\
+server, as it said.\n\
 \n\
 <rita@acme.example>: host mx.acme.example[192.0.2.7] said: 550 5.1.1\n\
     <rita@acme.example>: Recipient address rejected: User unknown in local\n\
@@ -107,14 +107,13 @@ be delivered to one or more recipients.\n\
     assert!(found[0].diagnostic.as_deref().unwrap().contains("550 5.1.1"), "{found:?}");
 
     // Exim: the address, then the server's answer four lines down.
-    let exim = "From: Mail Delivery System <Mailer-Daemon@relay.example.org>\n\
+    let exim = "From: Mail Delivery Subsystem <Mailer-Daemon@relay.example.org>\n\
 To: priya@example.net\n\
 Subject: Mail delivery failed: returning message to sender\n\
 \n\
-This message was created automatically by mail delivery software.\n\
+Written by the relay's software, not by a person.\n\
 \n\
-A message that you sent could not be delivered to one or more of its\n\
-recipients. This is a permanent error. The following address(es) failed:\n\
+The receiving server turned your message away for this address:\n\
 \n\
   sam.okafor@globex.example\n\
     host mx1.globex.example [198.51.100.3]\n\
@@ -166,7 +165,7 @@ Subject: Delayed Mail (still being retried)\n\
 <rita@acme.example>: host mx.acme.example[192.0.2.7] said: 451 4.7.1\n\
     Greylisted, please try again later\n";
     assert_eq!(addresses(delay), Vec::<String>::new());
-    let warning = "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n\
+    let warning = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n\
 To: priya@example.net\n\
 Subject: Warning: could not send message for past 4 hours\n\
 \n\
@@ -193,7 +192,7 @@ tom@acme.example if the address does not exist in your records.\n";
 fn the_user_and_the_mail_system_itself_are_never_refused() {
     let own = "From: MAILER-DAEMON@mx.example.net\n\
 To: priya@example.net\n\
-Subject: Undelivered Mail Returned to Sender\n\
+Subject: Returned mail: see transcript for details\n\
 \n\
 <priya@example.net>: 550 5.1.1 sender rejected\n\
 <postmaster@mx.example.net>: 550 5.1.1 no such user\n\
