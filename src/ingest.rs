@@ -244,7 +244,7 @@ pub fn ingest_prepared(
         Ok(classified) => classified,
         Err(err) => return record_unreadable(conn, raw, origin, &err, now),
     };
-    let ClassifiedMessage { envelope, classification, own_words, signature } = *classified;
+    let ClassifiedMessage { envelope, classification, own_words, signature, refused } = *classified;
     let message_id = dedup_key(&envelope, raw);
     if let Some(seen) = store::find_message(conn, &message_id)? {
         return Ok(duplicate(&seen, &message_id));
@@ -273,6 +273,12 @@ pub fn ingest_prepared(
             summary: format!("Message {id} is your own ({}): kept for threading.", subject_of(&row)),
             report: PlanReport::default(),
         });
+    }
+
+    // A delivery report: the addresses that refused mail for good get no more follow-ups.
+    if !refused.is_empty() {
+        let id = store::insert_message(conn, &row, now)?;
+        return record_bounce(conn, planner, &row, id, &refused, now);
     }
 
     let association = associate(conn, &envelope, &classification, &own_address)?;
@@ -321,6 +327,93 @@ pub fn ingest_prepared(
     let id = store::insert_message(conn, &row, now)?;
     row.id = Some(id);
     act(conn, planner, &row, &classification, association, envelope.is_automated, &own_words, now)
+}
+
+/// A delivery report said these addresses refused mail for good (5.x.x; issue 12, nothing
+/// to dead ends). Each one debrief knows (a person of an application; never another) is
+/// recorded (`refused_addresses`), which the planner reads: no follow-up is planned to it,
+/// and `queue` says why, naming the bounce. Unsent follow-ups to it are cancelled, each
+/// only if it is still as it was read (pending or approved: one the outbox has claimed is
+/// left to it). The report is kept with no application, so that it never counts as the
+/// employer's answer, and each application it touched records it in its history.
+fn record_bounce(
+    conn: &Connection,
+    planner: &Planner,
+    row: &MessageRow,
+    id: MessageId,
+    refused: &[crate::classify::bounce::Refusal],
+    now: Timestamp,
+) -> anyhow::Result<Ingested> {
+    let cause = Cause::Message(id);
+    let mut report = PlanReport::default();
+    let mut known = Vec::new();
+    let mut touched = None;
+    for refusal in refused {
+        let address = refusal.address.as_str();
+        if store::find_person_by_email(conn, address)?.is_none() {
+            continue;
+        }
+        store::record_refused_address(conn, address, &refusal.status, refusal.diagnostic.as_deref(), id, now)?;
+        known.push(format!("{address} ({})", refusal.status));
+        for application in store::open_application_ids(conn)? {
+            let mut cancelled = Vec::new();
+            for draft in store::drafts_of(conn, application)? {
+                let to_it = draft.to.iter().any(|to| to.eq_ignore_ascii_case(address));
+                if draft.kind != DraftKind::FollowUp
+                    || !to_it
+                    || !matches!(
+                        draft.status,
+                        crate::domain::DraftStatus::Pending | crate::domain::DraftStatus::Approved
+                    )
+                {
+                    continue;
+                }
+                let reason = format!("{address} refused mail for good ({}, a delivery report)", refusal.status);
+                if store::set_draft_status(
+                    conn,
+                    draft.id,
+                    draft.status,
+                    crate::domain::DraftStatus::Cancelled,
+                    Some(&reason),
+                    now,
+                )? {
+                    cancelled.push(draft.id.to_string());
+                }
+            }
+            let contact = planner.bounced_contact(conn, application)?;
+            let is_contact = contact.is_some_and(|(contact, _)| contact.eq_ignore_ascii_case(address));
+            if cancelled.is_empty() && !is_contact {
+                continue;
+            }
+            report.drafts_cancelled += cancelled.len();
+            let mut event = format!(
+                "a delivery report: {address} refused mail for good ({}); no follow-ups go there",
+                refusal.status
+            );
+            if !cancelled.is_empty() {
+                event.push_str(&format!(" (follow-up {} cancelled)", cancelled.join(", ")));
+            }
+            store::insert_history(conn, application, now, None, None, &event, &cause)?;
+            touched.get_or_insert(application);
+        }
+    }
+    let (outcome, effect) = if known.is_empty() {
+        let addresses: Vec<&str> = refused.iter().map(|refusal| refusal.address.as_str()).collect();
+        (Outcome::Ignored, format!("a delivery report about {}, whom debrief does not write to", addresses.join(", ")))
+    } else {
+        (
+            Outcome::Applied,
+            format!("a delivery report: {} refused mail for good; no follow-ups go there", known.join(", ")),
+        )
+    };
+    store::set_message_outcome(conn, id, None, outcome.as_str(), Some(&effect))?;
+    Ok(Ingested {
+        message: Some(id),
+        application: touched,
+        outcome,
+        summary: format!("Message {id} from {}: {effect}.", sender_of(row)),
+        report,
+    })
 }
 
 /// The cheap path for obvious bulk mail (issue 11): most of a real inbox is newsletters

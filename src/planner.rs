@@ -617,17 +617,38 @@ impl Planner<'_> {
 
     /// The follow-up contact's address and the server's words, when a message to that
     /// address was refused for good (5xx): a follow-up there would bounce too.
+    /// A delivery report in the inbox saying so counts too (`store::refused_address`), and
+    /// the words name that report.
     pub fn bounced_contact(&self, conn: &Connection, id: ApplicationId) -> anyhow::Result<Option<(String, String)>> {
         let application = self.application(conn, id)?;
         let Some(contact) = self.contact(conn, &application)? else { return Ok(None) };
         let Some(address) = contact.email else { return Ok(None) };
-        Ok(store::drafts_of(conn, id)?.into_iter().find_map(|draft| {
+        let refused_here = store::drafts_of(conn, id)?.into_iter().find_map(|draft| {
             // Failed, or failed and then rejected by the user: the server's words stay.
             let refused = draft.status != DraftStatus::Sent
                 && draft.last_error.as_deref().is_some_and(|error| error.starts_with("the server refused it (5"))
                 && draft.to.iter().any(|to| to.eq_ignore_ascii_case(&address));
             refused.then(|| (address.clone(), draft.last_error.unwrap_or_default()))
-        }))
+        });
+        if refused_here.is_some() {
+            return Ok(refused_here);
+        }
+        let Some(refusal) = store::refused_address(conn, &address)? else { return Ok(None) };
+        let bounce = store::get_message(conn, refusal.message)?;
+        let subject =
+            bounce.as_ref().and_then(|bounce| bounce.subject.clone()).unwrap_or_else(|| "(no subject)".into());
+        let from =
+            bounce.as_ref().and_then(|bounce| bounce.from_email.clone()).unwrap_or_else(|| "the mail system".into());
+        let day = bounce.as_ref().and_then(|bounce| bounce.date.or(bounce.received_at)).unwrap_or(refusal.refused_at);
+        let day = day.to_zoned(self.config.identity.time_zone.clone()).strftime("%Y-%m-%d");
+        let mut words = format!(
+            "the delivery report \"{subject}\" from {from} of {day}, message {}: {}",
+            refusal.message, refusal.status
+        );
+        if let Some(diagnostic) = &refusal.diagnostic {
+            words.push_str(&format!(", {diagnostic}"));
+        }
+        Ok(Some((address, words)))
     }
 
     /// Why an application that waits for a follow-up gets none, in words with the command
@@ -814,7 +835,9 @@ impl Planner<'_> {
         let points = store::talking_points_of(conn, application.id)?;
         let said = points_for(&rounds, &points, kind, round, recipient);
         let exchange = match kind {
-            DraftKind::FollowUp => last_exchange(conn, application, &rounds, &self.config.identity.time_zone)?,
+            DraftKind::FollowUp => {
+                last_exchange(conn, application, &rounds, &self.config.identity.time_zone, recipient)?
+            }
             _ => LastExchange::default(),
         };
         let addition = match (kind, draft_id) {
@@ -834,6 +857,9 @@ impl Planner<'_> {
             follow_ups_total: u32::from(self.config.policy.follow_ups),
             timeline_day: exchange.timeline_day,
             last_reply_day: exchange.last_reply_day,
+            exchange_from: exchange.from.map(str::to_owned),
+            // The reader interviewed the user: only then may a draft recall "when we spoke".
+            reader_was_interviewer: said.round.is_some(),
             addition,
             about_name: pass_on
                 .as_ref()
@@ -959,16 +985,23 @@ pub struct LastExchange {
     pub timeline_day: Option<String>,
     /// They answered otherwise: the day they wrote ("Monday, December 7").
     pub last_reply_day: Option<String>,
+    /// Who said it, for the template's choice between "you mentioned" and a neutral form:
+    /// "reader" (the follow-up's recipient wrote it), "employer" (someone else there did),
+    /// "interview" (the user noted it with `debrief note ID --reply-after DATE`).
+    pub from: Option<&'static str>,
 }
 
-/// What the employer last said since the latest interview began: a timeline (its last day,
-/// from the cadence it set), else the day of their last answer. Automatic replies and
-/// receipts are not an exchange.
+/// What the employer last said since the latest interview began: a timeline (its last day),
+/// else the day of their last answer, and who said it (`reader` is the follow-up's
+/// recipient). A timeline the user noted from the interview (`debrief note ID --reply-after
+/// DATE`, no message behind it) counts when nothing was written after it. Automatic replies
+/// and receipts are not an exchange.
 fn last_exchange(
     conn: &Connection,
     application: &ApplicationRow,
     rounds: &[store::RoundRow],
     user_zone: &TimeZone,
+    reader: Option<&PersonRow>,
 ) -> anyhow::Result<LastExchange> {
     let latest = rounds
         .iter()
@@ -977,6 +1010,7 @@ fn last_exchange(
     let Some(latest) = latest else { return Ok(LastExchange::default()) };
     let zone =
         latest.time_zone.as_deref().and_then(|name| TimeZone::get(name).ok()).unwrap_or_else(|| user_zone.clone());
+    let day = |instant: Timestamp| instant.to_zoned(zone.clone()).strftime("%A, %B %-d").to_string();
     let messages = store::messages_of(conn, application.id)?;
     let answer = messages
         .iter()
@@ -985,15 +1019,44 @@ fn last_exchange(
         .filter_map(|message| message.date.or(message.received_at).map(|at| (at, message)))
         .filter(|(at, _)| *at >= latest.start)
         .max_by_key(|(at, _)| *at);
+    // The user's note of what was said at the interview: "debrief note ID --reply-after DATE".
+    let prefix = format!("debrief note {} --reply-after ", application.id);
+    let noted = store::history_of(conn, application.id)?
+        .into_iter()
+        .filter(|line| line.at >= latest.start)
+        .filter_map(|line| {
+            let date =
+                line.cause_command.as_deref()?.strip_prefix(&prefix)?.trim().parse::<jiff::civil::Date>().ok()?;
+            Some((line.at, date))
+        })
+        .max_by_key(|(at, _)| *at);
+    if let Some((noted_at, reply_after)) = noted
+        && answer.is_none_or(|(at, _)| noted_at > at)
+        && let Ok(last_day) = reply_after.yesterday()
+        && let Ok(last_day) = last_day.to_zoned(zone.clone())
+    {
+        return Ok(LastExchange {
+            timeline_day: Some(day(last_day.timestamp())),
+            last_reply_day: None,
+            from: Some("interview"),
+        });
+    }
     let Some((at, message)) = answer else { return Ok(LastExchange::default()) };
-    let day = |instant: Timestamp| instant.to_zoned(zone.clone()).strftime("%A, %B %-d").to_string();
+    let reader_address = reader.and_then(|person| person.email.as_deref());
+    let wrote = |address: Option<&str>| address.zip(reader_address).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
+    let from =
+        if wrote(message.from_email.as_deref()) || wrote(message.reply_to.as_deref()) { "reader" } else { "employer" };
     if message.kind.as_deref() == Some("timeline")
         && let Some(not_before) = application.cadence.not_before
         && let Ok(last_day) = not_before.to_zoned(zone.clone()).yesterday()
     {
-        return Ok(LastExchange { timeline_day: Some(day(last_day.timestamp())), last_reply_day: None });
+        return Ok(LastExchange {
+            timeline_day: Some(day(last_day.timestamp())),
+            last_reply_day: None,
+            from: Some(from),
+        });
     }
-    Ok(LastExchange { timeline_day: None, last_reply_day: Some(day(at)) })
+    Ok(LastExchange { timeline_day: None, last_reply_day: Some(day(at)), from: Some(from) })
 }
 
 /// What a draft may say of the conversation with its reader.

@@ -87,6 +87,13 @@ pub struct DraftContext {
     pub timeline_day: Option<String>,
     /// Follow-ups: the employer last answered on this day ("Monday, December 7").
     pub last_reply_day: Option<String>,
+    /// Follow-ups: who gave that timeline or answer: "reader" (the recipient wrote it: "you
+    /// mentioned"), "employer" (someone else there), "interview" (the user's note of what
+    /// was said at the interview); `None` when there was no exchange.
+    pub exchange_from: Option<String>,
+    /// The recipient interviewed the user in a round of this application: only then may a
+    /// note speak of "when we spoke" or "our conversation".
+    pub reader_was_interviewer: bool,
     /// Follow-ups: something new the user added (`debrief share DRAFT TEXT`), as written.
     pub addition: Option<String>,
     /// Reference heads-ups: why the employer may call ("asked", "final_round", "offer").
@@ -210,6 +217,8 @@ mod tests {
             follow_ups_total: 4,
             timeline_day: None,
             last_reply_day: None,
+            exchange_from: None,
+            reader_was_interviewer: true,
             addition: None,
             reference_cue: None,
             about_name: None,
@@ -252,35 +261,148 @@ mod tests {
         insta::assert_snapshot!("withdrawal", render(TemplateName::Withdrawal, &context()));
     }
 
+    /// A follow-up's own words: the body without its greeting and signature.
+    fn own_words(text: &str) -> String {
+        let body = text.split_once("\n\n").map_or(text, |(_, body)| body);
+        let body = body.split_once('\n').map_or(body, |(_, rest)| rest);
+        body.split("Best regards,").next().unwrap_or(body).trim().to_owned()
+    }
+
+    /// The share of word trigrams two texts have in common (Jaccard, 0 to 1).
+    fn similarity(a: &str, b: &str) -> f64 {
+        let trigrams = |text: &str| {
+            let words: Vec<String> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            words.windows(3).map(|window| window.join(" ")).collect::<std::collections::BTreeSet<_>>()
+        };
+        let (a, b) = (trigrams(a), trigrams(b));
+        let union = a.union(&b).count();
+        if union == 0 { 1.0 } else { a.intersection(&b).count() as f64 / union as f64 }
+    }
+
     #[test]
-    fn each_follow_up_of_a_series_reads_differently_and_refers_to_the_last_exchange() {
-        let mut bodies = Vec::new();
-        for number in 1..=4 {
-            let mut context = context();
-            context.follow_up_number = number;
-            let text = render(TemplateName::FollowUp, &context);
-            insta::assert_snapshot!(format!("follow_up_{number}_of_4"), text);
-            bodies.push(text);
-        }
-        for (i, a) in bodies.iter().enumerate() {
-            for b in &bodies[i + 1..] {
-                assert_ne!(a, b, "two follow-ups of one series are the same");
+    fn the_similarity_measure_tells_a_repeat_from_a_different_note() {
+        let note = "I am still keen on the Backend Engineer role at Acme Robotics and wanted to stay on your radar.";
+        assert_eq!(similarity(note, note), 1.0);
+        assert!(similarity(note, "Thank you for your time and consideration throughout the process.") < 0.05);
+        assert_eq!(own_words("Subject: S\n\nHi Jane,\n\nBody.\n\nBest regards,\nPriya\n"), "Body.");
+    }
+
+    #[test]
+    fn every_follow_up_of_a_series_of_any_length_reads_differently_and_the_last_closes_it() {
+        for total in 1..=7 {
+            let mut words = Vec::new();
+            for number in 1..=total {
+                let mut context = context();
+                (context.follow_up_number, context.follow_ups_total) = (number, total);
+                let text = render(TemplateName::FollowUp, &context);
+                if total == 4 {
+                    insta::assert_snapshot!(format!("follow_up_{number}_of_4"), text.clone());
+                }
+                if total == 7 {
+                    insta::assert_snapshot!(format!("follow_up_{number}_of_7"), text.clone());
+                }
+                let closes = text.contains("Thank you for your time and consideration throughout the process.");
+                assert_eq!(closes, number == total, "only the last of {total} closes the series:\n{text}");
+                if total > 1 {
+                    assert_eq!(text.contains("my last note for now"), number == total, "{number} of {total}:\n{text}");
+                }
+                words.push(own_words(&text));
+            }
+            for (i, a) in words.iter().enumerate() {
+                for (j, b) in words.iter().enumerate().skip(i + 1) {
+                    let alike = similarity(a, b);
+                    assert!(
+                        alike < 0.35,
+                        "follow-ups {} and {} of {total} read alike ({alike:.2}):\n{a}\n---\n{b}",
+                        i + 1,
+                        j + 1
+                    );
+                }
             }
         }
+    }
+
+    #[test]
+    fn a_follow_up_to_someone_who_did_not_interview_the_user_claims_no_conversation() {
+        let claims = [
+            "spoke",
+            "speak",
+            "talked",
+            "conversation",
+            "our chat",
+            "our call",
+            "meeting you",
+            "we met",
+            "our meeting",
+            "our interview",
+            "you mentioned",
+            "backpressure",
+        ];
+        for total in 1..=7 {
+            for number in 1..=total {
+                for (timeline, reply, from) in [
+                    (None, None, None),
+                    (Some("Friday, December 11"), None, Some("employer")),
+                    (Some("Friday, December 11"), None, Some("interview")),
+                    (None, Some("Monday, December 7"), Some("employer")),
+                ] {
+                    let mut context = context();
+                    (context.follow_up_number, context.follow_ups_total) = (number, total);
+                    context.reader_was_interviewer = false;
+                    context.timeline_day = timeline.map(Into::into);
+                    context.last_reply_day = reply.map(Into::into);
+                    context.exchange_from = from.map(Into::into);
+                    let text = render(TemplateName::FollowUp, &context).to_lowercase();
+                    for claim in claims {
+                        assert!(!text.contains(claim), "{number} of {total} says {claim:?}:\n{text}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_follow_up_refers_to_the_last_exchange_in_words_true_for_its_reader() {
         let mut after_timeline = context();
         after_timeline.timeline_day = Some("Friday, December 11".into());
+        after_timeline.exchange_from = Some("reader".into());
         after_timeline.addition =
             Some("I came across a write-up on backpressure in job schedulers that made me think of our talk: https://example.org/backpressure".into());
         let text = render(TemplateName::FollowUp, &after_timeline);
         assert!(
-            text.contains("hoped to decide by Friday, December 11")
+            text.contains("you mentioned the team hoped to decide by Friday, December 11")
                 && text.contains("https://example.org/backpressure")
         );
         insta::assert_snapshot!("follow_up_after_a_timeline_with_an_addition", text);
+        // Said by a colleague of the reader's, or noted by the user at the interview: never "you".
+        after_timeline.exchange_from = Some("employer".into());
+        let text = render(TemplateName::FollowUp, &after_timeline);
+        assert!(
+            text.contains("I understood from the team that a decision was expected by Friday, December 11"),
+            "{text}"
+        );
+        assert!(!text.contains("you mentioned"), "{text}");
+        after_timeline.exchange_from = Some("interview".into());
+        let text = render(TemplateName::FollowUp, &after_timeline);
+        assert!(
+            text.contains("I understood at my interview that the team hoped to decide by Friday, December 11"),
+            "{text}"
+        );
+        assert!(!text.contains("you mentioned"), "{text}");
         let mut after_reply = context();
         after_reply.follow_up_number = 2;
         after_reply.last_reply_day = Some("Monday, December 7".into());
+        after_reply.exchange_from = Some("reader".into());
         insta::assert_snapshot!("follow_up_after_a_reply", render(TemplateName::FollowUp, &after_reply));
+        after_reply.exchange_from = Some("employer".into());
+        let text = render(TemplateName::FollowUp, &after_reply);
+        assert!(
+            text.contains("I was glad to hear from the team on Monday, December 7") && !text.contains("your message")
+        );
     }
 
     #[test]

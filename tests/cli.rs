@@ -506,9 +506,37 @@ fn right_after_the_interview_sync_asks_for_impressions_and_what_they_said_sets_t
     ));
     let out = home.ok(home.run_at("2026-12-01 19:33:00", &["sync"]));
     assert!(!out.contains("while it is fresh"), "asked once written down: {out}");
+    home.ok(home.run_at(
+        "2026-12-01 19:32:30",
+        &["note", "1", "--topic", "the fleet scheduler", "--person", "bob@acme.example"],
+    ));
     let history = home.ok(home.run_at("2026-12-01 19:33:00", &["history", "1"]));
-    assert!(history.contains("impressions of round 1 written down"), "{history}");
-    assert!(!history.contains("on-call"), "impressions stay out of the history: {history}");
+    let (timeline, notes) =
+        history.split_once("\nRound 1, ").unwrap_or_else(|| panic!("no notes of round 1: {history}"));
+    assert!(timeline.contains("impressions of round 1 written down"), "{history}");
+    assert!(!timeline.contains("on-call"), "the timeline's events do not carry them: {history}");
+    // Where the user reviews the application, they read what they wrote, every line of it.
+    assert!(notes.starts_with("Tue 2026-12-01 10:00 PST with Jane Doe, Bob Lee (done), your notes:"), "{notes}");
+    assert!(
+        notes.contains(
+            "  topic (bob@acme.example): the fleet scheduler\n  impressions: System design went well.\n    Should have asked about on-call. Good fit.\n"
+        ),
+        "{notes}"
+    );
+    let history = home.json("2026-12-01 19:33:00", &["history", "1"]);
+    let written: Vec<&Value> = history.as_array().unwrap().iter().filter_map(|entry| entry.get("note")).collect();
+    assert_eq!(written.len(), 2, "{history:#}");
+    assert_eq!((&written[0]["kind"], &written[0]["person"]), (&"topic".into(), &"bob@acme.example".into()));
+    assert_eq!(
+        (&written[1]["round"], &written[1]["kind"], &written[1]["person"]),
+        (&1.into(), &"impressions".into(), &Value::Null)
+    );
+    assert_eq!(written[1]["text"], "System design went well.\nShould have asked about on-call. Good fit.");
+    // Never into mail: the drafted notes (Bob's has his topic) say nothing of them.
+    for draft in home.json("2026-12-01 19:33:00", &["queue"]).as_array().unwrap() {
+        let shown = home.ok(home.run_at("2026-12-01 19:33:00", &["show", &draft["id"].to_string()]));
+        assert!(!shown.contains("on-call") && !shown.contains("went well"), "{shown}");
+    }
 
     // The notes are written by hand in the mail client (rejected here); Jane said they would
     // decide by Friday 11 December: no follow-up before Saturday 12th.

@@ -13,6 +13,7 @@
 //! panic: parsing runs under `catch_unwind`, after [`limits`] refused the shapes that
 //! would exhaust memory or stack (which no `catch_unwind` survives).
 
+pub mod bounce;
 pub mod calendar;
 pub mod compiled;
 pub mod datetime;
@@ -38,6 +39,9 @@ pub struct ClassifiedMessage {
     pub own_words: String,
     /// The sign-off and what follows it (a name, a title), where the sender names themself.
     pub signature: String,
+    /// A delivery report's addresses that refused mail for good ([`bounce`]); empty for
+    /// any other message.
+    pub refused: Vec<bounce::Refusal>,
 }
 
 /// The headers debrief needs to thread, address and date a message.
@@ -344,12 +348,19 @@ fn classify_unguarded(raw: &[u8], candidate_email: Option<&str>) -> Result<Class
         .map(|email| email.trim().to_ascii_lowercase())
         .or_else(|| envelope::infer_candidate(&parsed_envelope.envelope));
     let context = kinds::MessageContext::new(&parsed_envelope, &body, &events, candidate.as_deref());
-    let classification = kinds::classify(&context);
+    let mut classification = kinds::classify(&context);
+    let refused = bounce::refusals(&message, &parsed_envelope, candidate.as_deref());
+    for refusal in &refused {
+        classification
+            .reasons
+            .push(format!("delivery report: {} refused mail for good ({})", refusal.address, refusal.status));
+    }
     Ok(ClassifiedMessage {
         envelope: parsed_envelope.envelope,
         classification,
         own_words: body.own,
         signature: body.signature,
+        refused,
     })
 }
 

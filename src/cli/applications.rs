@@ -214,7 +214,15 @@ pub fn note(config: Option<&Path>, args: &NoteArgs, now: Timestamp) -> anyhow::R
             Some(date) => format!("debrief note {id} --reply-after {date}"),
             None => format!("debrief note {id} --wait-for-word"),
         };
-        planner.apply_event(&tx, id, &event, &Cause::Command(command), None, now, now)?;
+        let cause = Cause::Command(command);
+        planner.apply_event(&tx, id, &event, &cause, None, now, now)?;
+        // Always one line with this command as its cause, whatever the state did: a
+        // follow-up finds the timeline by it (`planner::last_exchange`).
+        let said = match reply_after {
+            Some(date) => format!("noted from the interview: they will decide before {date}"),
+            None => "noted from the interview: wait to hear from them".to_owned(),
+        };
+        store::insert_history(&tx, id, now, None, None, &said, &cause)?;
         rerender = true;
     }
     let rewritten = if rerender { planner.rerender_pending(&tx, id, None, now)? } else { 0 };
@@ -430,6 +438,45 @@ struct InterviewJson {
     interviewers: Vec<PersonJson>,
 }
 
+/// One thing the user wrote down about a round: `kind` is `topic`, `strength` or
+/// `impressions`; `person` the interviewer it is about (their address, else their name),
+/// `None` for the whole round. Impressions are for the user alone: never put into mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundNote {
+    pub kind: String,
+    pub person: Option<String>,
+    pub text: String,
+}
+
+/// What the user wrote down about each round of an application, by round id: topics first,
+/// then strengths, then impressions, the whole round's before each interviewer's. For
+/// `history` (text and JSON) and the page's application view.
+pub fn round_notes(
+    conn: &rusqlite::Connection,
+    id: ApplicationId,
+) -> anyhow::Result<std::collections::BTreeMap<crate::domain::RoundId, Vec<RoundNote>>> {
+    let rank = |kind: PointKind| match kind {
+        PointKind::Topic => 0,
+        PointKind::Strength => 1,
+        PointKind::Impressions => 2,
+    };
+    let mut points = store::talking_points_of(conn, id)?;
+    points.sort_by_key(|point| (point.round_id, rank(point.kind), point.person_id));
+    let mut notes: std::collections::BTreeMap<_, Vec<RoundNote>> = std::collections::BTreeMap::new();
+    for point in points {
+        let person = match point.person_id {
+            Some(person) => store::get_person(conn, person)?.and_then(|person| person.email.or(person.name)),
+            None => None,
+        };
+        notes.entry(point.round_id).or_default().push(RoundNote {
+            kind: point.kind.as_str().to_owned(),
+            person,
+            text: point.text,
+        });
+    }
+    Ok(notes)
+}
+
 #[derive(Serialize)]
 struct NextAction {
     kind: String,
@@ -589,6 +636,17 @@ struct HistoryJson {
     to_state: Option<String>,
     event: String,
     cause: String,
+    /// Only on the entries that end the list: what the user wrote down about a round
+    /// (topic, strength, impressions), as `history` prints under "your notes".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<RoundNoteJson>,
+}
+
+#[derive(Serialize)]
+struct RoundNoteJson {
+    round: u32,
+    #[serde(flatten)]
+    note: RoundNote,
 }
 
 /// Why a transition happened, in words: the message, the command, or the clock. The
@@ -622,9 +680,23 @@ pub fn history(config: Option<&Path>, json: bool, id: i64) -> anyhow::Result<()>
             to_state: entry.to_state,
             event: entry.event,
             cause,
+            note: None,
         });
     }
     if json {
+        let mut notes = round_notes(conn, app.id)?;
+        for round in store::rounds_of(conn, app.id)? {
+            for note in notes.remove(&round.id).unwrap_or_default() {
+                rows.push(HistoryJson {
+                    at: store::ts_to_sql(round.start),
+                    from_state: None,
+                    to_state: None,
+                    event: format!("your {} of round {}", note.kind, round.number),
+                    cause: format!("debrief note {}", app.id),
+                    note: Some(RoundNoteJson { round: round.number, note }),
+                });
+            }
+        }
         return print_json(&rows);
     }
     println!("Application {}: {}, {} — now {}", app.id, app.company, app.role, app.state);
@@ -640,6 +712,27 @@ pub fn history(config: Option<&Path>, json: bool, id: i64) -> anyhow::Result<()>
     }
     for (at, text) in store::notes_of(conn, app.id)? {
         println!("{}  note: {text}", local(at, zone));
+    }
+    // What the user wrote down about each round, impressions included: for them alone,
+    // shown here where they review the application, never put into mail.
+    let mut notes = round_notes(conn, app.id)?;
+    for round in store::rounds_of(conn, app.id)? {
+        let Some(notes) = notes.remove(&round.id) else { continue };
+        let with: Vec<String> = round
+            .interviewers
+            .iter()
+            .filter_map(|person| person.name.clone().filter(|name| !name.trim().is_empty()).or(person.email.clone()))
+            .collect();
+        let with = if with.is_empty() { String::new() } else { format!(" with {}", with.join(", ")) };
+        println!("\nRound {}, {}{with} ({}), your notes:", round.number, local(round.start, zone), round.status);
+        for note in notes {
+            let whose = note.person.map(|person| format!(" ({person})")).unwrap_or_default();
+            let mut lines = note.text.lines();
+            println!("  {}{whose}: {}", note.kind, lines.next().unwrap_or_default());
+            for line in lines {
+                println!("    {line}");
+            }
+        }
     }
     Ok(())
 }

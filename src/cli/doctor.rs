@@ -126,6 +126,8 @@ fn check_templates(report: &mut Report, config: &Config) {
         follow_ups_total: config.policy.follow_ups.into(),
         timeline_day: Some("Friday, December 11".into()),
         last_reply_day: None,
+        exchange_from: Some("reader".into()),
+        reader_was_interviewer: true,
         addition: Some("I came across a piece on this and thought of our conversation.".into()),
         reference_cue: Some("asked".into()),
         about_name: Some("Carol Ng".into()),

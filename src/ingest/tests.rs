@@ -619,3 +619,72 @@ Best,\r\nJane Doe\r\nEngineering Manager\r\n";
     let person = store::get_person(desk.store.conn(), jane).unwrap().unwrap();
     assert_eq!(crate::planner::known_name(desk.store.conn(), app, &person).unwrap().as_deref(), Some("Jane Doe"));
 }
+
+/// A delivery report written for this test (RFC 3464) about `address`.
+fn delivery_report(address: &str, message_id: &str) -> String {
+    format!(
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r\nTo: priya@example.net\r\n\
+         Subject: Returned mail: see transcript for details\r\nDate: Wed, 09 Dec 2026 09:00:00 -0800\r\n\
+         Message-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nYour message did not reach everyone.\r\n\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n\
+         Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--b--\r\n"
+    )
+}
+
+#[test]
+fn a_bounce_counts_only_for_addresses_debrief_writes_to_and_leaves_a_claimed_follow_up_to_the_outbox() {
+    let mut desk = Desk::new();
+    let app = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
+    let planner = desk.planner();
+    planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
+    for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
+        store::mark_draft_sent(desk.store.conn(), draft.id, &[draft.status], None, ts("2026-12-02T19:00:00Z")).unwrap();
+    }
+    planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
+    let follow_up = store::drafts_of(desk.store.conn(), app)
+        .unwrap()
+        .into_iter()
+        .find(|draft| draft.kind == DraftKind::FollowUp)
+        .expect("a follow-up is drafted a week after the interview");
+    let contact = follow_up.to[0].clone();
+
+    // A report about someone debrief never wrote to changes nothing.
+    let ingested =
+        desk.ingest(delivery_report("stranger@elsewhere.example", "r1@mx").as_bytes(), ts("2026-12-09T17:00:00Z"));
+    assert_eq!((ingested.outcome, ingested.application), (Outcome::Ignored, None), "{}", ingested.summary);
+    assert_eq!(desk.count("refused_addresses"), 0);
+
+    // The outbox claimed the follow-up a moment before the report about its address came:
+    // it is the outbox's now (its own SMTP answer decides), but no further one is planned.
+    let conn = desk.store.conn();
+    assert!(
+        store::set_draft_status(
+            conn,
+            follow_up.id,
+            DraftStatus::Pending,
+            DraftStatus::Sending,
+            None,
+            ts("2026-12-09T17:29:00Z")
+        )
+        .unwrap()
+    );
+    let ingested =
+        desk.ingest(delivery_report(&contact.to_uppercase(), "r2@mx").as_bytes(), ts("2026-12-09T17:30:00Z"));
+    assert_eq!((ingested.outcome, ingested.application), (Outcome::Applied, Some(app)), "{}", ingested.summary);
+    assert_eq!(ingested.report.drafts_cancelled, 0);
+    let after = store::get_draft(desk.store.conn(), follow_up.id).unwrap().unwrap();
+    assert_eq!(after.status, DraftStatus::Sending);
+    let refusal = store::refused_address(desk.store.conn(), &contact).unwrap().expect("recorded");
+    assert_eq!((refusal.status.as_str(), refusal.message), ("5.1.1", ingested.message.unwrap()));
+    let why = desk.planner().why_no_follow_up(desk.store.conn(), app).unwrap().unwrap();
+    assert!(
+        why.contains(&format!("{contact} refused your mail for good"))
+            && why.contains("Returned mail: see transcript for details"),
+        "{why}"
+    );
+    // The report is nobody's answer: it belongs to no application.
+    let row = store::get_message(desk.store.conn(), ingested.message.unwrap()).unwrap().unwrap();
+    assert_eq!((row.application_id, row.kind.as_deref()), (None, Some("unrelated")));
+}

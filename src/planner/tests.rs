@@ -170,6 +170,21 @@ fn two_interviewers_of_one_round_get_different_notes_or_a_flag() {
     insta::assert_snapshot!("per_person_topic_bob", mail(&bob));
 }
 
+/// Words that claim the writer and the reader talked.
+const CONVERSATION_CLAIMS: [&str; 11] = [
+    "spoke",
+    "speak",
+    "talked",
+    "conversation",
+    "our chat",
+    "our call",
+    "meeting you",
+    "we met",
+    "our meeting",
+    "our interview",
+    "backpressure",
+];
+
 #[test]
 fn a_follow_up_mentions_a_conversation_only_to_someone_who_was_in_it() {
     let mut scenario = Scenario::new();
@@ -202,7 +217,11 @@ fn a_follow_up_mentions_a_conversation_only_to_someone_who_was_in_it() {
     set_status(scenario.store.conn(), to_jane.id, DraftStatus::Rejected, ts("2026-12-07T19:01:00Z"));
     scenario.plan("2026-12-14T19:00:00Z");
     let to_rita = scenario.draft_to(DraftKind::FollowUp, "rita@acme.example");
-    assert!(!to_rita.body.contains("backpressure") && !to_rita.body.contains("conversation about"), "{}", to_rita.body);
+    assert_eq!(to_rita.number, 2, "the second of the series, which recalls the talk to an interviewer");
+    let said = to_rita.body.to_lowercase();
+    for claim in CONVERSATION_CLAIMS {
+        assert!(!said.contains(claim), "a follow-up to a recruiter says {claim:?}:\n{}", to_rita.body);
+    }
     insta::assert_snapshot!("follow_up_to_a_recruiter_claims_no_conversation", mail(&to_rita));
 }
 
@@ -356,6 +375,93 @@ fn follow_ups_of_a_series_differ_and_the_one_after_a_timeline_refers_to_it() {
     let shared = scenario.draft_to(DraftKind::FollowUp, "jane@acme.example");
     assert!(shared.body.contains("https://example.org/q") && scenario.gaps(&shared).is_empty());
     insta::assert_snapshot!("follow_up_after_a_timeline", mail(&shared));
+}
+
+/// An application whose thank-you went out on 1 December, and a round with Jane.
+fn thanked_jane() -> Scenario {
+    let mut scenario = Scenario::new();
+    scenario.round("2026-12-01T18:00:00Z", 60, "America/Los_Angeles", &[("Jane Doe", "jane@acme.example")]);
+    scenario.plan("2026-12-01T19:00:00Z");
+    let note = scenario.draft_to(DraftKind::ThankYou, "jane@acme.example");
+    store::mark_draft_sent(scenario.store.conn(), note.id, &[DraftStatus::Pending], None, ts("2026-12-01T19:00:00Z"))
+        .unwrap();
+    scenario
+}
+
+#[test]
+fn a_timeline_from_someone_else_is_not_put_in_the_readers_mouth() {
+    let mut scenario = thanked_jane();
+    // The coordinator, not Jane, wrote that the team would decide by Friday 18 December;
+    // the follow-up still goes to Jane (the first interviewer: nobody made the coordinator
+    // the contact here).
+    let received = ts("2026-12-03T18:00:00Z");
+    let message = store::MessageRow {
+        application_id: Some(scenario.app),
+        direction: "in".into(),
+        message_id: Some("timeline@acme.example".into()),
+        from_email: Some("coordinator@acme.example".into()),
+        subject: Some("Next steps".into()),
+        date: Some(received),
+        kind: Some("timeline".into()),
+        status: "applied".into(),
+        received_at: Some(received),
+        ..store::MessageRow::default()
+    };
+    let message = store::insert_message(scenario.store.conn(), &message, received).unwrap();
+    let event = Event::TimelineGiven { reply_after: Some("2026-12-19".parse().unwrap()) };
+    let planner = scenario.planner();
+    planner
+        .apply_event(
+            scenario.store.conn(),
+            scenario.app,
+            &event,
+            &Cause::Message(message),
+            Some(message),
+            received,
+            received,
+        )
+        .unwrap();
+    scenario.plan("2026-12-21T19:00:00Z");
+    let follow_up = scenario.draft_to(DraftKind::FollowUp, "jane@acme.example");
+    assert!(!follow_up.body.contains("you mentioned"), "Jane did not say it:\n{}", follow_up.body);
+    assert!(
+        follow_up.body.contains("I understood from the team that a decision was expected by Friday, December 18"),
+        "{}",
+        follow_up.body
+    );
+    insta::assert_snapshot!("follow_up_after_a_colleagues_timeline", mail(&follow_up));
+}
+
+#[test]
+fn a_timeline_the_user_noted_at_the_interview_is_referred_to() {
+    let mut scenario = thanked_jane();
+    // `debrief note ID --reply-after 2026-12-19`: Jane said at the interview they would
+    // decide by Friday 18 December. No message is behind it.
+    let at = ts("2026-12-01T20:00:00Z");
+    let command = format!("debrief note {} --reply-after 2026-12-19", scenario.app);
+    let event = Event::TimelineGiven { reply_after: Some("2026-12-19".parse().unwrap()) };
+    let planner = scenario.planner();
+    planner.apply_event(scenario.store.conn(), scenario.app, &event, &Cause::Command(command), None, at, at).unwrap();
+    scenario.plan("2026-12-21T19:00:00Z");
+    let follow_up = scenario.draft_to(DraftKind::FollowUp, "jane@acme.example");
+    assert!(
+        follow_up.body.contains("I understood at my interview that the team hoped to decide by Friday, December 18"),
+        "{}",
+        follow_up.body
+    );
+    insta::assert_snapshot!("follow_up_after_a_timeline_noted_at_the_interview", mail(&follow_up));
+    // A message written after the note is the last exchange instead.
+    set_status(scenario.store.conn(), follow_up.id, DraftStatus::Rejected, ts("2026-12-21T19:01:00Z"));
+    message_from_jane(&scenario, "later@acme.example", "Re: Thank you", "unrelated", "2026-12-22T18:00:00Z");
+    let message = store::find_message(scenario.store.conn(), "later@acme.example").unwrap().unwrap().id;
+    let at = ts("2026-12-22T18:00:00Z");
+    let planner = scenario.planner();
+    planner
+        .apply_event(scenario.store.conn(), scenario.app, &Event::HumanReplyReceived, &Cause::Clock, message, at, at)
+        .unwrap();
+    scenario.plan("2026-12-29T19:00:00Z");
+    let next = scenario.draft_to(DraftKind::FollowUp, "jane@acme.example");
+    assert!(next.body.contains("Thank you again for your message on Tuesday, December 22"), "{}", next.body);
 }
 
 /// Records an incoming message from Jane, as ingest does.

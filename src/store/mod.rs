@@ -14,12 +14,14 @@ mod hold;
 mod progress;
 mod quarantine;
 mod queries;
+mod refused;
 
 pub use drafting::*;
 pub use hold::*;
 pub use progress::*;
 pub use quarantine::*;
 pub use queries::*;
+pub use refused::*;
 
 use anyhow::Context as _;
 use jiff::Timestamp;
@@ -40,6 +42,7 @@ fn migration_steps() -> Vec<M<'static>> {
         M::up(include_str!("migrations/004_lookup_indexes.sql")),
         M::up(include_str!("migrations/005_talking_points.sql")),
         M::up(include_str!("migrations/006_web.sql")),
+        M::up(include_str!("migrations/007_refused_addresses.sql")),
     ]
 }
 
