@@ -331,9 +331,10 @@ impl Engine {
         Ok(true)
     }
 
-    /// When the loop must wake next for a due message (None: nothing approved).
-    pub fn next_due(&self) -> anyhow::Result<Option<Timestamp>> {
-        Outbox::next_due(self.store.conn())
+    /// When the loop must wake next for a due message (None: nothing approved): the
+    /// earliest instant an approved draft may actually go, inside its send window.
+    pub fn next_due(&self, now: Timestamp) -> anyhow::Result<Option<Timestamp>> {
+        Outbox { config: &self.config }.next_due(self.store.conn(), now)
     }
 
     /// SQLite's count of commits by other connections: it changes when the CLI (or a
@@ -633,7 +634,7 @@ fn planning_deadline(plan_at: Timestamp, now: Timestamp) -> (bool, Timestamp) {
 /// The next instant the loop must pass without being woken: the earliest due message, or
 /// `plan_at`, when planning is due.
 fn next_wake(engine: &Engine, plan_at: Timestamp, now: Timestamp) -> Instant {
-    let due = match engine.next_due() {
+    let due = match engine.next_due(now) {
         Ok(Some(due)) => due.max(now).min(plan_at),
         Ok(None) => plan_at,
         Err(err) => {

@@ -381,7 +381,7 @@ fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritte
     assert!(approved.contains("Warning: this thank-you is late"), "{approved}");
     let jane = home.json("2026-12-03 17:00:00", &["show", "1"]);
     assert_eq!(jane["status"], "approved");
-    assert_eq!(jane["send_at"], "2026-12-01T23:00:00Z", "overdue: it goes at the next pass");
+    assert_eq!(jane["send_at"], "2026-12-03T17:00:00Z", "overdue, in the window: it goes at the next pass, now");
     assert!(jane["body"].as_str().unwrap().contains("speak with me on Tuesday, December 1"), "{jane}");
     // Approved in time, no warning.
     let on_time = home.ok(home.run_at("2026-12-01 19:05:00", &["approve", "2"]));
@@ -525,4 +525,67 @@ fn right_after_the_interview_sync_asks_for_impressions_and_what_they_said_sets_t
     let listed = home.ok(home.run_at("2026-12-01 19:35:00", &["applications"]));
     assert!(listed.contains("follow-ups paused") && listed.contains("debrief mark 1 following_up"), "{listed}");
     fails_with(&home.run_at("2026-12-01 19:36:00", &["note", "1", "--reply-after", "Friday"]), 2, "is not a date");
+}
+
+impl Home {
+    /// A home whose config adds `extra` (TOML) to the usual one.
+    fn with(extra: &str) -> Home {
+        let home = Home::new();
+        std::fs::write(home.config(), format!("{CONFIG}\n{extra}")).unwrap();
+        home
+    }
+
+    /// `applications` at `at`: application 1's NEXT column (text) and its `next_action`.
+    fn next_action(&self, at: &str) -> (String, Value) {
+        let listed = self.ok(self.run_at(at, &["applications"]));
+        let line = listed.lines().find(|line| line.trim_start().starts_with("1 ")).unwrap_or_default();
+        (line.to_owned(), self.json(at, &["applications"])[0]["next_action"].clone())
+    }
+}
+
+/// Issue 12 and SPEC §1: a draft whose planned time has passed goes at the next pass only
+/// inside its send window; every command says when it really goes, in the user's time
+/// (never the past planned time, never raw UTC).
+#[test]
+fn an_overdue_draft_says_when_it_really_goes_in_local_time_everywhere() {
+    let home = Home::new();
+    home.add_acme();
+    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    // Saturday 5 December, 12:00 PST: both notes are late, their window closed until Monday.
+    let saturday = "2026-12-05 20:00:00";
+    let queue = home.ok(home.run_at(saturday, &["queue"]));
+    assert!(queue.contains("late: its deadline was Wed 2026-12-02 11:00 PST; approve or reject it"), "{queue}");
+    assert!(!queue.contains("2026-12-02T19:00:00Z"), "no raw UTC: {queue}");
+    assert!(queue.contains("pending   Mon 2026-12-07 08:00 PST"), "when it would go, not Tuesday's: {queue}");
+    assert_eq!(home.json(saturday, &["queue"])[0]["send_at"], "2026-12-07T16:00:00Z");
+    let shown = home.ok(home.run_at(saturday, &["show", "1"]));
+    assert!(
+        shown.contains(
+            "Send at: Mon 2026-12-07 08:00 PST (planned for Tue 2026-12-01 15:00 PST, when its send window opens)"
+        ),
+        "{shown}"
+    );
+    let (line, next) = home.next_action(saturday);
+    assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("thank_you"), Some("2026-12-07T16:00:00Z")));
+    assert!(line.contains("thank_you Mon 2026-12-07 08:00 PST if approved (draft 1:"), "{line}");
+    assert!(line.contains("`debrief approve 1`"), "{line}");
+
+    let approved = home.ok(home.run_at(saturday, &["approve", "1"]));
+    assert!(approved.contains("it will be sent when its send window opens, Mon 2026-12-07 08:00 PST"), "{approved}");
+    assert!(!approved.contains("as soon as"), "{approved}");
+    assert!(approved.contains("It was rewritten for Monday, December 7, the day it goes out"), "{approved}");
+    assert!(approved.contains("it goes out Mon 2026-12-07 08:00 PST"), "the late warning agrees: {approved}");
+    let again = home.ok(home.run_at(saturday, &["approve", "1"]));
+    assert!(
+        again.contains("already approved; it goes out when its send window opens, Mon 2026-12-07 08:00 PST"),
+        "{again}"
+    );
+    let (line, _) = home.next_action(saturday);
+    assert!(
+        line.contains("thank_you Mon 2026-12-07 08:00 PST (draft 1, approved; nothing is sent until [smtp]"),
+        "{line}"
+    );
+    // On Monday at 09:00 PST the window is open: it goes at the next pass.
+    let monday = home.ok(home.run_at("2026-12-07 17:00:00", &["show", "1"]));
+    assert!(monday.contains("Send at: at the next pass (planned for Tue 2026-12-01 15:00 PST)"), "{monday}");
 }

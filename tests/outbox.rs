@@ -143,7 +143,8 @@ async fn an_approved_due_draft_reaches_every_recipient_with_its_headers_and_a_co
     let mut desk = Desk::new(rig, sender);
     let draft = desk.draft(DraftKind::ThankYou, &[jane, bob], true);
     let mut imap = desk.imap().await;
-    assert_eq!(Outbox::next_due(desk.store.conn()).unwrap(), Some(draft.send_at));
+    let outbox = Outbox { config: &desk.config.config };
+    assert_eq!(outbox.next_due(desk.store.conn(), ts("2026-12-01T16:00:00Z")).unwrap(), Some(draft.send_at));
 
     let report = desk.send(Some(&mut imap), ts(NOW)).await;
     assert_eq!(report.sent, vec![draft.id], "{report:?}");
@@ -185,7 +186,7 @@ async fn an_approved_due_draft_reaches_every_recipient_with_its_headers_and_a_co
     let report = desk.send(Some(&mut imap), ts("2026-12-01T18:00:00Z")).await;
     assert_eq!(report, OutboxReport::default());
     assert_eq!(accepted(rig, &draft.message_id), 1);
-    assert_eq!(Outbox::next_due(desk.store.conn()).unwrap(), None);
+    assert_eq!(Outbox { config: &desk.config.config }.next_due(desk.store.conn(), ts(NOW)).unwrap(), None);
     imap.logout().await;
 }
 
@@ -219,7 +220,8 @@ async fn pending_rejected_readdressed_and_not_yet_due_drafts_never_leave() {
     assert_eq!(readdressed.status, DraftStatus::Pending, "changed recipients need a new approval");
     assert_eq!(readdressed.approved_at, None);
     assert_eq!(desk.get(later.id).status, DraftStatus::Approved);
-    assert_eq!(Outbox::next_due(desk.store.conn()).unwrap(), Some(ts("2026-12-02T09:00:00Z")));
+    let outbox = Outbox { config: &desk.config.config };
+    assert_eq!(outbox.next_due(desk.store.conn(), ts(NOW)).unwrap(), Some(ts("2026-12-02T09:00:00Z")));
 }
 
 #[tokio::test]

@@ -376,7 +376,7 @@ fn draft_page(
         send_at_recipient,
         deadline: draft.deadline.map(|deadline| local(deadline, zone)),
         late: draft.deadline.is_some_and(|deadline| deadline <= now) && draft.status == DraftStatus::Pending,
-        flags: drafts::flags(&draft, now).into_iter().chain(crate::planner::draft_gaps(conn, &draft)?).collect(),
+        flags: drafts::flags(&draft, now, zone).into_iter().chain(crate::planner::draft_gaps(conn, &draft)?).collect(),
         held_seconds: seconds_left(draft.hold_until, now).filter(|_| draft.status == DraftStatus::Approved),
         hold_until: draft.hold_until.filter(|until| *until > now).map(|until| local(until, zone)),
         diff: generated.map(|generated| diff(&generated, &drafts::editable_text(&draft))).unwrap_or_default(),
