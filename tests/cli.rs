@@ -589,3 +589,72 @@ fn an_overdue_draft_says_when_it_really_goes_in_local_time_everywhere() {
     let monday = home.ok(home.run_at("2026-12-07 17:00:00", &["show", "1"]));
     assert!(monday.contains("Send at: at the next pass (planned for Tue 2026-12-01 15:00 PST)"), "{monday}");
 }
+
+/// Issue 12's acceptance: `applications` shows the next action at every stage, never `-`
+/// or a time long past; and `mark` says what it drafted, by kind (it said "A withdrawal
+/// note was drafted" for a reference's heads-up).
+#[test]
+fn applications_names_the_next_action_at_every_stage_and_mark_says_what_it_drafted() {
+    let home = Home::with("[[references]]\nname = \"Alex Kim\"\nemail = \"alex.kim@example.org\"\n");
+    home.add_acme();
+    let (line, next) = home.next_action("2026-11-30 12:00:00");
+    assert_eq!(next["kind"], "interview");
+    assert!(line.contains("interview Tue 2026-12-01 10:00 PST"), "{line}");
+    // Both notes rejected: no follow-up until the user says so, and the line says why.
+    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "1"]));
+    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "2"]));
+    let (line, next) = home.next_action("2026-12-01 21:00:00");
+    assert_eq!(next, Value::Null);
+    assert!(line.contains("no follow-ups: you rejected every thank-you"), "{line}");
+    home.ok(home.run_at("2026-12-01 21:00:00", &["mark", "1", "following_up"]));
+    let (line, _) = home.next_action("2026-12-01 21:00:00");
+    assert!(line.contains("follow_up Tue 2026-12-08 11:00 PST (follow-up 1 of 4, drafted for your approval"), "{line}");
+
+    // A follow-up left pending for six weeks: on a Saturday it would go on Monday if
+    // approved, not "Tue 2026-12-08" as planned.
+    home.ok(home.run_at("2026-12-07 19:00:00", &["sync"]));
+    let follow_up = home.json("2026-12-07 19:00:00", &["queue"])[0]["id"].as_i64().unwrap();
+    let (line, next) = home.next_action("2027-01-16 20:00:00");
+    assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("follow_up"), Some("2027-01-18T16:00:00Z")));
+    assert!(line.contains(&format!("follow_up Mon 2027-01-18 08:00 PST if approved (draft {follow_up}:")), "{line}");
+
+    // An offer, marked by hand: the follow-up is cancelled and the reference told.
+    let out = home.ok(home.run_at("2027-01-16 20:00:00", &["mark", "1", "offer"]));
+    assert!(out.contains("1 draft(s) cancelled"), "{out}");
+    let heads_up = follow_up + 1;
+    assert!(
+        out.contains(&format!("Drafted: a heads-up to your reference (draft {heads_up}, to alex.kim@example.org)")),
+        "{out}"
+    );
+    assert!(!out.contains("withdrawal"), "{out}");
+    let (_, next) = home.next_action("2027-01-16 20:00:00");
+    assert_eq!(next["kind"], "reference_notice");
+    // Marked back to applied (the offer was a mistake): the heads-up announcing it goes too.
+    let out = home.ok(home.run_at("2027-01-16 20:01:00", &["mark", "1", "applied"]));
+    assert!(out.contains("1 draft(s) cancelled") && !out.contains("Drafted"), "{out}");
+    assert_eq!(home.json("2027-01-16 20:01:00", &["show", &heads_up.to_string()])["status"], "cancelled");
+    let (line, next) = home.next_action("2027-01-16 20:01:00");
+    assert_eq!(next, Value::Null, "no leftover reference_notice");
+    assert!(line.contains("waiting for an interview"), "{line}");
+
+    // Closed states say so, in words.
+    home.ok(home.run_at("2027-01-16 20:02:00", &["mark", "1", "offer"]));
+    let (line, _) = home.next_action("2027-01-16 20:02:00");
+    assert!(line.contains("your answer to the offer; nothing more is sent"), "{line}");
+    home.ok(home.run_at("2027-01-16 20:03:00", &["mark", "1", "ghosted"]));
+    let (line, _) = home.next_action("2027-01-16 20:03:00");
+    assert!(
+        line.contains("none: closed without an answer after the follow-ups; an answer from them reopens it"),
+        "{line}"
+    );
+    let out = home.ok(home.run_at("2027-01-16 20:04:00", &["mark", "1", "withdrawn", "--notify"]));
+    assert!(out.contains("Drafted: a withdrawal note (draft"), "{out}");
+    assert!(out.contains("to jane@acme.example)"), "{out}");
+    let withdrawal = home.json("2027-01-16 20:04:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
+    home.ok(home.run_at("2027-01-16 20:05:00", &["reject", &withdrawal]));
+    let (line, next) = home.next_action("2027-01-16 20:05:00");
+    assert_eq!(next, Value::Null);
+    assert!(line.contains("none: withdrawn; nothing more is sent"), "{line}");
+    assert!(!line.trim_end().ends_with(" -"), "{line}");
+}
