@@ -658,3 +658,80 @@ fn applications_names_the_next_action_at_every_stage_and_mark_says_what_it_draft
     assert!(line.contains("none: withdrawn; nothing more is sent"), "{line}");
     assert!(!line.trim_end().ends_with(" -"), "{line}");
 }
+
+/// Issue 12: a reschedule the inbox missed is confirmed with the facts as flags; the
+/// round moves, and the correction is a history line whose cause is the command.
+#[test]
+fn inbox_confirm_takes_a_reschedule_with_its_start_duration_and_interviewer() {
+    let home = Home::with("[maildir]\npath = \"maildir\"\n\n[policy]\nconfidence_threshold = 0.99\n");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(home.dir.path().join("maildir").join(sub)).unwrap();
+    }
+    home.add_acme();
+    // Jane asks to move it, in words that say no new time: held for review.
+    let message = "From: Jane Doe <jane@acme.example>\r\nTo: Priya Raman <priya@example.net>\r\n\
+        Subject: Tuesday\r\nDate: Sat, 28 Nov 2026 09:15:00 -0800\r\nMessage-ID: <p12a-move-1@acme.example>\r\n\
+        MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        Hi Priya,\r\n\r\nSomething came up on my side for Tuesday. Would another day suit you?\r\n\r\nJane\r\n";
+    std::fs::write(home.dir.path().join("maildir/new/1764350100.M1P1.host"), message).unwrap();
+    home.ok(home.run_at("2026-11-28 18:00:00", &["sync"]));
+    let held = home.json("2026-11-28 18:00:00", &["inbox"]);
+    assert_eq!(held.as_array().unwrap().len(), 1, "{held}");
+    let id = held[0]["id"].as_i64().unwrap().to_string();
+
+    // Bad flags are usage errors that name the flag; nothing is applied.
+    let confirm = |extra: &[&str]| {
+        let mut args = vec!["inbox", "confirm", id.as_str(), "--as", "interview_rescheduled", "--application", "1"];
+        args.extend_from_slice(extra);
+        home.run_at("2026-11-28 18:01:00", &args)
+    };
+    fails_with(
+        &confirm(&["--start", "Thursday afternoon"]),
+        2,
+        "--start \"Thursday afternoon\" is not a date and time",
+    );
+    fails_with(
+        &confirm(&["--start", "2026-12-03 14:00", "--duration", "13h"]),
+        2,
+        "--duration \"13h\" must be between",
+    );
+    fails_with(
+        &confirm(&["--start", "2026-12-03 14:00", "--interviewer", "Carol <not an address>"]),
+        2,
+        "--interviewer",
+    );
+    assert_eq!(home.json("2026-11-28 18:01:00", &["inbox"]).as_array().unwrap().len(), 1, "still held");
+
+    let out = home.ok(confirm(&[
+        "--start",
+        "2026-12-03 14:00",
+        "--duration",
+        "45m",
+        "--interviewer",
+        "Carol King <carol@acme.example>",
+    ]));
+    assert!(out.contains("interview moved to Thu 2026-12-03 14:00 PST"), "{out}");
+    assert_eq!(home.json("2026-11-28 18:02:00", &["inbox"]), Value::Array(vec![]));
+    let app = &home.json("2026-11-28 18:02:00", &["applications"])[0];
+    let round = &app["interviews"][0];
+    assert_eq!(
+        (round["start"].as_str(), round["end"].as_str()),
+        (Some("2026-12-03T22:00:00Z"), Some("2026-12-03T22:45:00Z"))
+    );
+    assert_eq!(round["interviewers"], serde_json::json!([{"name": "Carol King", "email": "carol@acme.example"}]));
+    let history = home.json("2026-11-28 18:02:00", &["history", "1"]);
+    let correction =
+        history.as_array().unwrap().iter().find(|entry| entry["cause"] == format!("debrief inbox confirm {id}"));
+    let correction = correction.unwrap_or_else(|| panic!("a history line caused by the command: {history}"));
+    assert_eq!(
+        correction["event"],
+        format!(
+            "message {id} confirmed by you as interview_rescheduled, starting Thu 2026-12-03 14:00 PST, lasting 45 min, with 1 interviewer(s)"
+        )
+    );
+    // The thank-you goes to the interviewer who was there, after the new end.
+    home.ok(home.run_at("2026-12-03 23:00:00", &["sync"]));
+    let queue = home.json("2026-12-03 23:00:00", &["queue"]);
+    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    assert_eq!(queue[0]["to"], "carol@acme.example");
+}
