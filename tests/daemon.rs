@@ -692,6 +692,13 @@ fn a_note_approved_on_saturday_evening_waits_for_mondays_window_and_says_so() {
         "{shown}"
     );
     assert_eq!(world.queue(saturday)[0]["send_at"], "2026-12-07T08:00:00Z", "the queue says the same");
+    // A `sync` then sends nothing either, and says why.
+    let synced = world.ok(Some(saturday + 10.seconds()), &["sync"]);
+    assert!(synced.contains("Sent 0."), "{synced}");
+    assert!(
+        synced.contains("1 approved draft(s) wait for the send window; the first goes Mon 2026-12-07 08:00 UTC."),
+        "{synced}"
+    );
     let message_id = world.draft(saturday, id)["message_id"].as_str().unwrap().to_owned();
     let sent_times =
         || rig.smtp_log().iter().filter(|entry| entry.message_id.as_deref() == Some(message_id.as_str())).count();
