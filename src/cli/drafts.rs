@@ -237,7 +237,13 @@ pub fn show(config: Option<&Path>, json: bool, id: i64, now: Timestamp) -> anyho
     } else {
         // Overdue (approved late, or waiting for its window): when it really goes.
         let when = if goes_at <= now { "at the next pass".to_owned() } else { local(goes_at, zone) };
-        let why = if goes_at <= now { "" } else { ", when its send window opens" };
+        let why = if goes_at <= now {
+            ""
+        } else if draft.hold_until == Some(goes_at) {
+            ", when its hold for undo ends"
+        } else {
+            ", when its send window opens"
+        };
         println!("Send at: {when} (planned for {}{why})", local(draft.send_at, zone));
     }
     if let Some(deadline) = draft.deadline {
