@@ -19,7 +19,8 @@
 //! `unknown`, which only the Sent mailbox or the user can settle.
 //!
 //! This module decides nothing about *what* to send or *when* it is due (the planner and
-//! the user did); it reads no clock (`now` is an argument) and opens no connections (the
+//! the user did; `planner::actual_send_time` says when, never outside the send window,
+//! and a due draft outside it waits for the opening); it reads no clock (`now` is an argument) and opens no connections (the
 //! caller passes the SMTP sender and the IMAP session).
 
 use crate::config::{Config, is_plain_address};
