@@ -331,9 +331,10 @@ impl Engine {
         Ok(true)
     }
 
-    /// When the loop must wake next for a due message (None: nothing approved).
-    pub fn next_due(&self) -> anyhow::Result<Option<Timestamp>> {
-        Outbox::next_due(self.store.conn())
+    /// When the loop must wake next for a due message (None: nothing approved): the
+    /// earliest instant an approved draft may actually go, inside its send window.
+    pub fn next_due(&self, now: Timestamp) -> anyhow::Result<Option<Timestamp>> {
+        Outbox { config: &self.config }.next_due(self.store.conn(), now)
     }
 
     /// SQLite's count of commits by other connections: it changes when the CLI (or a
@@ -471,6 +472,9 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     // and again (issue 9: the daemon never planned on the clock). It is compared with the
     // clock at every turn, whichever branch woke the loop.
     let mut plan_at = crate::clock::now();
+    // When the last pass ran: a draft due by then that is still approved could not go
+    // (no [smtp], SMTP down and backing off): it is not a reason to wake again at once.
+    let mut last_pass: Option<Timestamp> = None;
     let mut last_digest: Option<Timestamp> = None;
     let mut next_digest = next_digest_at(&engine.config, crate::clock::now());
     // Right after an interview the advice is to write down how it went: each prompt is
@@ -486,6 +490,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
         if due_pass {
             let now = crate::clock::now();
             plan_at = next_minute(now);
+            last_pass = Some(now);
             match engine.pass(now).await {
                 Ok(report) => {
                     if report != PassReport::default() {
@@ -533,7 +538,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
             }
             next_digest = next_digest_at(&engine.config, now);
         }
-        let wake = next_wake(&engine, plan_at, crate::clock::now());
+        let wake = next_wake(&engine, plan_at, last_pass, crate::clock::now());
         tokio::select! {
             biased;
             _ = async { let _ = stop.wait_for(|stopped| *stopped).await; } => break,
@@ -632,10 +637,9 @@ fn planning_deadline(plan_at: Timestamp, now: Timestamp) -> (bool, Timestamp) {
 
 /// The next instant the loop must pass without being woken: the earliest due message, or
 /// `plan_at`, when planning is due.
-fn next_wake(engine: &Engine, plan_at: Timestamp, now: Timestamp) -> Instant {
-    let due = match engine.next_due() {
-        Ok(Some(due)) => due.max(now).min(plan_at),
-        Ok(None) => plan_at,
+fn next_wake(engine: &Engine, plan_at: Timestamp, last_pass: Option<Timestamp>, now: Timestamp) -> Instant {
+    let due = match engine.next_due(now) {
+        Ok(due) => wake_at(due, plan_at, last_pass, now),
         Err(err) => {
             tracing::error!("Reading the outbox failed: {err:#}.");
             plan_at
@@ -644,6 +648,19 @@ fn next_wake(engine: &Engine, plan_at: Timestamp, now: Timestamp) -> Instant {
     // A deadline already past wakes the loop at once (not after |due - now|).
     let wait = due.max(now).duration_since(now).unsigned_abs();
     Instant::now() + wait.max(Duration::from_millis(50))
+}
+
+/// When to pass next, given the earliest instant an approved draft may go (`due`, already
+/// inside its send window: `Outbox::next_due`): then, unless planning comes first. A draft
+/// that was already due at the last pass and is still approved could not go then (no
+/// `[smtp]`, or SMTP is down and its link backs off): waking at once for it would pass
+/// again and again, so it waits for the planning minute (the daemon must not spin over a
+/// draft that cannot leave yet).
+fn wake_at(due: Option<Timestamp>, plan_at: Timestamp, last_pass: Option<Timestamp>, now: Timestamp) -> Timestamp {
+    match due {
+        Some(due) if last_pass.is_none_or(|passed| due > passed) => due.max(now).min(plan_at),
+        _ => plan_at,
+    }
 }
 
 /// `debrief sync`: one pass of what `run` does, with progress on stderr for long scans.
@@ -705,5 +722,23 @@ mod tests {
         // The clock set back an hour: the deadline comes back to the next minute.
         assert_eq!(planning_deadline(plan_at, ts("2026-12-07T14:59:59Z")), (false, ts("2026-12-07T15:00:00Z")));
         assert_eq!(next_minute(ts("2026-12-07T16:00:00Z")), ts("2026-12-07T16:01:00Z"), "strictly after");
+    }
+
+    #[test]
+    fn the_loop_wakes_for_a_draft_when_it_may_go_and_never_spins_over_one_that_could_not() {
+        let plan_at = ts("2026-12-07T16:01:00Z");
+        let passed = Some(ts("2026-12-07T16:00:00Z"));
+        let now = ts("2026-12-07T16:00:00.010Z");
+        // Due later within the minute (a retry, a hold ending): at that instant.
+        assert_eq!(wake_at(Some(ts("2026-12-07T16:00:30Z")), plan_at, passed, now), ts("2026-12-07T16:00:30Z"));
+        // Waiting for its window, which opens on Monday: planning comes first.
+        assert_eq!(wake_at(Some(ts("2026-12-14T08:00:00Z")), plan_at, passed, now), plan_at);
+        // Due since before the last pass and still approved (no SMTP): not at once again.
+        assert_eq!(wake_at(Some(ts("2026-12-07T16:00:00Z")), plan_at, passed, now), plan_at);
+        // Became due after the last pass (between it and now): at once.
+        assert_eq!(wake_at(Some(ts("2026-12-07T16:00:00.005Z")), plan_at, passed, now), now);
+        // Nothing approved, or no pass yet.
+        assert_eq!(wake_at(None, plan_at, passed, now), plan_at);
+        assert_eq!(wake_at(Some(ts("2026-12-07T15:00:00Z")), plan_at, None, now), now);
     }
 }

@@ -107,6 +107,13 @@ pub fn compose(
         return Ok(None);
     }
 
+    // When each draft really goes (approved now, for one that waits): inside its send
+    // window, never at a past planned time (`planner::actual_send_time`).
+    let mut goes_at = BTreeMap::new();
+    for draft in &queue {
+        goes_at.insert(draft.id, crate::planner::actual_send_time(conn, config, draft, now)?);
+    }
+    let goes = |draft: &DraftRow| goes_at.get(&draft.id).copied().unwrap_or(draft.send_at);
     let mut body = String::new();
     let first_name = config.identity.name.split_whitespace().next().unwrap_or(&config.identity.name);
     writeln!(body, "Good morning, {first_name}. Here is where your applications stand, at {}.", local(now, zone))?;
@@ -116,7 +123,15 @@ pub fn compose(
         for draft in &late {
             draft_lines(&mut body, draft, &name_of(draft.application_id))?;
             let deadline = draft.deadline.map(|deadline| local(deadline, zone)).unwrap_or_default();
-            writeln!(body, "    Its deadline was {deadline}; it goes out as soon as you approve it.")?;
+            if goes(draft) <= now {
+                writeln!(body, "    Its deadline was {deadline}; it goes out as soon as you approve it.")?;
+            } else {
+                let opens = local(goes(draft), zone);
+                writeln!(
+                    body,
+                    "    Its deadline was {deadline}; approved, it goes out when its send window opens, {opens}."
+                )?;
+            }
             approval_commands(&mut body, draft)?;
         }
     }
@@ -128,10 +143,10 @@ pub fn compose(
                 Some(deadline) => writeln!(
                     body,
                     "    Goes out from {} once approved; late after {}.",
-                    local(draft.send_at, zone),
+                    local(goes(draft), zone),
                     local(deadline, zone)
                 )?,
-                None => writeln!(body, "    Goes out from {} once approved.", local(draft.send_at, zone))?,
+                None => writeln!(body, "    Goes out from {} once approved.", local(goes(draft), zone))?,
             }
             approval_commands(&mut body, draft)?;
         }
@@ -142,6 +157,9 @@ pub fn compose(
             draft_lines(&mut body, draft, &name_of(draft.application_id))?;
             if draft.status == DraftStatus::Sending {
                 writeln!(body, "    Being sent now.")?;
+            } else if draft.send_at <= now && goes(draft) > now {
+                let (since, opens) = (local(draft.send_at, zone), local(goes(draft), zone));
+                writeln!(body, "    Due since {since}: it goes out when its send window opens, {opens}.")?;
             } else if draft.send_at <= now {
                 writeln!(body, "    Due since {}: it goes out when the daemon next runs.", local(draft.send_at, zone))?;
             } else {

@@ -19,7 +19,8 @@
 //! `unknown`, which only the Sent mailbox or the user can settle.
 //!
 //! This module decides nothing about *what* to send or *when* it is due (the planner and
-//! the user did); it reads no clock (`now` is an argument) and opens no connections (the
+//! the user did; `planner::actual_send_time` says when, never outside the send window,
+//! and a due draft outside it waits for the opening); it reads no clock (`now` is an argument) and opens no connections (the
 //! caller passes the SMTP sender and the IMAP session).
 
 use crate::config::{Config, is_plain_address};
@@ -64,6 +65,8 @@ pub struct OutboxReport {
     /// by a reply read right before), or a follow-up postponed because the inbox could not
     /// be read.
     pub held: Vec<DraftId>,
+    /// Due, but outside its send window (SPEC §1): it waits for the opening, the instant given.
+    pub waiting_for_window: Vec<(DraftId, Timestamp)>,
     /// Copies that could not be filed in Sent (the messages themselves went out).
     pub copy_errors: Vec<String>,
 }
@@ -81,8 +84,10 @@ pub struct RecoverReport {
     pub lookup_error: Option<String>,
 }
 
-/// Why a listed draft may not leave now, or `None` when it may (invariant 1 and 7).
-pub fn refusal(draft: &DraftRow, now: Timestamp) -> Option<String> {
+/// Why a listed draft may not leave now, or `None` when it may (invariant 1 and 7, and the
+/// send window of SPEC §1). `goes_at` is when it actually goes
+/// ([`crate::planner::actual_send_time`]): later than `now` when the window is closed.
+pub fn refusal(draft: &DraftRow, now: Timestamp, goes_at: Timestamp) -> Option<String> {
     if draft.status != DraftStatus::Approved {
         return Some(format!("it is {}", draft.status));
     }
@@ -102,6 +107,9 @@ pub fn refusal(draft: &DraftRow, now: Timestamp) -> Option<String> {
         && until > now
     {
         return Some(format!("it is held for undo until {until}"));
+    }
+    if goes_at > now {
+        return Some(format!("its send window is closed; it waits for the opening at {goes_at}"));
     }
     None
 }
@@ -194,9 +202,21 @@ impl Outbox<'_> {
         self.config.smtp.as_ref().is_some_and(|smtp| smtp.provider_files_sent)
     }
 
-    /// The earliest send_at among approved drafts (for the daemon's sleep).
-    pub fn next_due(conn: &Connection) -> anyhow::Result<Option<Timestamp>> {
-        Ok(store::next_send_at(conn)?)
+    /// When the sender next has work, seen at `now`: the earliest instant an approved
+    /// draft actually goes ([`crate::planner::actual_send_time`]: its send time, the end of
+    /// its hold, the opening of its send window), never before `now`. The daemon sleeps
+    /// until then: a draft that is due but waits for the window wakes it at the opening,
+    /// not at every turn.
+    pub fn next_due(&self, conn: &Connection, now: Timestamp) -> anyhow::Result<Option<Timestamp>> {
+        let mut earliest: Option<Timestamp> = None;
+        for draft in store::drafts_with_status(conn, DraftStatus::Approved)? {
+            if draft.approved_at.is_none() {
+                continue;
+            }
+            let goes_at = crate::planner::actual_send_time(conn, self.config, &draft, now)?;
+            earliest = Some(earliest.map_or(goes_at, |known| known.min(goes_at)));
+        }
+        Ok(earliest)
     }
 
     /// Drafts approved and due at `now` go out, one at a time, each claimed (`sending`,
@@ -218,6 +238,14 @@ impl Outbox<'_> {
     {
         let mut report = OutboxReport::default();
         for listed in store::due_drafts(store.conn(), now)? {
+            // SPEC §1: nothing leaves outside its send window, however overdue (approved
+            // late, retried after a failure): it waits for the opening.
+            let goes_at = crate::planner::actual_send_time(store.conn(), self.config, &listed, now)?;
+            if goes_at > now {
+                tracing::debug!("Draft {} is due but waits for its send window to open at {goes_at}.", listed.id);
+                report.waiting_for_window.push((listed.id, goes_at));
+                continue;
+            }
             if listed.kind == DraftKind::FollowUp
                 && let Err(err) = refresh_inbox(store).await
             {
@@ -254,7 +282,8 @@ impl Outbox<'_> {
     fn claim(&self, store: &mut Store, id: DraftId, now: Timestamp) -> anyhow::Result<Option<DraftRow>> {
         let tx = store.transaction()?;
         let Some(draft) = store::get_draft(&tx, id)? else { return Ok(None) };
-        if let Some(why) = refusal(&draft, now) {
+        let goes_at = crate::planner::actual_send_time(&tx, self.config, &draft, now)?;
+        if let Some(why) = refusal(&draft, now, goes_at) {
             tracing::info!("Draft {id} does not go: {why}.");
             if draft.status == DraftStatus::Approved && why.contains("recipients changed") {
                 // Invariant 7: changed recipients need a new approval.
@@ -628,7 +657,10 @@ mod tests {
     #[test]
     fn only_approved_due_drafts_with_the_approved_recipients_may_leave() {
         let now = ts("2026-12-01T10:00:00Z");
-        assert_eq!(refusal(&draft(), now), None, "case and order of addresses do not matter");
+        assert_eq!(refusal(&draft(), now, now), None, "case and order of addresses do not matter");
+        let opening = ts("2026-12-01T16:00:00Z");
+        let why = refusal(&draft(), now, opening).unwrap_or_default();
+        assert!(why.contains("send window is closed"), "due, but the window opens later: {why:?}");
         type Change = fn(&mut DraftRow);
         let cases: [(&str, Change); 6] = [
             ("pending", |d| d.status = DraftStatus::Pending),
@@ -641,12 +673,12 @@ mod tests {
         for (expected, change) in cases {
             let mut changed = draft();
             change(&mut changed);
-            let why = refusal(&changed, now).unwrap_or_default();
+            let why = refusal(&changed, now, now).unwrap_or_default();
             assert!(why.contains(expected), "{expected}: {why:?}");
         }
         let mut hold_over = draft();
         hold_over.hold_until = Some(now);
-        assert_eq!(refusal(&hold_over, now), None, "a hold that has ended no longer keeps it");
+        assert_eq!(refusal(&hold_over, now, now), None, "a hold that has ended no longer keeps it");
     }
 
     #[test]

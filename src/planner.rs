@@ -10,7 +10,9 @@ use crate::config::{Config, is_plain_address};
 use crate::domain::policy::Greeting;
 use crate::domain::process::{self, ApplicationView, Context, Effect, Event, ReferenceCue, Slot};
 use crate::domain::threading::{clean_header_value, reply_references, reply_subject};
-use crate::domain::{ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, MessageId, PersonId, RoundId};
+use crate::domain::{
+    ApplicationId, ApplicationState, DraftId, DraftKind, DraftStatus, MessageId, PersonId, RoundId, RoundStatus,
+};
 use crate::store::{self, ApplicationRow, Cause, DraftContent, DraftRow, MessageRow, NewDraft, NewRound, PersonRow};
 use crate::templates::{DraftContext, TemplateName, Templates, greeting_for};
 use anyhow::{Context as _, anyhow};
@@ -890,10 +892,9 @@ impl Planner<'_> {
             .unwrap_or_else(|| self.config.identity.time_zone.clone())
     }
 
-    /// When an unsent draft will actually go out: its send time, or now when that has
-    /// passed (the outbox sends an overdue approved draft at its next pass).
-    pub fn actual_send_time(&self, draft: &DraftRow, now: Timestamp) -> Timestamp {
-        draft.send_at.max(now)
+    /// When an unsent draft will actually go out, seen at `now` ([`actual_send_time`]).
+    pub fn actual_send_time(&self, conn: &Connection, draft: &DraftRow, now: Timestamp) -> anyhow::Result<Timestamp> {
+        actual_send_time(conn, self.config, draft, now)
     }
 
     /// Words about time ("today", "yesterday", "on Friday") are written for the day a note
@@ -912,9 +913,9 @@ impl Planner<'_> {
         {
             return Ok(None);
         }
-        let goes_at = self.actual_send_time(draft, now);
-        let application = self.application(conn, draft.application_id)?;
         let rounds = store::rounds_of(conn, draft.application_id)?;
+        let goes_at = send_time_among(self.config, &rounds, draft, now);
+        let application = self.application(conn, draft.application_id)?;
         let (_, body, _) = self.render_existing(conn, &application, &rounds, draft, goes_at)?;
         if body == draft.body || !store::rewrite_for_send_day(conn, draft, &body, draft.send_at, now)? {
             return Ok(None);
@@ -950,7 +951,7 @@ impl Planner<'_> {
                 continue;
             }
             // Written for the day it will go out, which is later than planned when it is overdue.
-            let goes_at = self.actual_send_time(&draft, now);
+            let goes_at = send_time_among(self.config, &rounds, &draft, now);
             let (subject, body, needs_topic) = self.render_existing(conn, &application, &rounds, &draft, goes_at)?;
             let subject = if draft.in_reply_to.is_some() { draft.subject.clone() } else { subject };
             let content = DraftContent { to: &draft.to, subject: &subject, body: &body, needs_topic, edited: false };
@@ -960,6 +961,47 @@ impl Planner<'_> {
         }
         Ok(count)
     }
+}
+
+/// The zone of a draft's send window, as the core planned it: a thank-you (and a request
+/// to pass one on) in its round's zone; a heads-up to a reference in the user's (references
+/// are the user's own contacts); anything else to the employer in the latest round's zone
+/// (`ApplicationView::recipient_zone`); the user's when there is none.
+pub fn send_zone(config: &Config, rounds: &[store::RoundRow], draft: &DraftRow) -> TimeZone {
+    let round = match draft.kind {
+        DraftKind::ReferenceNotice => None,
+        DraftKind::ThankYou | DraftKind::PassOn if draft.round_id.is_some() => {
+            rounds.iter().find(|round| Some(round.id) == draft.round_id)
+        }
+        _ => rounds.iter().filter(|round| round.status != RoundStatus::Cancelled).max_by_key(|round| round.start),
+    };
+    round
+        .and_then(|round| round.time_zone.as_deref())
+        .and_then(|name| TimeZone::get(name).ok())
+        .unwrap_or_else(|| config.identity.time_zone.clone())
+}
+
+/// When an unsent draft actually goes out, seen at `now`: its send time (or the end of
+/// its hold, when later) if that is still to come, else now; in either case moved to the
+/// next opening of its send window when outside it (`window::actual_send_time`). The
+/// outbox sends nothing before this instant, and every command that says when a draft
+/// goes says this, and its words about time are written for this day.
+pub fn actual_send_time(
+    conn: &Connection,
+    config: &Config,
+    draft: &DraftRow,
+    now: Timestamp,
+) -> anyhow::Result<Timestamp> {
+    let rounds = store::rounds_of(conn, draft.application_id)?;
+    Ok(send_time_among(config, &rounds, draft, now))
+}
+
+/// [`actual_send_time`] with the application's rounds already read.
+pub fn send_time_among(config: &Config, rounds: &[store::RoundRow], draft: &DraftRow, now: Timestamp) -> Timestamp {
+    let zone = send_zone(config, rounds, draft);
+    let planned = draft.send_at.max(draft.hold_until.unwrap_or(draft.send_at));
+    let policy = &config.policy;
+    crate::domain::window::actual_send_time(planned, now, &zone, policy.send_window, policy.send_days)
 }
 
 /// Records a new application in state `applied`, with the history entry that says where

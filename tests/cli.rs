@@ -381,7 +381,7 @@ fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritte
     assert!(approved.contains("Warning: this thank-you is late"), "{approved}");
     let jane = home.json("2026-12-03 17:00:00", &["show", "1"]);
     assert_eq!(jane["status"], "approved");
-    assert_eq!(jane["send_at"], "2026-12-01T23:00:00Z", "overdue: it goes at the next pass");
+    assert_eq!(jane["send_at"], "2026-12-03T17:00:00Z", "overdue, in the window: it goes at the next pass, now");
     assert!(jane["body"].as_str().unwrap().contains("speak with me on Tuesday, December 1"), "{jane}");
     // Approved in time, no warning.
     let on_time = home.ok(home.run_at("2026-12-01 19:05:00", &["approve", "2"]));
@@ -553,4 +553,213 @@ fn right_after_the_interview_sync_asks_for_impressions_and_what_they_said_sets_t
     let listed = home.ok(home.run_at("2026-12-01 19:35:00", &["applications"]));
     assert!(listed.contains("follow-ups paused") && listed.contains("debrief mark 1 following_up"), "{listed}");
     fails_with(&home.run_at("2026-12-01 19:36:00", &["note", "1", "--reply-after", "Friday"]), 2, "is not a date");
+}
+
+impl Home {
+    /// A home whose config adds `extra` (TOML) to the usual one.
+    fn with(extra: &str) -> Home {
+        let home = Home::new();
+        std::fs::write(home.config(), format!("{CONFIG}\n{extra}")).unwrap();
+        home
+    }
+
+    /// `applications` at `at`: application 1's NEXT column (text) and its `next_action`.
+    fn next_action(&self, at: &str) -> (String, Value) {
+        let listed = self.ok(self.run_at(at, &["applications"]));
+        let line = listed.lines().find(|line| line.trim_start().starts_with("1 ")).unwrap_or_default();
+        (line.to_owned(), self.json(at, &["applications"])[0]["next_action"].clone())
+    }
+}
+
+/// Issue 12 and SPEC §1: a draft whose planned time has passed goes at the next pass only
+/// inside its send window; every command says when it really goes, in the user's time
+/// (never the past planned time, never raw UTC).
+#[test]
+fn an_overdue_draft_says_when_it_really_goes_in_local_time_everywhere() {
+    let home = Home::new();
+    home.add_acme();
+    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    // Saturday 5 December, 12:00 PST: both notes are late, their window closed until Monday.
+    let saturday = "2026-12-05 20:00:00";
+    let queue = home.ok(home.run_at(saturday, &["queue"]));
+    assert!(queue.contains("late: its deadline was Wed 2026-12-02 11:00 PST; approve or reject it"), "{queue}");
+    assert!(!queue.contains("2026-12-02T19:00:00Z"), "no raw UTC: {queue}");
+    assert!(queue.contains("pending   Mon 2026-12-07 08:00 PST"), "when it would go, not Tuesday's: {queue}");
+    assert_eq!(home.json(saturday, &["queue"])[0]["send_at"], "2026-12-07T16:00:00Z");
+    let shown = home.ok(home.run_at(saturday, &["show", "1"]));
+    assert!(
+        shown.contains(
+            "Send at: Mon 2026-12-07 08:00 PST (planned for Tue 2026-12-01 15:00 PST, when its send window opens)"
+        ),
+        "{shown}"
+    );
+    let (line, next) = home.next_action(saturday);
+    assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("thank_you"), Some("2026-12-07T16:00:00Z")));
+    assert!(line.contains("thank_you Mon 2026-12-07 08:00 PST if approved (draft 1:"), "{line}");
+    assert!(line.contains("`debrief approve 1`"), "{line}");
+
+    let approved = home.ok(home.run_at(saturday, &["approve", "1"]));
+    assert!(approved.contains("it will be sent when its send window opens, Mon 2026-12-07 08:00 PST"), "{approved}");
+    assert!(!approved.contains("as soon as"), "{approved}");
+    assert!(approved.contains("It was rewritten for Monday, December 7, the day it goes out"), "{approved}");
+    assert!(approved.contains("it goes out Mon 2026-12-07 08:00 PST"), "the late warning agrees: {approved}");
+    let again = home.ok(home.run_at(saturday, &["approve", "1"]));
+    assert!(
+        again.contains("already approved; it goes out when its send window opens, Mon 2026-12-07 08:00 PST"),
+        "{again}"
+    );
+    let (line, _) = home.next_action(saturday);
+    assert!(
+        line.contains("thank_you Mon 2026-12-07 08:00 PST (draft 1, approved; nothing is sent until [smtp]"),
+        "{line}"
+    );
+    // On Monday at 09:00 PST the window is open: it goes at the next pass.
+    let monday = home.ok(home.run_at("2026-12-07 17:00:00", &["show", "1"]));
+    assert!(monday.contains("Send at: at the next pass (planned for Tue 2026-12-01 15:00 PST)"), "{monday}");
+}
+
+/// Issue 12's acceptance: `applications` shows the next action at every stage, never `-`
+/// or a time long past; and `mark` says what it drafted, by kind (it said "A withdrawal
+/// note was drafted" for a reference's heads-up).
+#[test]
+fn applications_names_the_next_action_at_every_stage_and_mark_says_what_it_drafted() {
+    let home = Home::with("[[references]]\nname = \"Alex Kim\"\nemail = \"alex.kim@example.org\"\n");
+    home.add_acme();
+    let (line, next) = home.next_action("2026-11-30 12:00:00");
+    assert_eq!(next["kind"], "interview");
+    assert!(line.contains("interview Tue 2026-12-01 10:00 PST"), "{line}");
+    // Both notes rejected: no follow-up until the user says so, and the line says why.
+    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "1"]));
+    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "2"]));
+    let (line, next) = home.next_action("2026-12-01 21:00:00");
+    assert_eq!(next, Value::Null);
+    assert!(line.contains("no follow-ups: you rejected every thank-you"), "{line}");
+    home.ok(home.run_at("2026-12-01 21:00:00", &["mark", "1", "following_up"]));
+    let (line, _) = home.next_action("2026-12-01 21:00:00");
+    assert!(line.contains("follow_up Tue 2026-12-08 11:00 PST (follow-up 1 of 4, drafted for your approval"), "{line}");
+
+    // A follow-up left pending for six weeks: on a Saturday it would go on Monday if
+    // approved, not "Tue 2026-12-08" as planned.
+    home.ok(home.run_at("2026-12-07 19:00:00", &["sync"]));
+    let follow_up = home.json("2026-12-07 19:00:00", &["queue"])[0]["id"].as_i64().unwrap();
+    let (line, next) = home.next_action("2027-01-16 20:00:00");
+    assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("follow_up"), Some("2027-01-18T16:00:00Z")));
+    assert!(line.contains(&format!("follow_up Mon 2027-01-18 08:00 PST if approved (draft {follow_up}:")), "{line}");
+
+    // An offer, marked by hand: the follow-up is cancelled and the reference told.
+    let out = home.ok(home.run_at("2027-01-16 20:00:00", &["mark", "1", "offer"]));
+    assert!(out.contains("1 draft(s) cancelled"), "{out}");
+    let heads_up = follow_up + 1;
+    assert!(
+        out.contains(&format!("Drafted: a heads-up to your reference (draft {heads_up}, to alex.kim@example.org)")),
+        "{out}"
+    );
+    assert!(!out.contains("withdrawal"), "{out}");
+    let (_, next) = home.next_action("2027-01-16 20:00:00");
+    assert_eq!(next["kind"], "reference_notice");
+    // Marked back to applied (the offer was a mistake): the heads-up announcing it goes too.
+    let out = home.ok(home.run_at("2027-01-16 20:01:00", &["mark", "1", "applied"]));
+    assert!(out.contains("1 draft(s) cancelled") && !out.contains("Drafted"), "{out}");
+    assert_eq!(home.json("2027-01-16 20:01:00", &["show", &heads_up.to_string()])["status"], "cancelled");
+    let (line, next) = home.next_action("2027-01-16 20:01:00");
+    assert_eq!(next, Value::Null, "no leftover reference_notice");
+    assert!(line.contains("waiting for an interview"), "{line}");
+
+    // Closed states say so, in words.
+    home.ok(home.run_at("2027-01-16 20:02:00", &["mark", "1", "offer"]));
+    let (line, _) = home.next_action("2027-01-16 20:02:00");
+    assert!(line.contains("your answer to the offer; nothing more is sent"), "{line}");
+    home.ok(home.run_at("2027-01-16 20:03:00", &["mark", "1", "ghosted"]));
+    let (line, _) = home.next_action("2027-01-16 20:03:00");
+    assert!(
+        line.contains("none: closed without an answer after the follow-ups; an answer from them reopens it"),
+        "{line}"
+    );
+    let out = home.ok(home.run_at("2027-01-16 20:04:00", &["mark", "1", "withdrawn", "--notify"]));
+    assert!(out.contains("Drafted: a withdrawal note (draft"), "{out}");
+    assert!(out.contains("to jane@acme.example)"), "{out}");
+    let withdrawal = home.json("2027-01-16 20:04:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
+    home.ok(home.run_at("2027-01-16 20:05:00", &["reject", &withdrawal]));
+    let (line, next) = home.next_action("2027-01-16 20:05:00");
+    assert_eq!(next, Value::Null);
+    assert!(line.contains("none: withdrawn; nothing more is sent"), "{line}");
+    assert!(!line.trim_end().ends_with(" -"), "{line}");
+}
+
+/// Issue 12: a reschedule the inbox missed is confirmed with the facts as flags; the
+/// round moves, and the correction is a history line whose cause is the command.
+#[test]
+fn inbox_confirm_takes_a_reschedule_with_its_start_duration_and_interviewer() {
+    let home = Home::with("[maildir]\npath = \"maildir\"\n\n[policy]\nconfidence_threshold = 0.99\n");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(home.dir.path().join("maildir").join(sub)).unwrap();
+    }
+    home.add_acme();
+    // Jane asks to move it, in words that say no new time: held for review.
+    let message = "From: Jane Doe <jane@acme.example>\r\nTo: Priya Raman <priya@example.net>\r\n\
+        Subject: Tuesday\r\nDate: Sat, 28 Nov 2026 09:15:00 -0800\r\nMessage-ID: <p12a-move-1@acme.example>\r\n\
+        MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        Hi Priya,\r\n\r\nSomething came up on my side for Tuesday. Would another day suit you?\r\n\r\nJane\r\n";
+    std::fs::write(home.dir.path().join("maildir/new/1764350100.M1P1.host"), message).unwrap();
+    home.ok(home.run_at("2026-11-28 18:00:00", &["sync"]));
+    let held = home.json("2026-11-28 18:00:00", &["inbox"]);
+    assert_eq!(held.as_array().unwrap().len(), 1, "{held}");
+    let id = held[0]["id"].as_i64().unwrap().to_string();
+
+    // Bad flags are usage errors that name the flag; nothing is applied.
+    let confirm = |extra: &[&str]| {
+        let mut args = vec!["inbox", "confirm", id.as_str(), "--as", "interview_rescheduled", "--application", "1"];
+        args.extend_from_slice(extra);
+        home.run_at("2026-11-28 18:01:00", &args)
+    };
+    fails_with(
+        &confirm(&["--start", "Thursday afternoon"]),
+        2,
+        "--start \"Thursday afternoon\" is not a date and time",
+    );
+    fails_with(
+        &confirm(&["--start", "2026-12-03 14:00", "--duration", "13h"]),
+        2,
+        "--duration \"13h\" must be between",
+    );
+    fails_with(
+        &confirm(&["--start", "2026-12-03 14:00", "--interviewer", "Carol <not an address>"]),
+        2,
+        "--interviewer",
+    );
+    assert_eq!(home.json("2026-11-28 18:01:00", &["inbox"]).as_array().unwrap().len(), 1, "still held");
+
+    let out = home.ok(confirm(&[
+        "--start",
+        "2026-12-03 14:00",
+        "--duration",
+        "45m",
+        "--interviewer",
+        "Carol King <carol@acme.example>",
+    ]));
+    assert!(out.contains("interview moved to Thu 2026-12-03 14:00 PST"), "{out}");
+    assert_eq!(home.json("2026-11-28 18:02:00", &["inbox"]), Value::Array(vec![]));
+    let app = &home.json("2026-11-28 18:02:00", &["applications"])[0];
+    let round = &app["interviews"][0];
+    assert_eq!(
+        (round["start"].as_str(), round["end"].as_str()),
+        (Some("2026-12-03T22:00:00Z"), Some("2026-12-03T22:45:00Z"))
+    );
+    assert_eq!(round["interviewers"], serde_json::json!([{"name": "Carol King", "email": "carol@acme.example"}]));
+    let history = home.json("2026-11-28 18:02:00", &["history", "1"]);
+    let correction =
+        history.as_array().unwrap().iter().find(|entry| entry["cause"] == format!("debrief inbox confirm {id}"));
+    let correction = correction.unwrap_or_else(|| panic!("a history line caused by the command: {history}"));
+    assert_eq!(
+        correction["event"],
+        format!(
+            "message {id} confirmed by you as interview_rescheduled, starting Thu 2026-12-03 14:00 PST, lasting 45 min, with 1 interviewer(s)"
+        )
+    );
+    // The thank-you goes to the interviewer who was there, after the new end.
+    home.ok(home.run_at("2026-12-03 23:00:00", &["sync"]));
+    let queue = home.json("2026-12-03 23:00:00", &["queue"]);
+    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    assert_eq!(queue[0]["to"], "carol@acme.example");
 }

@@ -26,8 +26,9 @@ const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 /// A safety net for waits: never reached when things work.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A test user's world: a rig config (with a policy that sends on any day, so the
-/// scenario does not depend on the weekday CI runs on) and the commands around it.
+/// A test user's world: a rig config (with a policy that sends on any day at any hour, so
+/// the scenario does not depend on the weekday or the hour CI runs at) and the commands
+/// around it.
 struct World {
     rig: &'static Rig,
     config: RigConfig,
@@ -38,9 +39,14 @@ impl World {
     fn new(rig: &'static Rig, me: &str) -> World {
         let config = rig.config_for(me).build();
         let mut text = std::fs::read_to_string(&config.path).unwrap();
-        text.push_str("\n[policy]\nsend_days = \"Mon-Sun\"\n");
+        text.push_str("\n[policy]\nsend_days = \"Mon-Sun\"\nsend_window = \"00:00-24:00\"\n");
         std::fs::write(&config.path, text).unwrap();
         World { rig, config, me: me.to_owned() }
+    }
+
+    /// A world with the default policy: 08:00-18:00, Monday to Friday, in UTC.
+    fn with_default_window(rig: &'static Rig, me: &str) -> World {
+        World { rig, config: rig.config_for(me).build(), me: me.to_owned() }
     }
 
     fn command(&self, at: Option<Timestamp>, args: &[&str]) -> Command {
@@ -113,11 +119,33 @@ struct Daemon {
 
 impl Daemon {
     fn start(world: &World, watchdog: Option<Duration>) -> Daemon {
+        Daemon::start_with(watchdog, world.command(None, &["run"]))
+    }
+
+    /// `debrief run` on a clock the test controls: libfaketime reads the time from
+    /// `clock` (re-read at every call; see `Clock`), while tokio's timers run for real.
+    /// The outbox says at debug level when a due draft waits for its send window.
+    fn start_on_clock(world: &World, clock: &Clock) -> Daemon {
+        let mut command = world.command(None, &["run"]);
+        command
+            .env("LD_PRELOAD", faketime::library())
+            .env_remove("FAKETIME")
+            .env("FAKETIME_TIMESTAMP_FILE", &clock.path)
+            .env("FAKETIME_NO_CACHE", "1")
+            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        Daemon::start_with(None, command)
+    }
+
+    fn start_with(watchdog: Option<Duration>, mut command: Command) -> Daemon {
         let socket_dir = tempfile::tempdir().unwrap();
         let socket_path = socket_dir.path().join("notify.sock");
         let socket = UnixDatagram::bind(&socket_path).unwrap();
-        let mut command = world.command(None, &["run"]);
-        command.env("NOTIFY_SOCKET", &socket_path).env("RUST_LOG", "info");
+        let log_filter = if command.get_envs().any(|(key, _)| key == "FAKETIME_TIMESTAMP_FILE") {
+            "info,debrief::outbox=debug"
+        } else {
+            "info"
+        };
+        command.env("NOTIFY_SOCKET", &socket_path).env("RUST_LOG", log_filter);
         if let Some(every) = watchdog {
             command.env("WATCHDOG_USEC", every.as_micros().to_string());
         }
@@ -158,6 +186,18 @@ impl Daemon {
         }
     }
 
+    /// Waits for a log line containing `text`, returning it.
+    fn wait_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.log.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("the daemon never logged {text:?}"),
+            }
+        }
+    }
+
     /// The lines the daemon logs during `period`.
     fn log_for(&self, period: Duration) -> Vec<String> {
         let deadline = Instant::now() + period;
@@ -192,6 +232,28 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A clock file for libfaketime: the daemon's time is frozen at what the test last wrote.
+struct Clock {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl Clock {
+    fn at(at: Timestamp) -> Clock {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock { path: dir.path().join("clock"), _dir: dir };
+        clock.set(at);
+        clock
+    }
+
+    /// Sets the time, atomically (a half-written file would read as no fake).
+    fn set(&self, at: Timestamp) {
+        let temporary = self.path.with_extension("new");
+        std::fs::write(&temporary, at.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap();
+        std::fs::rename(&temporary, &self.path).unwrap();
     }
 }
 
@@ -587,4 +649,89 @@ fn the_daemon_mails_the_digest_at_its_time() {
     assert!(header(&digest, "To").unwrap().contains(me), "{digest}");
     assert!(digest.contains("debrief approve 1"), "the digest says how to act: {digest}");
     assert!(digest.contains("hank-digest@globex.example"), "{digest}");
+}
+
+/// SPEC §1 and issue 12: nothing leaves outside the send window, however overdue. A
+/// thank-you planned for Friday afternoon and approved on Saturday evening is not sent by
+/// the `debrief run` that is running all weekend (and the daemon does not spin over it);
+/// it goes at Monday's 08:00 opening, and its words about time are Monday's: "on Friday,
+/// December 4", not "today". On main it went out on Saturday at 23:00.
+#[test]
+fn a_note_approved_on_saturday_evening_waits_for_mondays_window_and_says_so() {
+    let rig = Rig::start();
+    let _turn = rig.shared_blocking();
+    let me = "window-candidate@rig.test";
+    let world = World::with_default_window(rig, me);
+    let interviewer = "wendy-window@initech.example";
+    // Friday 4 December 2026, 10:00-11:00 UTC: the note is planned for 15:00 that day.
+    let start: Timestamp = "2026-12-04T10:00:00Z".parse().unwrap();
+    let start_text = start.to_string();
+    let who = format!("Wendy Window <{interviewer}>");
+    let add = ["add", "--company", "Initech", "--role", "Engineer", "--start", &start_text, "--interviewer", &who];
+    world.ok(Some(start - 24.hours()), &add);
+    world.ok(Some(start + 2.hours()), &["sync"]);
+    let queue = world.queue(start + 2.hours());
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(queue[0]["send_at"], "2026-12-04T15:00:00Z");
+    let id = queue[0]["id"].as_i64().unwrap();
+
+    // Approved on Saturday at 23:00: it says when it really goes, and that it is late.
+    let saturday: Timestamp = "2026-12-05T23:00:00Z".parse().unwrap();
+    let approved = world.ok(Some(saturday), &["approve", &id.to_string()]);
+    assert!(approved.contains("it will be sent when its send window opens, Mon 2026-12-07 08:00 UTC"), "{approved}");
+    assert!(approved.contains("rewritten for Monday, December 7, the day it goes out"), "{approved}");
+    assert!(
+        approved.contains("Warning: this thank-you is late") && approved.contains("goes out Mon 2026-12-07 08:00 UTC"),
+        "{approved}"
+    );
+    let shown = world.ok(Some(saturday), &["show", &id.to_string()]);
+    assert!(
+        shown.contains(
+            "Send at: Mon 2026-12-07 08:00 UTC (planned for Fri 2026-12-04 15:00 UTC, when its send window opens)"
+        ),
+        "{shown}"
+    );
+    assert_eq!(world.queue(saturday)[0]["send_at"], "2026-12-07T08:00:00Z", "the queue says the same");
+    // A `sync` then sends nothing either, and says why.
+    let synced = world.ok(Some(saturday + 10.seconds()), &["sync"]);
+    assert!(synced.contains("Sent 0."), "{synced}");
+    assert!(
+        synced.contains("1 approved draft(s) wait for the send window; the first goes Mon 2026-12-07 08:00 UTC."),
+        "{synced}"
+    );
+    let message_id = world.draft(saturday, id)["message_id"].as_str().unwrap().to_owned();
+    let sent_times =
+        || rig.smtp_log().iter().filter(|entry| entry.message_id.as_deref() == Some(message_id.as_str())).count();
+
+    // The daemon runs from Saturday 23:00:30 through Sunday and Monday 07:59: each pass
+    // finds the note due and keeps it for the window.
+    let clock = Clock::at(saturday + 30.seconds());
+    let daemon = Daemon::start_on_clock(&world, &clock);
+    let waits = format!("Draft {id} is due but waits for its send window to open at 2026-12-07T08:00:00Z");
+    daemon.wait_log(&waits);
+    daemon.wait_notice("READY=1");
+    clock.set("2026-12-06T12:00:00Z".parse().unwrap());
+    daemon.wait_log(&waits);
+    // Waiting, it sleeps until the window (or the next minute's planning): it does not
+    // pass again and again while the clock stands still.
+    let passes = daemon.log_for(Duration::from_secs(2)).iter().filter(|line| line.contains(&waits)).count();
+    assert!(passes <= 1, "the daemon spins over a draft that waits for the window: {passes} passes in 2 s");
+    clock.set("2026-12-07T07:59:00Z".parse().unwrap());
+    daemon.wait_log(&waits);
+    assert_eq!(sent_times(), 0, "nothing is sent outside the window");
+    assert!(rig.mailbox_messages(interviewer, "INBOX").is_empty());
+    assert_eq!(world.draft(None, id)["status"], "approved");
+
+    // Monday 08:00: it goes, once, dated Monday, and says they met on Friday.
+    clock.set("2026-12-07T08:00:01Z".parse().unwrap());
+    eventually("the note to be sent at the opening", || (world.draft(None, id)["status"] == "sent").then_some(()));
+    let (status, _) = daemon.terminate();
+    assert!(status.success());
+    assert_eq!(sent_times(), 1);
+    let inbox = rig.mailbox_messages(interviewer, "INBOX");
+    assert_eq!(inbox.len(), 1);
+    let raw = String::from_utf8_lossy(&inbox[0]).replace("=\r\n", "");
+    assert!(header(&raw, "Date").is_some_and(|date| date.starts_with("Mon, 07 Dec 2026 08:00")), "{raw}");
+    assert!(raw.contains("speak with me on Friday, December 4"), "its words are Monday's: {raw}");
+    assert!(!raw.contains("speak with me today"), "{raw}");
 }

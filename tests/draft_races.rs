@@ -36,7 +36,7 @@ impl Home {
         let config = format!(
             "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@clock.test\"\ntime_zone = \"UTC\"\n\
              [storage]\npath = \"{}\"\n[maildir]\npath = \"{}\"\n\
-             [policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n",
+             [policy]\nsend_window = \"00:00-24:00\"\nsend_days = \"Mon-Sun\"\n",
             dir.path().join("data/debrief.db").display(),
             dir.path().join("maildir").display(),
         );
@@ -45,7 +45,7 @@ impl Home {
                 let text = std::fs::read_to_string(&rig_config.path).unwrap();
                 let database = format!("path = {:?}", dir.path().join("data/debrief.db").display().to_string());
                 let text = with_storage_path(&text, &database);
-                text + "\n[policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n"
+                text + "\n[policy]\nsend_window = \"00:00-24:00\"\nsend_days = \"Mon-Sun\"\n"
             }
             None => config,
         };

@@ -143,7 +143,8 @@ async fn an_approved_due_draft_reaches_every_recipient_with_its_headers_and_a_co
     let mut desk = Desk::new(rig, sender);
     let draft = desk.draft(DraftKind::ThankYou, &[jane, bob], true);
     let mut imap = desk.imap().await;
-    assert_eq!(Outbox::next_due(desk.store.conn()).unwrap(), Some(draft.send_at));
+    let outbox = Outbox { config: &desk.config.config };
+    assert_eq!(outbox.next_due(desk.store.conn(), ts("2026-12-01T16:00:00Z")).unwrap(), Some(draft.send_at));
 
     let report = desk.send(Some(&mut imap), ts(NOW)).await;
     assert_eq!(report.sent, vec![draft.id], "{report:?}");
@@ -185,7 +186,7 @@ async fn an_approved_due_draft_reaches_every_recipient_with_its_headers_and_a_co
     let report = desk.send(Some(&mut imap), ts("2026-12-01T18:00:00Z")).await;
     assert_eq!(report, OutboxReport::default());
     assert_eq!(accepted(rig, &draft.message_id), 1);
-    assert_eq!(Outbox::next_due(desk.store.conn()).unwrap(), None);
+    assert_eq!(Outbox { config: &desk.config.config }.next_due(desk.store.conn(), ts(NOW)).unwrap(), None);
     imap.logout().await;
 }
 
@@ -219,7 +220,8 @@ async fn pending_rejected_readdressed_and_not_yet_due_drafts_never_leave() {
     assert_eq!(readdressed.status, DraftStatus::Pending, "changed recipients need a new approval");
     assert_eq!(readdressed.approved_at, None);
     assert_eq!(desk.get(later.id).status, DraftStatus::Approved);
-    assert_eq!(Outbox::next_due(desk.store.conn()).unwrap(), Some(ts("2026-12-02T09:00:00Z")));
+    let outbox = Outbox { config: &desk.config.config };
+    assert_eq!(outbox.next_due(desk.store.conn(), ts(NOW)).unwrap(), Some(ts("2026-12-02T09:00:00Z")));
 }
 
 #[tokio::test]
@@ -567,4 +569,39 @@ async fn passwords_never_reach_errors_logs_or_the_database() {
             assert!(!text.contains(secret), "{secret} leaked into {text}");
         }
     }
+}
+
+/// SPEC §1: a retry after a temporary failure never lands outside the send window. A draft
+/// that fails at 17:59:30 is retried about a minute later, after the window closed at
+/// 18:00 (UTC, Monday to Friday): it waits for Wednesday's 08:00 opening, and the sender's
+/// next wake is that opening.
+#[tokio::test]
+async fn a_retry_whose_backoff_ends_after_the_window_closes_waits_for_the_next_opening() {
+    let rig = Rig::start();
+    let _turn = rig.shared().await;
+    let to = "window-retry-outbox@acme.example";
+    let mut desk = Desk::new(rig, "window-retry-sender@rig.test");
+    let draft = desk.draft(DraftKind::ThankYou, &[to], true);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut unreachable = rig.config_for("window-retry-sender@rig.test").smtp_port(closed).build();
+    unreachable.config.storage_path = desk.config.config.storage_path.clone();
+    let down = SmtpSender::connect(unreachable.smtp()).await.unwrap();
+    let report = desk.send_via(&down, ts("2026-12-01T17:59:30Z")).await;
+    assert_eq!(report.deferred, vec![draft.id], "{report:?}");
+    let deferred = desk.get(draft.id);
+    assert!(deferred.send_at > ts("2026-12-01T18:00:00Z"), "the backoff ends after 18:00: {}", deferred.send_at);
+
+    let after = deferred.send_at + jiff::SignedDuration::from_mins(1);
+    let opening = ts("2026-12-02T08:00:00Z");
+    let report = desk.send(None, after).await;
+    assert_eq!(report.waiting_for_window, vec![(draft.id, opening)], "{report:?}");
+    assert!(report.sent.is_empty() && report.deferred.is_empty(), "{report:?}");
+    assert_eq!(accepted(rig, &draft.message_id), 0, "nothing leaves after 18:00");
+    assert_eq!(desk.get(draft.id).status, DraftStatus::Approved);
+    let outbox = Outbox { config: &desk.config.config };
+    assert_eq!(outbox.next_due(desk.store.conn(), after).unwrap(), Some(opening), "the sender wakes at the opening");
+
+    let report = desk.send(None, opening).await;
+    assert_eq!(report.sent, vec![draft.id], "{report:?}");
+    assert_eq!(accepted(rig, &draft.message_id), 1);
 }

@@ -61,7 +61,7 @@ fn sync_with_imap_unreachable_still_sends_what_needs_no_inbox_check_and_holds_th
     let me = "offline-sync@rig.test";
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let offline = rig.config_for(me).imap_port(closed).build();
-    let policy = "\n[policy]\nsend_days = \"Mon-Sun\"\nsend_window = \"00:00-23:59\"\n";
+    let policy = "\n[policy]\nsend_days = \"Mon-Sun\"\nsend_window = \"00:00-24:00\"\n";
     let text = std::fs::read_to_string(&offline.path).unwrap() + policy;
     std::fs::write(&offline.path, &text).unwrap();
     // The same database without any mail server, to set the scene with `sync` at past

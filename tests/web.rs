@@ -134,7 +134,7 @@ fn an_approval_is_held_in_the_database_undone_inside_the_hold_and_released_by_se
     let later: Value = serde_json::from_str(&home.ok("2026-12-07 18:01:00", &["queue", "--json"])).unwrap();
     assert_eq!(later[0].get("hold_until"), None, "the key is there only while the hold runs: {later}");
     let listing = home.ok("2026-12-07 18:00:30", &["queue"]);
-    assert!(listing.contains("held until 2026-12-07T18:01:00Z"), "{listing}");
+    assert!(listing.contains("held until Mon 2026-12-07 18:01 UTC"), "in the user's time: {listing}");
     let next = page.get("/queue?after=1&done=approved");
     assert!(next.body.contains("is held for <span class=\"countdown\" data-seconds=\"60\">"), "{}", next.body);
     assert!(next.body.contains("action=\"/drafts/1/undo\""), "undo is offered");

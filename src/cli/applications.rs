@@ -4,7 +4,7 @@ use crate::cli::common::{Session, local, parse_contact, parse_instant, print_jso
 use crate::cli::usage;
 use crate::domain::policy::PolicyDuration;
 use crate::domain::process::{Cadenced, Event, Slot};
-use crate::domain::{ApplicationId, ApplicationState, DraftStatus, RoundStatus};
+use crate::domain::{ApplicationId, ApplicationState, DraftKind, DraftStatus, RoundStatus};
 use crate::planner::not_found;
 use crate::store::{self, ApplicationRow, Cause, PointKind};
 use jiff::Timestamp;
@@ -493,6 +493,14 @@ struct ApplicationJson {
     next_action: Option<NextAction>,
 }
 
+/// What comes next for an application: the `next_action` of `applications --json` (a
+/// kind and when, `None` when nothing is timed) and the NEXT column in words, with the
+/// command that acts on it. There is one at every stage (issue 12): never a bare `-`.
+pub struct NextStep {
+    pub action: Option<(String, Timestamp)>,
+    pub text: String,
+}
+
 /// What happens next for an application, and when. The page's pipeline shows the same.
 pub fn next_action(
     conn: &rusqlite::Connection,
@@ -500,66 +508,123 @@ pub fn next_action(
     app: &ApplicationRow,
     now: Timestamp,
 ) -> anyhow::Result<Option<(String, Timestamp)>> {
-    let drafts = store::drafts_of(conn, app.id)?;
-    if let Some(draft) = drafts
-        .iter()
-        .filter(|draft| {
-            matches!(
-                draft.status,
-                DraftStatus::Pending | DraftStatus::Approved | DraftStatus::Failed | DraftStatus::Unknown
-            )
-        })
-        .min_by_key(|draft| draft.send_at)
-    {
-        return Ok(Some((draft.kind.to_string(), draft.send_at)));
+    Ok(next_step(conn, config, app, now)?.action)
+}
+
+/// The rule of [`NextStep`]. A draft that waits comes first: one that needs the user now
+/// (failed, or it may have gone out), else the one that goes first, at the instant it
+/// actually goes (`cli::drafts::send_time`: an overdue one at the next pass or the opening
+/// of its send window, never its past planned time). Then an interview to come or just
+/// held, the next follow-up of the cadence or the day it is closed as ghosted, an answer
+/// they promised; else why nothing comes, in words.
+pub fn next_step(
+    conn: &rusqlite::Connection,
+    config: &crate::config::Config,
+    app: &ApplicationRow,
+    now: Timestamp,
+) -> anyhow::Result<NextStep> {
+    let zone = &config.identity.time_zone;
+    let timed = |kind: &str, at: Timestamp, words: String| NextStep {
+        action: Some((kind.to_owned(), at)),
+        text: format!("{kind} {}{words}", local(at, zone)),
+    };
+    let mut waiting = Vec::new();
+    for draft in store::drafts_of(conn, app.id)? {
+        let at = match draft.status {
+            DraftStatus::Failed | DraftStatus::Unknown => now,
+            DraftStatus::Pending | DraftStatus::Approved => crate::cli::drafts::send_time(conn, config, &draft, now)?,
+            _ => continue,
+        };
+        waiting.push((at, draft));
+    }
+    waiting.sort_by_key(|(at, draft)| (*at, draft.id.0));
+    if let Some((at, draft)) = waiting.into_iter().next() {
+        let (kind, id) = (draft.kind.to_string(), draft.id);
+        return Ok(match draft.status {
+            DraftStatus::Failed => NextStep {
+                action: Some((kind.clone(), at)),
+                text: format!(
+                    "{kind} draft {id} failed: `debrief show {id}`, then `debrief approve {id}` to retry or reject it"
+                ),
+            },
+            DraftStatus::Unknown => NextStep {
+                action: Some((kind.clone(), at)),
+                text: format!(
+                    "{kind} draft {id} may have gone out: `debrief resolve {id} sent` if it did, `debrief resolve {id} retry` if not"
+                ),
+            },
+            DraftStatus::Approved if draft.hold_until.is_some_and(|until| until > now) => {
+                timed(&kind, at, format!(" (draft {id}, approved; it can be undone in the page until then)"))
+            }
+            DraftStatus::Approved if config.smtp.is_none() => {
+                timed(&kind, at, format!(" (draft {id}, approved; nothing is sent until [smtp] is configured)"))
+            }
+            DraftStatus::Approved => timed(&kind, at, format!(" (draft {id}, approved)")),
+            _ if draft.to.is_empty() => {
+                timed(&kind, at, format!(" (draft {id} waits for an address: `debrief show {id}`)"))
+            }
+            _ => timed(&kind, at, format!(" if approved (draft {id}: `debrief show {id}`, `debrief approve {id}`)")),
+        });
     }
     if app.state.is_closed() {
-        return Ok(None);
+        let text = match app.state {
+            ApplicationState::Offer => {
+                "your answer to the offer; nothing more is sent (`debrief mark ID STATE` records the outcome)"
+                    .replace("ID", &app.id.to_string())
+            }
+            ApplicationState::Ghosted => {
+                "none: closed without an answer after the follow-ups; an answer from them reopens it".to_owned()
+            }
+            state => format!("none: {state}; nothing more is sent"),
+        };
+        return Ok(NextStep { action: None, text });
     }
     let rounds = store::rounds_of(conn, app.id)?;
     if let Some(round) =
         rounds.iter().filter(|round| round.status == RoundStatus::Scheduled).min_by_key(|round| round.start)
     {
-        let kind = if round.start > now { "interview" } else { "thank_you" };
-        let at = if round.start > now { round.start } else { round.end };
-        return Ok(Some((kind.to_owned(), at)));
+        return Ok(if round.start > now {
+            timed("interview", round.start, String::new())
+        } else {
+            timed("thank_you", round.end, " (drafted when the interview ends)".to_owned())
+        });
     }
     // Between follow-ups: the next one of the cadence (or the day it is ghosted), as the
     // planner will make it, unless it leads nowhere (`why_no_follow_up`).
-    let Some((_, view)) = store::load_view(conn, app.id)? else { return Ok(None) };
-    let context = crate::domain::process::Context { policy: &config.policy, user_zone: &config.identity.time_zone };
-    let templates = crate::templates::Templates::load(None)?;
-    let planner = crate::planner::Planner { config, templates: &templates };
-    if planner.why_no_follow_up(conn, app.id)?.is_some() {
-        return Ok(None);
-    }
-    Ok(match crate::domain::process::next_in_cadence(&view, &context) {
-        Some(Cadenced::FollowUp { send_at, .. }) => Some(("follow_up".to_owned(), send_at.max(now))),
-        Some(Cadenced::Ghosted { at, .. }) => Some(("ghosted".to_owned(), at.max(now))),
-        // Before any interview no follow-up is planned; when they said when they would
-        // answer, that is what comes next.
-        None => app
-            .cadence
-            .not_before
-            .filter(|at| *at > now && !app.cadence.paused)
-            .filter(|_| matches!(app.state, ApplicationState::Applied | ApplicationState::Invited))
-            .map(|at| ("answer_expected".to_owned(), at)),
-    })
-}
-
-/// Why an open application has no next action, in words with the command that changes it.
-fn no_action_reason(
-    conn: &rusqlite::Connection,
-    config: &crate::config::Config,
-    app: &ApplicationRow,
-) -> anyhow::Result<String> {
     let templates = crate::templates::Templates::load(None)?;
     let planner = crate::planner::Planner { config, templates: &templates };
     if let Some(why) = planner.why_no_follow_up(conn, app.id)? {
-        return Ok(why);
+        return Ok(NextStep { action: None, text: why });
     }
-    Ok(match app.state {
-        _ if app.state.is_closed() => "-".to_owned(),
+    let Some((_, view)) = store::load_view(conn, app.id)? else {
+        return Err(crate::planner::not_found("application", app.id.0));
+    };
+    let context = crate::domain::process::Context { policy: &config.policy, user_zone: zone };
+    match crate::domain::process::next_in_cadence(&view, &context) {
+        Some(Cadenced::FollowUp { number, send_at }) => {
+            let policy = &config.policy;
+            let recipients = view.recipient_zone(&context);
+            let at =
+                crate::domain::window::actual_send_time(send_at, now, recipients, policy.send_window, policy.send_days);
+            let words =
+                format!(" (follow-up {number} of {}, drafted for your approval a day before)", policy.follow_ups);
+            return Ok(timed("follow_up", at, words));
+        }
+        Some(Cadenced::Ghosted { at, done }) => {
+            let words =
+                format!(" (no answer after {done} follow-up(s); an answer from them before then keeps it open)");
+            return Ok(timed("ghosted", at.max(now), words));
+        }
+        None => {}
+    }
+    // Before any interview no follow-up is planned; when they said when they would answer,
+    // that is what comes next.
+    if let Some(at) = app.cadence.not_before.filter(|at| *at > now && !app.cadence.paused)
+        && matches!(app.state, ApplicationState::Applied | ApplicationState::Invited)
+    {
+        return Ok(timed("answer_expected", at, " (they said they would answer by then)".to_owned()));
+    }
+    let text = match app.state {
         ApplicationState::Applied | ApplicationState::Invited => {
             "waiting for an interview: debrief reads it from your inbox, or `debrief add`".to_owned()
         }
@@ -567,8 +632,12 @@ fn no_action_reason(
             "follow-ups paused: they asked you to wait for their word; `debrief mark {} following_up` to resume",
             app.id
         ),
-        _ => "-".to_owned(),
-    })
+        ApplicationState::Scheduled => {
+            "waiting for a new interview time: debrief reads it from your inbox, or `debrief add`".to_owned()
+        }
+        _ => format!("nothing planned now: `debrief history {}` says why", app.id),
+    };
+    Ok(NextStep { action: None, text })
 }
 
 pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Result<()> {
@@ -589,7 +658,7 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
                     .collect(),
             })
             .collect();
-        let next = next_action(conn, &session.config, &app, now)?;
+        let next = next_step(conn, &session.config, &app, now)?;
         entries.push((app, interviews, next));
     }
     if json {
@@ -601,7 +670,7 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
                 role: app.role,
                 state: app.state.to_string(),
                 interviews,
-                next_action: next.map(|(kind, at)| NextAction { kind, at: store::ts_to_sql(at) }),
+                next_action: next.action.map(|(kind, at)| NextAction { kind, at: store::ts_to_sql(at) }),
             })
             .collect();
         return print_json(&out);
@@ -610,14 +679,9 @@ pub fn applications(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow
         println!("No applications yet. Record an interview with `debrief add`, or let `debrief sync` read your inbox.");
         return Ok(());
     }
-    let zone = &session.config.identity.time_zone;
     println!("{:>4}  {:<24} {:<30} {:<13} NEXT", "ID", "COMPANY", "ROLE", "STATE");
     for (app, _, next) in entries {
-        let next = match next {
-            Some((kind, at)) => format!("{kind} {}", local(at, zone)),
-            None => no_action_reason(conn, &session.config, &app)?,
-        };
-        println!("{:>4}  {:<24} {:<30} {:<13} {next}", app.id, app.company, app.role, app.state);
+        println!("{:>4}  {:<24} {:<30} {:<13} {}", app.id, app.company, app.role, app.state, next.text);
     }
     let prompts = crate::planner::impressions_wanted(conn, now)?;
     if !prompts.is_empty() {
@@ -737,6 +801,19 @@ pub fn history(config: Option<&Path>, json: bool, id: i64) -> anyhow::Result<()>
     Ok(())
 }
 
+/// A draft's kind as `mark` says what it drafted.
+fn drafted_words(kind: DraftKind) -> &'static str {
+    match kind {
+        DraftKind::ThankYou => "a thank-you note",
+        DraftKind::FollowUp => "a follow-up",
+        DraftKind::RejectionReply => "a reply to the rejection",
+        DraftKind::OfferReply => "a reply to the offer",
+        DraftKind::Withdrawal => "a withdrawal note",
+        DraftKind::ReferenceNotice => "a heads-up to your reference",
+        DraftKind::PassOn => "a request to pass a note on",
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct MarkArgs {
     /// The application's id.
@@ -756,14 +833,22 @@ pub fn mark(config: Option<&Path>, args: &MarkArgs, now: Timestamp) -> anyhow::R
     let mut session = Session::open(config)?;
     let (planner, store) = session.parts();
     let tx = store.transaction()?;
-    let report = planner.mark(&tx, ApplicationId(args.id), to, args.notify, now)?;
+    let id = ApplicationId(args.id);
+    let before: Vec<crate::domain::DraftId> = store::drafts_of(&tx, id)?.iter().map(|draft| draft.id).collect();
+    let report = planner.mark(&tx, id, to, args.notify, now)?;
+    let drafted: Vec<store::DraftRow> =
+        store::drafts_of(&tx, id)?.into_iter().filter(|draft| !before.contains(&draft.id)).collect();
     tx.commit()?;
     print!("Application {} is now {to}.", args.id);
     if report.drafts_cancelled > 0 {
         print!(" {} draft(s) cancelled.", report.drafts_cancelled);
     }
-    if report.drafts_created > 0 {
-        print!(" A withdrawal note was drafted: see `debrief queue`.");
+    if !drafted.is_empty() {
+        let what: Vec<String> = drafted
+            .iter()
+            .map(|draft| format!("{} (draft {}, to {})", drafted_words(draft.kind), draft.id, draft.to.join(", ")))
+            .collect();
+        print!(" Drafted: {}; see `debrief queue`.", what.join("; "));
     }
     println!();
     Ok(())

@@ -35,20 +35,54 @@ fn rfc3339(instant: Timestamp) -> String {
     store::ts_to_sql(instant)
 }
 
+/// When a draft goes out, as every command says it: for a pending or approved draft the
+/// instant it actually goes (once approved): its send time, else the next pass, moved to
+/// the opening of its send window when that is closed ([`crate::planner::actual_send_time`],
+/// which the outbox obeys); for any other its recorded send time.
+pub fn send_time(
+    conn: &rusqlite::Connection,
+    config: &crate::config::Config,
+    draft: &DraftRow,
+    now: Timestamp,
+) -> anyhow::Result<Timestamp> {
+    if matches!(draft.status, DraftStatus::Pending | DraftStatus::Approved) {
+        crate::planner::actual_send_time(conn, config, draft, now)
+    } else {
+        Ok(draft.send_at)
+    }
+}
+
+/// How `approve` and `show` say when an approved draft goes: a time, or "at the next
+/// pass" when it is overdue and its window is open.
+fn when_it_goes(draft: &DraftRow, goes_at: Timestamp, now: Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    if goes_at <= now {
+        "at the next pass (it is overdue and its send window is open)".to_owned()
+    } else if draft.send_at < now {
+        format!("when its send window opens, {} (it is overdue)", local(goes_at, zone))
+    } else {
+        local(goes_at, zone)
+    }
+}
+
 pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Result<()> {
     let session = Session::open(config)?;
     let drafts = store::queue(session.store.conn())?;
+    let mut send_times = Vec::with_capacity(drafts.len());
+    for draft in &drafts {
+        send_times.push(send_time(session.store.conn(), &session.config, draft, now)?);
+    }
     if json {
         let entries: Vec<QueueEntry> = drafts
             .iter()
-            .map(|draft| QueueEntry {
+            .zip(&send_times)
+            .map(|(draft, goes_at)| QueueEntry {
                 id: draft.id.0,
                 application_id: draft.application_id.0,
                 kind: draft.kind.to_string(),
                 to: draft.to.join(", "),
                 subject: draft.subject.clone(),
                 status: draft.status.to_string(),
-                send_at: rfc3339(draft.send_at),
+                send_at: rfc3339(*goes_at),
                 deadline: draft.deadline.map(rfc3339),
                 hold_until: draft.hold_until.filter(|until| *until > now).map(rfc3339),
             })
@@ -63,7 +97,7 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
     }
     let zone = &session.config.identity.time_zone;
     println!("{:>4}  {:<15} {:<9} {:<24} {:<30} TO", "ID", "KIND", "STATUS", "SEND AT", "APPLICATION");
-    for draft in &drafts {
+    for (draft, goes_at) in drafts.iter().zip(&send_times) {
         let application = store::get_application(session.store.conn(), draft.application_id)?;
         let company = application.map(|app| format!("{} ({})", app.company, app.id)).unwrap_or_default();
         println!(
@@ -71,11 +105,11 @@ pub fn queue(config: Option<&Path>, json: bool, now: Timestamp) -> anyhow::Resul
             draft.id,
             draft.kind,
             draft.status,
-            local(draft.send_at, zone),
+            local(*goes_at, zone),
             truncate(&company, 30),
             draft.to.join(", ")
         );
-        for flag in flags(draft, now).into_iter().chain(draft_gaps(session.store.conn(), draft)?) {
+        for flag in flags(draft, now, zone).into_iter().chain(draft_gaps(session.store.conn(), draft)?) {
             println!("      ! {flag}");
         }
     }
@@ -106,15 +140,15 @@ fn print_dead_ends(lines: &[String]) {
     }
 }
 
-/// Warnings shown under a draft in the queue, each with the command that acts on it.
-/// The page (`debrief web`) shows the same.
-pub fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
+/// Warnings shown under a draft in the queue, each with the command that acts on it, its
+/// times in `zone` (the user's). The page (`debrief web`) shows the same.
+pub fn flags(draft: &DraftRow, now: Timestamp, zone: &jiff::tz::TimeZone) -> Vec<String> {
     let mut flags = Vec::new();
     if let Some(deadline) = draft.deadline
         && deadline <= now
         && matches!(draft.status, DraftStatus::Pending)
     {
-        flags.push(format!("late: its deadline was {}; approve or reject it", rfc3339(deadline)));
+        flags.push(format!("late: its deadline was {}; approve or reject it", local(deadline, zone)));
     }
     if draft.status == DraftStatus::Failed {
         flags.push(format!(
@@ -141,7 +175,7 @@ pub fn flags(draft: &DraftRow, now: Timestamp) -> Vec<String> {
     {
         flags.push(format!(
             "held until {}: approved in the page, where it can still be undone; it goes no earlier",
-            rfc3339(until)
+            local(until, zone)
         ));
     }
     flags
@@ -176,6 +210,7 @@ struct ShowDraft<'a> {
 pub fn show(config: Option<&Path>, json: bool, id: i64, now: Timestamp) -> anyhow::Result<()> {
     let session = Session::open(config)?;
     let draft = draft_or_not_found(session.store.conn(), DraftId(id))?;
+    let goes_at = send_time(session.store.conn(), &session.config, &draft, now)?;
     let identity = &session.config.identity;
     let from = format!("{} <{}>", identity.name, identity.email);
     if json {
@@ -190,18 +225,31 @@ pub fn show(config: Option<&Path>, json: bool, id: i64, now: Timestamp) -> anyho
             message_id: format!("<{}>", draft.message_id),
             in_reply_to: draft.in_reply_to.as_ref().map(|id| format!("<{id}>")),
             references: draft.references.iter().map(|id| format!("<{id}>")).collect(),
-            send_at: rfc3339(draft.send_at),
+            send_at: rfc3339(goes_at),
             deadline: draft.deadline.map(rfc3339),
             body: &draft.body,
         });
     }
     let zone = &identity.time_zone;
     println!("Draft {} ({}, {}) for application {}", draft.id, draft.kind, draft.status, draft.application_id);
-    println!("Send at: {}", local(draft.send_at, zone));
+    if goes_at == draft.send_at {
+        println!("Send at: {}", local(goes_at, zone));
+    } else {
+        // Overdue (approved late, or waiting for its window): when it really goes.
+        let when = if goes_at <= now { "at the next pass".to_owned() } else { local(goes_at, zone) };
+        let why = if goes_at <= now {
+            ""
+        } else if draft.hold_until == Some(goes_at) {
+            ", when its hold for undo ends"
+        } else {
+            ", when its send window opens"
+        };
+        println!("Send at: {when} (planned for {}{why})", local(draft.send_at, zone));
+    }
     if let Some(deadline) = draft.deadline {
         println!("Deadline: {}", local(deadline, zone));
     }
-    for flag in flags(&draft, now).into_iter().chain(draft_gaps(session.store.conn(), &draft)?) {
+    for flag in flags(&draft, now, zone).into_iter().chain(draft_gaps(session.store.conn(), &draft)?) {
         println!("! {flag}");
     }
     println!();
@@ -228,19 +276,18 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
     let approved = match approve_in(&tx, &planner, id, now, None, &format!("debrief approve {id}"))? {
         Approval::Approved(approved) => approved,
         Approval::AlreadyApproved(draft) => {
-            println!("Draft {id} is already approved; it goes out at {}.", rfc3339(draft.send_at));
+            let goes_at = send_time(&tx, &session.config, &draft, now)?;
+            let when = when_it_goes(&draft, goes_at, now, &session.config.identity.time_zone);
+            println!("Draft {id} is already approved; it goes out {when}.");
             return Ok(());
         }
     };
+    let goes_at = send_time(&tx, &session.config, &approved.draft, now)?;
     tx.commit()?;
+    let zone = &session.config.identity.time_zone;
     let draft = &approved.draft;
-    let when = if draft.send_at <= now {
-        "as soon as the send window is open".to_owned()
-    } else {
-        local(draft.send_at, &session.config.identity.time_zone)
-    };
-    println!("Approved draft {id} to {}; it will be sent {when}.", draft.to.join(", "));
-    for note in approved.notes() {
+    println!("Approved draft {id} to {}; it will be sent {}.", draft.to.join(", "), when_it_goes(draft, goes_at, now, zone));
+    for note in approved.notes(goes_at, now, zone) {
         println!("{note}");
     }
     if session.config.smtp.is_none() {
@@ -271,7 +318,9 @@ pub struct Approved {
 impl Approved {
     /// What the approval changed on the way, one sentence each, as `debrief approve`
     /// prints them and the page shows them after an approval.
-    pub fn notes(&self) -> Vec<String> {
+    /// `goes_at` is when it really goes ([`send_time`]), which names the day it was
+    /// rewritten for.
+    pub fn notes(&self, goes_at: Timestamp, now: Timestamp, zone: &jiff::tz::TimeZone) -> Vec<String> {
         let mut notes = Vec::new();
         if let Some(note) = self.superseded {
             notes.push(format!(
@@ -280,7 +329,13 @@ impl Approved {
             ));
         }
         if self.rewritten {
-            notes.push("It was rewritten for today, so that what it says about when you met is still true.".to_owned());
+            let day = |at: Timestamp| at.to_zoned(zone.clone()).date();
+            let for_day = if day(goes_at) == day(now) {
+                "today".to_owned()
+            } else {
+                format!("{}, the day it goes out", goes_at.to_zoned(zone.clone()).strftime("%A, %B %-d"))
+            };
+            notes.push(format!("It was rewritten for {for_day}, so that what it says about when you met is still true."));
         }
         notes.extend(self.late.clone());
         notes
@@ -333,7 +388,7 @@ pub fn approve_in(
     }
     let rewritten = planner.rewrite_for_send_day(tx, &draft, now)?.is_some();
     let draft = if rewritten { draft_or_not_found(tx, draft.id)? } else { draft };
-    let late = late_warning(planner, &draft, now)?;
+    let late = late_warning(tx, planner, &draft, now)?;
     let approved = match hold_until {
         None => store::approve_draft(tx, draft.id, draft.status, now)?,
         Some(until) => store::approve_draft_held(tx, draft.id, draft.status, until, now)?,
@@ -350,12 +405,17 @@ pub fn approve_in(
 
 /// A warning for a thank-you that goes out after its deadline (approved late, or the
 /// window kept it back): the user may want to own the delay in a line of their own.
-fn late_warning(planner: &Planner, draft: &DraftRow, now: Timestamp) -> anyhow::Result<Option<String>> {
+fn late_warning(
+    tx: &rusqlite::Connection,
+    planner: &Planner,
+    draft: &DraftRow,
+    now: Timestamp,
+) -> anyhow::Result<Option<String>> {
     let Some(deadline) = draft.deadline else { return Ok(None) };
     if draft.kind != DraftKind::ThankYou {
         return Ok(None);
     }
-    let goes_at = planner.actual_send_time(draft, now);
+    let goes_at = planner.actual_send_time(tx, draft, now)?;
     if goes_at <= deadline {
         return Ok(None);
     }

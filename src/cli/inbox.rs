@@ -73,6 +73,7 @@ pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp
             let kind = kind.as_deref().map(|text| parse_kind("--as", text)).transpose()?;
             let mut session = Session::open(config)?;
             let patch = interview_patch(&session, MessageId(*id), start.as_deref(), duration.as_deref(), interviewers)?;
+            let zone = session.config.identity.time_zone.clone();
             let (planner, store) = session.parts();
             let tx = store.transaction()?;
             let ingested =
@@ -86,7 +87,7 @@ pub fn inbox(config: Option<&Path>, json: bool, args: &InboxArgs, now: Timestamp
                     what.push(format!("as {kind}"));
                 }
                 if let Some(start) = patch.start {
-                    what.push(format!("starting {}", store::ts_to_sql(start)));
+                    what.push(format!("starting {}", crate::cli::common::local(start, &zone)));
                 }
                 if let Some(minutes) = patch.minutes {
                     what.push(format!("lasting {minutes} min"));

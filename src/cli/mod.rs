@@ -65,14 +65,17 @@ pub enum Command {
     /// One pass of what `run` does, then exit: read new mail, plan what is due, draft what
     /// is needed, send approved mail that is due.
     Sync,
-    /// Drafts awaiting approval, and approved messages not yet sent, with their send times.
+    /// Drafts awaiting approval, and approved messages not yet sent, with when each really
+    /// goes (an overdue one at the next pass, or when its send window opens).
     Queue,
     /// One draft in full: headers and body.
     Show {
         /// The draft's id (see `debrief queue`).
         id: i64,
     },
-    /// Approve a draft: it is sent at its send time, inside the send window.
+    /// Approve a draft: it is sent at its send time, or at the next pass when that has passed,
+    /// and never outside the send window (an overdue draft waits for the opening; approve
+    /// says when). Warns when a thank-you goes after its deadline.
     Approve {
         /// The draft's id.
         id: i64,
@@ -87,7 +90,8 @@ pub enum Command {
         /// The draft's id.
         id: i64,
     },
-    /// The pipeline: every application with its state and next action.
+    /// The pipeline: every application with its state and next action (when, and the command
+    /// that acts on it; or why nothing comes next).
     Applications,
     /// An application's timeline: transitions, messages and why.
     History {
@@ -111,7 +115,8 @@ pub enum Command {
     Person(applications::PersonArgs),
     /// Repair an interview round the inbox got wrong: move it, cancel it, or renumber it.
     Round(rounds::RoundArgs),
-    /// Correct an application's state by hand (withdrawn stops everything).
+    /// Correct an application's state by hand (withdrawn stops everything); says what it
+    /// cancelled and drafted.
     Mark(applications::MarkArgs),
     /// Messages held for review (classified below the threshold) and unreadable ones;
     /// `inbox confirm ID` applies one, `inbox dismiss ID` sets it aside.

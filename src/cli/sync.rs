@@ -24,6 +24,7 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
         (None, None) => None,
     };
     let storage = config.storage_path.clone();
+    let window_config = config.clone();
     let (read, report) = runtime()?.block_on(daemon::sync_once(config, templates))?;
     let (read, unread) = match read {
         Ok(read) => (read, None),
@@ -43,7 +44,13 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
     let _ = writeln!(std::io::stdout(), "{line}");
     // Right after an interview, the advice is to write down how it went.
     let store = crate::store::Store::open(&storage)?;
-    for prompt in crate::planner::impressions_wanted(store.conn(), crate::clock::now())? {
+    let now = crate::clock::now();
+    if window_config.smtp.is_some()
+        && let Some(line) = waiting_for_window(store.conn(), &window_config, now)?
+    {
+        let _ = writeln!(std::io::stdout(), "{line}");
+    }
+    for prompt in crate::planner::impressions_wanted(store.conn(), now)? {
         let _ = writeln!(std::io::stdout(), "{prompt}");
     }
     match unread {
@@ -52,6 +59,30 @@ pub fn sync(config: Option<&Path>) -> anyhow::Result<()> {
             "{err:#}; what needs no inbox check was planned and sent, and follow-ups wait until the inbox can be read"
         )),
     }
+}
+
+/// Approved drafts that are due but wait for their send window (SPEC §1), in one line:
+/// "Sent 0" alone would leave the user wondering why an overdue note did not go.
+fn waiting_for_window(
+    conn: &rusqlite::Connection,
+    config: &crate::config::Config,
+    now: jiff::Timestamp,
+) -> anyhow::Result<Option<String>> {
+    let mut first: Option<jiff::Timestamp> = None;
+    let mut count = 0;
+    for draft in crate::store::drafts_with_status(conn, crate::domain::DraftStatus::Approved)? {
+        let goes_at = crate::planner::actual_send_time(conn, config, &draft, now)?;
+        if draft.send_at <= now && goes_at > now {
+            count += 1;
+            first = Some(first.map_or(goes_at, |known| known.min(goes_at)));
+        }
+    }
+    Ok(first.map(|at| {
+        format!(
+            "{count} approved draft(s) wait for the send window; the first goes {}.",
+            crate::cli::common::local(at, &config.identity.time_zone)
+        )
+    }))
 }
 
 /// `sync`'s one-line summary: what was read from `source` (when there is one), what the

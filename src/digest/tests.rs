@@ -276,3 +276,20 @@ fn the_message_goes_from_the_user_to_the_user() {
         "each digest gets a fresh Message-ID"
     );
 }
+
+#[test]
+fn an_approved_note_that_waits_for_the_send_window_says_when_it_goes() {
+    // Thursday 07:00 in Los Angeles: Acme's note, due since Tuesday, is approved now; the
+    // window opens at 08:00, so it does not go "when the daemon next runs".
+    let config = config();
+    let store = a_busy_week(&config);
+    let now = ts("2026-12-03T15:00:00Z");
+    let note = store::queue(store.conn()).unwrap().into_iter().find(|draft| draft.status == DraftStatus::Pending);
+    let note = note.unwrap();
+    assert!(store::approve_draft(store.conn(), note.id, DraftStatus::Pending, now).unwrap());
+    let digest = compose(store.conn(), &config, Some(now), now).unwrap().unwrap();
+    let expected =
+        "Due since Tue 2026-12-01 15:00 PST: it goes out when its send window opens, Thu 2026-12-03 08:00 PST.";
+    assert!(digest.body.contains(expected), "{}", digest.body);
+    assert!(!digest.body.contains("when the daemon next runs"), "{}", digest.body);
+}

@@ -690,8 +690,18 @@ pub fn on_mark(
                 effects.push(Effect::DraftReply { kind: DraftKind::Withdrawal, send_at, deadline: None });
             }
         }
-        ApplicationState::Offer | ApplicationState::Rejected | ApplicationState::Ghosted => {
+        ApplicationState::Offer => {
             cancel_unsent(app, &[DraftKind::FollowUp], &format!("marked {to}"), &mut effects);
+        }
+        // Ended without an offer: references are not called (as after an employer's
+        // rejection, `brief_references` drafts none then).
+        ApplicationState::Rejected | ApplicationState::Ghosted => {
+            cancel_unsent(
+                app,
+                &[DraftKind::FollowUp, DraftKind::ReferenceNotice],
+                &format!("marked {to}"),
+                &mut effects,
+            );
         }
         // Resuming after "wait for further notice": the cadence goes on from where it was.
         ApplicationState::FollowingUp if app.cadence.paused => {
@@ -705,6 +715,20 @@ pub fn on_mark(
             effects.push(Effect::SetCadence(Cadence { anchor: end, ..app.cadence.clone() }));
         }
         _ => {}
+    }
+    // Out of `offer` by hand (marked by mistake, or the offer fell through): what was
+    // drafted because of the offer no longer fits: its reply, and the heads-ups telling the
+    // references that an offer arrived.
+    if app.state == ApplicationState::Offer && to != ApplicationState::Offer {
+        for draft in &app.drafts {
+            let for_offer = draft.kind == DraftKind::OfferReply
+                || (draft.kind == DraftKind::ReferenceNotice && draft.number == ReferenceCue::Offer.number());
+            let cancelled =
+                effects.iter().any(|effect| matches!(effect, Effect::CancelDraft { draft: id, .. } if *id == draft.id));
+            if for_offer && draft.status.is_unsent() && !cancelled {
+                effects.push(Effect::CancelDraft { draft: draft.id, reason: format!("marked {to}: no offer stands") });
+            }
+        }
     }
     if app.state != to {
         effects.insert(0, Effect::Transition { to, cause: cause.to_owned() });

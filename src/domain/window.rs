@@ -82,6 +82,23 @@ pub fn latest_send_time_before(
     None
 }
 
+/// When a message planned for `planned` actually leaves if the sender looks at `now`: the
+/// first instant inside the window at or after both (SPEC §1: "a message that falls due
+/// outside it waits for the window to open"). A draft approved on Saturday evening for a
+/// Friday it missed goes at Monday's opening, not at once; a retry after a temporary
+/// failure whose backoff ends after the window closed waits for the next opening too.
+/// The outbox sends nothing before it, and `approve`, `queue`, `show` and `applications`
+/// say it, so they all agree with what happens.
+pub fn actual_send_time(
+    planned: Timestamp,
+    now: Timestamp,
+    zone: &TimeZone,
+    window: SendWindow,
+    days: SendDays,
+) -> Timestamp {
+    next_send_time(planned.max(now), zone, window, days)
+}
+
 /// True when `instant` lies inside the window on a send day.
 pub fn is_inside(instant: Timestamp, zone: &TimeZone, window: SendWindow, days: SendDays) -> bool {
     next_send_time(instant, zone, window, days) == instant
@@ -177,6 +194,46 @@ mod tests {
                 days.parse().unwrap(),
             );
             assert_eq!(got, ts(expected), "{why}");
+        }
+    }
+
+    #[test]
+    fn an_overdue_message_goes_at_the_next_opening_never_outside_the_window() {
+        let policy = Policy::default();
+        let new_york = TimeZone::get("America/New_York").unwrap();
+        let (window, days) = (policy.send_window, policy.send_days);
+        let cases = [
+            // (planned, now, expected, why)
+            (
+                "2026-12-04T20:00:00Z",
+                "2026-12-06T04:00:00Z",
+                "2026-12-07T13:00:00Z",
+                "planned Friday 15:00, approved Saturday 23:00: Monday 08:00, not at once",
+            ),
+            (
+                "2026-12-07T15:00:00Z",
+                "2026-12-07T17:30:00Z",
+                "2026-12-07T17:30:00Z",
+                "overdue but the window is open: now",
+            ),
+            ("2026-12-08T15:00:00Z", "2026-12-07T17:30:00Z", "2026-12-08T15:00:00Z", "not due yet: its planned time"),
+            (
+                "2026-12-07T23:01:00Z",
+                "2026-12-07T22:59:30Z",
+                "2026-12-08T13:00:00Z",
+                "a retry whose backoff ends after 18:00 waits for Tuesday's opening",
+            ),
+            (
+                "2026-12-07T10:00:00Z",
+                "2026-12-07T12:59:59Z",
+                "2026-12-07T13:00:00Z",
+                "a second before the opening: at the opening",
+            ),
+        ];
+        for (planned, now, expected, why) in cases {
+            let got = actual_send_time(ts(planned), ts(now), &new_york, window, days);
+            assert_eq!(got, ts(expected), "{why}");
+            assert!(is_inside(got, &new_york, window, days), "{why}: {got} is inside the window");
         }
     }
 

@@ -333,10 +333,12 @@ fn draft_page(
         reasons = classifier_reasons(&message);
         confidence = message.confidence.map(|value| format!("{:.0}%", value * 100.0));
     }
+    // When it really goes: an overdue draft waits for its send window (`cli::drafts::send_time`).
+    let goes_at = drafts::send_time(conn, config, &draft, now)?;
     let recipient = recipient_zone(&rounds, &draft);
     let send_at_recipient = recipient
         .filter(|recipient| recipient.iana_name() != zone.iana_name())
-        .map(|recipient| local(draft.send_at, &recipient));
+        .map(|recipient| local(goes_at, &recipient));
 
     let drafts = store::queue(conn)?;
     let position = drafts.iter().position(|row| row.id == draft.id);
@@ -351,7 +353,7 @@ fn draft_page(
             status: row.status.to_string(),
             company,
             to: row.to.join(", "),
-            send_at: local(row.send_at, zone),
+            send_at: local(drafts::send_time(conn, config, row, now)?, zone),
             held_seconds: seconds_left(row.hold_until, now).filter(|_| row.status == DraftStatus::Approved),
             current: row.id == draft.id,
         });
@@ -374,11 +376,11 @@ fn draft_page(
         drafted_because,
         reasons,
         confidence,
-        send_at_user: local(draft.send_at, zone),
+        send_at_user: local(goes_at, zone),
         send_at_recipient,
         deadline: draft.deadline.map(|deadline| local(deadline, zone)),
         late: draft.deadline.is_some_and(|deadline| deadline <= now) && draft.status == DraftStatus::Pending,
-        flags: drafts::flags(&draft, now).into_iter().chain(crate::planner::draft_gaps(conn, &draft)?).collect(),
+        flags: drafts::flags(&draft, now, zone).into_iter().chain(crate::planner::draft_gaps(conn, &draft)?).collect(),
         held_seconds: seconds_left(draft.hold_until, now).filter(|_| draft.status == DraftStatus::Approved),
         hold_until: draft.hold_until.filter(|until| *until > now).map(|until| local(until, zone)),
         diff: generated.map(|generated| diff(&generated, &drafts::editable_text(&draft))).unwrap_or_default(),
@@ -557,10 +559,15 @@ pub async fn approve(State(web): State<Arc<Web>>, Path(id): Path<i64>, Form(_): 
         let planner = crate::planner::Planner { config: &session.config, templates: &session.templates };
         let tx = session.store.transaction()?;
         let approval = drafts::approve_in(&tx, &planner, id, now, hold_until, &format!("debrief web: approve {id}"))?;
+        let goes_at = match &approval {
+            Approval::Approved(approved) => Some(drafts::send_time(&tx, &session.config, &approved.draft, now)?),
+            Approval::AlreadyApproved(_) => None,
+        };
         tx.commit().map_err(anyhow::Error::from)?;
         let done = match approval {
             Approval::Approved(approved) => {
-                web.keep_approval_notes(id, approved.notes());
+                let zone = &session.config.identity.time_zone;
+                web.keep_approval_notes(id, approved.notes(goes_at.unwrap_or(now), now, zone));
                 "approved"
             }
             Approval::AlreadyApproved(_) => "already",
@@ -866,15 +873,15 @@ pub async fn application(State(web): State<Arc<Web>>, Path(id): Path<i64>) -> Re
         }
         let notes: Vec<(String, String)> =
             store::notes_of(conn, app.id)?.into_iter().map(|(at, text)| (local(at, zone), text)).collect();
-        let drafts: Vec<DraftLink> = store::drafts_of(conn, app.id)?
-            .into_iter()
-            .map(|draft| DraftLink {
+        let mut links = Vec::new();
+        for draft in store::drafts_of(conn, app.id)? {
+            links.push(DraftLink {
                 id: draft.id.0,
                 kind: draft.kind.to_string(),
                 status: draft.status.to_string(),
-                send_at: local(draft.send_at, zone),
-            })
-            .collect();
+                send_at: local(drafts::send_time(conn, &session.config, &draft, now)?, zone),
+            });
+        }
         let next = next_action(conn, &session.config, &app, now)?
             .map(|(kind, at)| format!("{} {}", kind.replace('_', " "), local(at, zone)));
         let mut context = base(web, session, None);
@@ -889,7 +896,7 @@ pub async fn application(State(web): State<Arc<Web>>, Path(id): Path<i64>) -> Re
         context.insert("rounds".into(), to_value(rounds));
         context.insert("history".into(), to_value(history));
         context.insert("notes".into(), to_value(notes));
-        context.insert("drafts".into(), to_value(drafts));
+        context.insert("drafts".into(), to_value(links));
         render(web, "application.html", context)
     })
     .await

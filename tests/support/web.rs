@@ -47,7 +47,7 @@ impl Home {
         let config = format!(
             "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@clock.test\"\ntime_zone = \"UTC\"\n\
              [storage]\npath = \"{}\"\n[maildir]\npath = \"{}\"\n\
-             [policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n{extra}\n",
+             [policy]\nsend_window = \"00:00-24:00\"\nsend_days = \"Mon-Sun\"\n{extra}\n",
             dir.path().join("data/debrief.db").display(),
             dir.path().join("maildir").display(),
         );
@@ -69,7 +69,7 @@ impl Home {
             config.push_str(if in_storage && line.trim_start().starts_with("path") { &database } else { line });
             config.push('\n');
         }
-        config.push_str("\n[policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n");
+        config.push_str("\n[policy]\nsend_window = \"00:00-24:00\"\nsend_days = \"Mon-Sun\"\n");
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         Home { dir }
     }

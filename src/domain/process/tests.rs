@@ -776,3 +776,64 @@ fn a_rejection_cancels_an_unsent_reference_heads_up() {
     sim.message(Event::RejectionReceived, "2026-12-02T17:00:00Z");
     assert_eq!(sim.drafts(DraftKind::ReferenceNotice)[0].status, DraftStatus::Cancelled);
 }
+
+#[test]
+fn marking_out_of_an_offer_cancels_what_the_offer_drafted_and_marking_it_ended_cancels_heads_ups() {
+    // Marked `offer` by mistake (or it fell through), then back to `applied`: the offer's
+    // reply and the heads-up announcing the offer no longer fit; a heads-up drafted for a
+    // final round still does, and a sent one is history.
+    let mut sim = after_thank_yous();
+    sim.message(Event::OfferReceived, "2026-12-03T17:00:00Z");
+    sim.push_draft(
+        DraftId(901),
+        DraftKind::ReferenceNotice,
+        None,
+        Some(PersonId(50)),
+        0,
+        3,
+        ts("2026-12-03T17:00:00Z"),
+    );
+    sim.push_draft(
+        DraftId(902),
+        DraftKind::ReferenceNotice,
+        None,
+        Some(PersonId(51)),
+        0,
+        2,
+        ts("2026-12-03T17:00:00Z"),
+    );
+    sim.push_draft(
+        DraftId(903),
+        DraftKind::ReferenceNotice,
+        None,
+        Some(PersonId(52)),
+        0,
+        3,
+        ts("2026-12-03T17:00:00Z"),
+    );
+    sim.draft_mut(DraftId(903)).status = DraftStatus::Sent;
+    let reply = sim.drafts(DraftKind::OfferReply)[0].id;
+    sim.mark(ApplicationState::Applied, false, "2026-12-03T18:00:00Z");
+    let status = |sim: &Sim, id: DraftId| sim.app.drafts.iter().find(|d| d.id == id).unwrap().status;
+    assert_eq!(status(&sim, reply), DraftStatus::Cancelled, "no offer, no reply to it");
+    assert_eq!(status(&sim, DraftId(901)), DraftStatus::Cancelled, "the offer's heads-up");
+    assert_eq!(status(&sim, DraftId(902)), DraftStatus::Pending, "a final round's heads-up still holds");
+    assert_eq!(status(&sim, DraftId(903)), DraftStatus::Sent);
+
+    // Marked rejected or ghosted by hand: as after the employer's rejection, references are
+    // not called.
+    for to in [ApplicationState::Rejected, ApplicationState::Ghosted] {
+        let mut sim = after_thank_yous();
+        sim.push_draft(
+            DraftId(904),
+            DraftKind::ReferenceNotice,
+            None,
+            Some(PersonId(50)),
+            0,
+            2,
+            ts("2026-12-03T17:00:00Z"),
+        );
+        sim.mark(to, false, "2026-12-03T18:00:00Z");
+        assert_eq!(sim.drafts(DraftKind::ReferenceNotice)[0].status, DraftStatus::Cancelled, "{to}");
+    }
+}
