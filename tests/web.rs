@@ -326,6 +326,10 @@ fn the_running_daemon_sends_a_page_approval_once_when_its_hold_ends_and_an_undon
 #[test]
 fn the_pipeline_and_an_application_show_state_next_action_and_history() {
     let home = Home::interviewed();
+    // The user's own notes on the round: shown on the application's page, escaped, and
+    // never in a draft.
+    home.ok(AT, &["note", "1", "--round", "1", "--impressions", "Pairing went well; <b>joins</b> were shaky"]);
+    home.ok(AT, &["note", "1", "--round", "1", "--topic", "the ingestion backlog"]);
     let page = Page::start(&home, AT, &[]);
     let pipeline = page.get("/pipeline");
     assert_eq!(pipeline.status, 200);
@@ -335,6 +339,15 @@ fn the_pipeline_and_an_application_show_state_next_action_and_history() {
     let application = page.get("/applications/1");
     assert!(application.body.contains("Round 1: Mon 2026-12-07 15:00 UTC"), "{}", application.body);
     assert!(application.body.contains("Dana Reyes &lt;dana@clockwork.example&gt;"), "{}", application.body);
+    assert!(application.body.contains("Your notes on round 1 (never sent)"), "{}", application.body);
+    assert!(
+        application.body.contains("Pairing went well; &lt;b&gt;joins&lt;&#x2f;b&gt; were shaky"),
+        "impressions shown, escaped: {}",
+        application.body
+    );
+    assert!(application.body.contains("the ingestion backlog"), "{}", application.body);
+    let draft = page.get("/drafts/1");
+    assert!(!draft.body.contains("Pairing went well"), "impressions never go into a draft: {}", draft.body);
     let history = home.ok(AT, &["history", "1", "--json"]);
     let first_event = support_web::json(&history)[0]["event"].as_str().unwrap().to_owned();
     assert!(application.body.contains(&html_escape(&first_event)), "{first_event} in {}", application.body);

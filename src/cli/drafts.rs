@@ -286,7 +286,11 @@ pub fn approve(config: Option<&Path>, id: i64, now: Timestamp) -> anyhow::Result
     tx.commit()?;
     let zone = &session.config.identity.time_zone;
     let draft = &approved.draft;
-    println!("Approved draft {id} to {}; it will be sent {}.", draft.to.join(", "), when_it_goes(draft, goes_at, now, zone));
+    println!(
+        "Approved draft {id} to {}; it will be sent {}.",
+        draft.to.join(", "),
+        when_it_goes(draft, goes_at, now, zone)
+    );
     for note in approved.notes(goes_at, now, zone) {
         println!("{note}");
     }
@@ -335,7 +339,9 @@ impl Approved {
             } else {
                 format!("{}, the day it goes out", goes_at.to_zoned(zone.clone()).strftime("%A, %B %-d"))
             };
-            notes.push(format!("It was rewritten for {for_day}, so that what it says about when you met is still true."));
+            notes.push(format!(
+                "It was rewritten for {for_day}, so that what it says about when you met is still true."
+            ));
         }
         notes.extend(self.late.clone());
         notes

@@ -812,6 +812,9 @@ struct RoundView {
     zone: Option<String>,
     status: String,
     interviewers: Vec<String>,
+    /// What the user wrote down about the round (topic, strength, impressions), as
+    /// `debrief history` lists it: theirs alone, never sent.
+    notes: Vec<crate::cli::applications::RoundNote>,
 }
 
 #[derive(Serialize)]
@@ -846,6 +849,7 @@ pub async fn application(State(web): State<Arc<Web>>, Path(id): Path<i64>) -> Re
         let Some(app) = store::get_application(conn, ApplicationId(id))? else {
             return Err(not_found("application", id));
         };
+        let mut round_notes = crate::cli::applications::round_notes(conn, app.id)?;
         let rounds: Vec<RoundView> = store::rounds_of(conn, app.id)?
             .into_iter()
             .map(|round| RoundView {
@@ -854,6 +858,7 @@ pub async fn application(State(web): State<Arc<Web>>, Path(id): Path<i64>) -> Re
                 zone: round.time_zone.clone(),
                 status: round.status.to_string(),
                 interviewers: round.interviewers.iter().map(person_text).collect(),
+                notes: round_notes.remove(&round.id).unwrap_or_default(),
             })
             .collect();
         let contact = app.contact_person_id.map(|id| store::get_person(conn, id)).transpose()?.flatten();
