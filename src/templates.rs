@@ -366,6 +366,20 @@ mod tests {
     }
 
     #[test]
+    fn a_rejection_reply_or_withdrawal_thanks_for_time_together_only_someone_who_interviewed_the_user() {
+        for name in [TemplateName::RejectionReply, TemplateName::Withdrawal] {
+            let mut context = context();
+            let to_interviewer = render(name, &context).to_lowercase();
+            assert!(to_interviewer.contains("spent with me"), "{name:?}:\n{to_interviewer}");
+            context.reader_was_interviewer = false;
+            let to_recruiter = render(name, &context).to_lowercase();
+            for claim in ["spent with me", "spoke", "talked", "conversation", "we met"] {
+                assert!(!to_recruiter.contains(claim), "{name:?} says {claim:?}:\n{to_recruiter}");
+            }
+        }
+    }
+
+    #[test]
     fn each_follow_up_refers_to_the_last_exchange_in_words_true_for_its_reader() {
         let mut after_timeline = context();
         after_timeline.timeline_day = Some("Friday, December 11".into());
