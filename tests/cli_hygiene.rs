@@ -151,6 +151,75 @@ fn the_daemon_goes_on_when_its_log_pipe_is_closed() {
     assert!(status.success(), "SIGTERM, exit 0, no panic: {status:?}");
 }
 
+/// `count` small messages in the Maildir's `new/`, enough for the progress lines that
+/// `sync` and `run` write to stderr every hundred messages.
+fn fill_maildir(home: &Home, count: usize) {
+    for n in 0..count {
+        let raw = format!(
+            "From: Newsletter <news@letters{n}.example>\r\nTo: casey@hygiene.test\r\nSubject: Issue {n}\r\n\
+             Date: Mon, 05 Jan 2026 09:00:00 +0000\r\nMessage-ID: <issue-{n}@letters.example>\r\n\r\nThis week's links.\r\n"
+        );
+        let file = home.dir.path().join(format!("maildir/new/{}.M{n}P1.hygiene", 1_767_000_000 + n));
+        std::fs::write(file, raw).unwrap();
+    }
+}
+
+/// How many Maildir files the database has recorded as read.
+fn recorded(home: &Home) -> i64 {
+    let conn = rusqlite::Connection::open(&home.database).unwrap();
+    conn.query_row("SELECT COUNT(*) FROM maildir_seen", [], |row| row.get(0)).unwrap_or(0)
+}
+
+/// A pipe whose reading end is closed: writing to it fails with EPIPE.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// `sync` over 150 Maildir messages with stdout and stderr closed: its progress line
+/// ("100 of 150 messages read") is dropped, and it reads every message and exits 0
+/// (it panicked with exit 101 on that line).
+#[test]
+fn sync_reads_a_large_maildir_with_its_stderr_closed() {
+    let home = Home::new(None);
+    fill_maildir(&home, 150);
+    let writer = closed_pipe();
+    let output = home.command(&["sync"]).stdout(writer.try_clone().unwrap()).stderr(writer).output().unwrap();
+    assert!(output.status.success(), "sync with a closed stderr: {:?}", output.status);
+    assert_eq!(recorded(&home), 150, "every message read");
+    // Nor does the warning about a RUST_LOG it cannot read stop it.
+    let writer = closed_pipe();
+    let mut command = home.command(&["sync"]);
+    command.env("RUST_LOG", "debrief=loudly").stdout(writer.try_clone().unwrap()).stderr(writer);
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "sync with a bad RUST_LOG and a closed stderr: {:?}", output.status);
+    let warned = home.command(&["sync"]).env("RUST_LOG", "debrief=loudly").output().unwrap();
+    assert!(String::from_utf8_lossy(&warned.stderr).contains("is not understood"), "the case is the one meant");
+}
+
+/// The same for the daemon: it reads the 150 messages with its stderr closed and goes
+/// on until SIGTERM, which ends it with exit 0.
+#[test]
+fn the_daemon_reads_a_large_maildir_with_its_stderr_closed() {
+    let home = Home::new(None);
+    fill_maildir(&home, 150);
+    let writer = closed_pipe();
+    let mut daemon = home.command(&["run"]).stdout(writer.try_clone().unwrap()).stderr(writer).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !home.database.exists() || recorded(&home) < 150 {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            panic!("the daemon died while reading: {status:?}");
+        }
+        assert!(Instant::now() < deadline, "the daemon read {} of 150 messages", recorded(&home));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().unwrap();
+    assert!(status.success(), "the daemon is still there to be stopped");
+    let status = daemon.wait().unwrap();
+    assert!(status.success(), "SIGTERM, exit 0, no panic: {status:?}");
+}
+
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
