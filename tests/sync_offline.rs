@@ -120,6 +120,8 @@ fn sync_with_imap_unreachable_still_sends_what_needs_no_inbox_check_and_holds_th
     let last = stderr.trim_end().lines().last().unwrap_or_default();
     assert!(last.starts_with("debrief: ") && last.contains("IMAP is unavailable"), "{stderr}");
     assert!(last.contains("follow-ups wait"), "{last}");
+    // It ends after this pass: no line promises a retry that will not happen.
+    assert!(!stderr.contains("Retrying"), "{stderr}");
     assert!(stdout.contains("Sent 1."), "{stdout}\n{stderr}");
     assert_eq!(thank_yous_of_3(), 1, "the offline sync planned the interview that ended: {stdout}\n{stderr}");
 
