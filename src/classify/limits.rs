@@ -83,6 +83,9 @@ pub enum Refusal {
         "its encoded message/rfc822 parts hold more than {limit} nested messages (a shape that exhausts the parser's memory)"
     )]
     TooManyEncodedMessages { limit: usize },
+    /// The parser's header reader or a decoder panicked on it: the parser would too.
+    #[error("the MIME parser fails on its structure")]
+    ParserFails,
 }
 
 /// Checks `raw` against `limits`. See the module docs.
@@ -90,7 +93,9 @@ pub fn check(raw: &[u8], limits: &Limits) -> Result<(), Refusal> {
     if raw.len() > limits.max_message_bytes {
         return Err(Refusal::TooLarge { limit: limits.max_message_bytes });
     }
-    Walk::new(limits).message(raw, 0, 0)
+    // The walk runs pieces of the parser, outside the classifier's own guard: a panic in
+    // them refuses the message instead of unwinding through the caller.
+    std::panic::catch_unwind(|| Walk::new(limits).message(raw, 0, 0)).unwrap_or(Err(Refusal::ParserFails))
 }
 
 /// What the walk counted over a whole message, with no limit: for the tests that hold
