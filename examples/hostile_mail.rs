@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --example hostile_mail -- maildir DIR [COUNT] [SEED]   # a Maildir of hostile messages
-//! cargo run --example hostile_mail -- poison FILE BYTES [qp]       # one encoded message/rfc822 chain
+//! cargo run --example hostile_mail -- poison FILE BYTES [qp|base64] [DISGUISE]
+//!                                   # one encoded message/rfc822 chain, maybe disguised
 //! /usr/bin/time -f '%M KiB' target/debug/debrief classify FILE      # the parser's peak memory on it
 //! ```
 
@@ -30,14 +31,23 @@ fn main() -> anyhow::Result<()> {
             println!("Wrote {count} hostile messages to {}/new.", dir.display());
         }
         Some("poison") => {
-            let file = PathBuf::from(args.get(1).context("poison FILE BYTES [qp]")?);
-            let bytes: usize = args.get(2).context("poison FILE BYTES [qp]")?.parse()?;
+            let usage = "poison FILE BYTES [qp|base64] [DISGUISE]";
+            let file = PathBuf::from(args.get(1).context(usage)?);
+            let bytes: usize = args.get(2).context(usage)?.parse()?;
             let base64 = args.get(3).is_none_or(|encoding| encoding != "qp");
-            let raw = hostile::poison_message(bytes, base64);
+            let raw = match args.get(4) {
+                None => hostile::poison_message(bytes, base64),
+                Some(disguise) if hostile::DISGUISES.contains(&disguise.as_str()) => {
+                    hostile::disguised_poison_message(bytes, base64, disguise)
+                }
+                Some(other) => anyhow::bail!("no disguise {other:?}; the disguises are {:?}", hostile::DISGUISES),
+            };
             std::fs::write(&file, &raw)?;
             println!("Wrote {} bytes to {}.", raw.len(), file.display());
         }
-        _ => anyhow::bail!("usage: hostile_mail maildir DIR [COUNT] [SEED] | hostile_mail poison FILE BYTES [qp]"),
+        _ => anyhow::bail!(
+            "usage: hostile_mail maildir DIR [COUNT] [SEED] | hostile_mail poison FILE BYTES [qp|base64] [DISGUISE]"
+        ),
     }
     Ok(())
 }

@@ -147,11 +147,14 @@ struct Link<T> {
     value: Option<T>,
     retry_at: Option<Instant>,
     backoff: Backoff,
+    /// Whether a failure is tried again later (the daemon), or the process ends after
+    /// this pass (`sync`), when the log must not promise a retry.
+    retries: bool,
 }
 
 impl<T> Default for Link<T> {
     fn default() -> Self {
-        Link { value: None, retry_at: None, backoff: Backoff::default() }
+        Link { value: None, retry_at: None, backoff: Backoff::default(), retries: true }
     }
 }
 
@@ -173,7 +176,11 @@ impl<T> Link<T> {
                 }
                 Err(err) => {
                     let delay = self.backoff.next_delay();
-                    tracing::error!("{what} is unavailable: {err}. Retrying in {}s.", delay.as_secs().max(1));
+                    if self.retries {
+                        tracing::error!("{what} is unavailable: {err}. Retrying in {}s.", delay.as_secs().max(1));
+                    } else {
+                        tracing::error!("{what} is unavailable: {err}.");
+                    }
                     self.retry_at = Some(Instant::now() + delay);
                     return None;
                 }
@@ -350,7 +357,7 @@ impl Engine {
             .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())));
         match result {
             Ok(()) => tracing::info!("Database maintenance done."),
-            Err(err) => tracing::warn!("Database maintenance failed: {err}."),
+            Err(err) => tracing::warn!("Database maintenance failed: {}.", crate::store::error_text(&err.into())),
         }
     }
 
@@ -419,7 +426,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
     tracing::info!("debrief {} started; database {}.", env!("CARGO_PKG_VERSION"), engine.config.storage_path.display());
 
     if let Err(err) = engine.recover(crate::clock::now()).await {
-        tracing::error!("Recovering the outbox failed: {err:#}.");
+        tracing::error!("Recovering the outbox failed: {}.", crate::store::error_text(&err));
     }
 
     // Watchers, one per mailbox, each with its own connection to the database.
@@ -504,7 +511,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
                     }
                 }
                 Err(err) => {
-                    let error = crate::store::disk_full_message(&err).unwrap_or_else(|| format!("{err:#}"));
+                    let error = crate::store::error_text(&err);
                     tracing::error!("A pass failed: {error}. It will be retried.");
                 }
             }
@@ -517,7 +524,9 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
                         }
                     }
                 }
-                Err(err) => tracing::warn!("Listing the interviews to write down failed: {err:#}."),
+                Err(err) => {
+                    tracing::warn!("Listing the interviews to write down failed: {}.", crate::store::error_text(&err))
+                }
             }
             seen_version = engine.data_version();
             due_pass = false;
@@ -534,7 +543,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
         if next_digest.is_some_and(|at| now >= at) {
             match engine.send_digest(last_digest, now).await {
                 Ok(_) => last_digest = Some(now),
-                Err(err) => tracing::error!("The digest was not sent: {err:#}."),
+                Err(err) => tracing::error!("The digest was not sent: {}.", crate::store::error_text(&err)),
             }
             next_digest = next_digest_at(&engine.config, now);
         }
@@ -556,7 +565,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
             job = jobs.recv() => match job {
                 Some(Job::Reconcile) => {
                     if let Err(err) = engine.reconcile(crate::clock::now()).await {
-                        tracing::error!("Reconciling the outbox failed: {err:#}.");
+                        tracing::error!("Reconciling the outbox failed: {}.", crate::store::error_text(&err));
                     }
                 }
                 Some(Job::Maintenance) => engine.maintenance(),
@@ -576,7 +585,7 @@ pub async fn run(config: Config, templates: Templates) -> anyhow::Result<()> {
                         due_pass = true;
                         release_at = Some(Instant::now() + crate::watcher::RELEASE_AFTER);
                     }
-                    Err(err) => tracing::error!("Reading the Maildir failed: {err:#}."),
+                    Err(err) => tracing::error!("Reading the Maildir failed: {}.", crate::store::error_text(&err)),
                 }
             }
             _ = tokio::time::sleep_until(release_at.unwrap_or(wake)), if release_at.is_some() => {
@@ -641,7 +650,7 @@ fn next_wake(engine: &Engine, plan_at: Timestamp, last_pass: Option<Timestamp>, 
     let due = match engine.next_due(now) {
         Ok(due) => wake_at(due, plan_at, last_pass, now),
         Err(err) => {
-            tracing::error!("Reading the outbox failed: {err:#}.");
+            tracing::error!("Reading the outbox failed: {}.", crate::store::error_text(&err));
             plan_at
         }
     };
@@ -674,6 +683,9 @@ pub async fn sync_once(
     templates: Templates,
 ) -> anyhow::Result<(anyhow::Result<SourceReport>, PassReport)> {
     let mut engine = Engine::open(config, templates)?;
+    // One pass, then the process ends: a failed connection is not retried.
+    engine.smtp.retries = false;
+    engine.imap.retries = false;
     let result = async {
         engine.recover(crate::clock::now()).await?;
         let mut last_shown = std::time::Instant::now();

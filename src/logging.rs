@@ -69,7 +69,12 @@ pub const SECRET_BEARING_TARGETS: [&str; 4] = ["lettre", "async_imap", "imap_pro
 pub fn init(verbose: u8) {
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) if !directives.trim().is_empty() => EnvFilter::try_new(&directives).unwrap_or_else(|err| {
-            eprintln!("debrief: RUST_LOG {directives:?} is not understood ({err}); using the default levels");
+            // Not `eprintln!`, which panics on a closed stderr (see below).
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "debrief: RUST_LOG {directives:?} is not understood ({err}); using the default levels"
+            );
             EnvFilter::new(default_directives(verbose))
         }),
         _ => EnvFilter::new(default_directives(verbose)),

@@ -447,8 +447,9 @@ pub async fn watch_mailbox_with<H: Handler>(
                 let delay = backoff.next_delay();
                 let retry = if is_transient(&err) { "" } else { " (this needs a fix: see `debrief doctor`)" };
                 tracing::error!(
-                    "Watching {mailbox} on {} failed: {err:#}{retry}. Retrying in {}s.",
+                    "Watching {mailbox} on {} failed: {}{retry}. Retrying in {}s.",
                     config.server.host,
+                    crate::store::error_text(&err),
                     delay.as_secs().max(1)
                 );
                 tokio::select! {

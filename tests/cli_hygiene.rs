@@ -151,6 +151,75 @@ fn the_daemon_goes_on_when_its_log_pipe_is_closed() {
     assert!(status.success(), "SIGTERM, exit 0, no panic: {status:?}");
 }
 
+/// `count` small messages in the Maildir's `new/`, enough for the progress lines that
+/// `sync` and `run` write to stderr every hundred messages.
+fn fill_maildir(home: &Home, count: usize) {
+    for n in 0..count {
+        let raw = format!(
+            "From: Newsletter <news@letters{n}.example>\r\nTo: casey@hygiene.test\r\nSubject: Issue {n}\r\n\
+             Date: Mon, 05 Jan 2026 09:00:00 +0000\r\nMessage-ID: <issue-{n}@letters.example>\r\n\r\nThis week's links.\r\n"
+        );
+        let file = home.dir.path().join(format!("maildir/new/{}.M{n}P1.hygiene", 1_767_000_000 + n));
+        std::fs::write(file, raw).unwrap();
+    }
+}
+
+/// How many Maildir files the database has recorded as read.
+fn recorded(home: &Home) -> i64 {
+    let conn = rusqlite::Connection::open(&home.database).unwrap();
+    conn.query_row("SELECT COUNT(*) FROM maildir_seen", [], |row| row.get(0)).unwrap_or(0)
+}
+
+/// A pipe whose reading end is closed: writing to it fails with EPIPE.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// `sync` over 150 Maildir messages with stdout and stderr closed: its progress line
+/// ("100 of 150 messages read") is dropped, and it reads every message and exits 0
+/// (it panicked with exit 101 on that line).
+#[test]
+fn sync_reads_a_large_maildir_with_its_stderr_closed() {
+    let home = Home::new(None);
+    fill_maildir(&home, 150);
+    let writer = closed_pipe();
+    let output = home.command(&["sync"]).stdout(writer.try_clone().unwrap()).stderr(writer).output().unwrap();
+    assert!(output.status.success(), "sync with a closed stderr: {:?}", output.status);
+    assert_eq!(recorded(&home), 150, "every message read");
+    // Nor does the warning about a RUST_LOG it cannot read stop it.
+    let writer = closed_pipe();
+    let mut command = home.command(&["sync"]);
+    command.env("RUST_LOG", "debrief=loudly").stdout(writer.try_clone().unwrap()).stderr(writer);
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "sync with a bad RUST_LOG and a closed stderr: {:?}", output.status);
+    let warned = home.command(&["sync"]).env("RUST_LOG", "debrief=loudly").output().unwrap();
+    assert!(String::from_utf8_lossy(&warned.stderr).contains("is not understood"), "the case is the one meant");
+}
+
+/// The same for the daemon: it reads the 150 messages with its stderr closed and goes
+/// on until SIGTERM, which ends it with exit 0.
+#[test]
+fn the_daemon_reads_a_large_maildir_with_its_stderr_closed() {
+    let home = Home::new(None);
+    fill_maildir(&home, 150);
+    let writer = closed_pipe();
+    let mut daemon = home.command(&["run"]).stdout(writer.try_clone().unwrap()).stderr(writer).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !home.database.exists() || recorded(&home) < 150 {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            panic!("the daemon died while reading: {status:?}");
+        }
+        assert!(Instant::now() < deadline, "the daemon read {} of 150 messages", recorded(&home));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().unwrap();
+    assert!(status.success(), "the daemon is still there to be stopped");
+    let status = daemon.wait().unwrap();
+    assert!(status.success(), "SIGTERM, exit 0, no panic: {status:?}");
+}
+
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -185,6 +254,98 @@ fn the_database_and_its_wal_and_shm_files_are_private() {
     let _ = daemon.kill();
     let _ = daemon.wait();
     assert_eq!(modes, (0o600, 0o600), "-wal and -shm");
+}
+
+/// A database made world-readable (before debrief created it 0600, or copied in under a
+/// loose umask), with the `-wal` and `-shm` a killed process left behind: opening it
+/// takes every group and other permission away, from all three. A command does it for
+/// the database; the daemon, which holds all three open, for the `-wal` and `-shm` too.
+#[test]
+fn a_world_readable_database_and_its_wal_and_shm_are_made_private_when_opened() {
+    let home = Home::new(None);
+    home.ok(&["applications"]);
+    let wal = PathBuf::from(format!("{}-wal", home.database.display()));
+    let shm = PathBuf::from(format!("{}-shm", home.database.display()));
+    let loosen = |path: &Path| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    loosen(&home.database);
+    home.ok(&["applications"]);
+    assert_eq!(mode(&home.database), 0o600, "a command made the database private");
+
+    loosen(&home.database);
+    for leftover in [&wal, &shm] {
+        std::fs::write(leftover, b"").unwrap();
+        loosen(leftover);
+    }
+    let mut daemon = home.command(&["run"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let modes = || (mode(&home.database), mode(&wal), mode(&shm));
+    while modes() != (0o600, 0o600, 0o600) {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            panic!("the daemon ended: {status:?}");
+        }
+        assert!(Instant::now() < deadline, "still readable by others: {:?}", modes());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().unwrap();
+    assert!(status.success());
+    assert!(daemon.wait().unwrap().success(), "the daemon read the database it made private");
+}
+
+/// The daemon says a full disk as such too: mail arriving in the Maildir while the
+/// database's disk is full is logged as "Reading the Maildir failed: the disk is full:
+/// cannot write DATABASE", not as SQLite's "disk I/O error", and the daemon goes on.
+#[test]
+fn the_daemon_says_the_disk_is_full_when_it_cannot_record_new_mail() {
+    assert!(
+        Path::new("/usr/bin/unshare").exists(),
+        "this test needs unshare (Debian package util-linux) to mount a tiny tmpfs in a private namespace"
+    );
+    let outside = tempfile::tempdir().unwrap();
+    let mount = outside.path().join("small-disk");
+    std::fs::create_dir(&mount).unwrap();
+    let home = Home::new(Some(mount.join("data/debrief.db")));
+    let log = outside.path().join("daemon.log");
+    // The database is made on the tmpfs, forty messages arrive, a file fills all but
+    // 96 KiB (room for the daemon to open the database, not to record the mail), then the
+    // daemon starts and reads the Maildir at once. The wait has a deadline of 30 s.
+    let script = r#"set -e
+mount -t tmpfs -o size=512k tmpfs "$MOUNT"
+"$DEBRIEF" applications > /dev/null
+body=$(head -c 3000 /dev/zero | tr '\0' 'x')
+for n in $(seq 1 40); do
+    printf 'From: Recruiter <r%s@full.example>\r\nTo: casey@hygiene.test\r\nSubject: Role %s\r\nMessage-ID: <full-%s@full.example>\r\n\r\n%s\r\n' \
+        "$n" "$n" "$n" "$body" > "$MAILDIR/new/$((1767000000 + n)).M${n}P1.full"
+done
+free=$(df -k --output=avail "$MOUNT" | tail -1)
+dd if=/dev/zero of="$MOUNT/filler" bs=1k count=$((free - 96)) 2>/dev/null || true
+"$DEBRIEF" run 2> "$LOG" &
+daemon=$!
+waited=0
+until grep -q "Reading the Maildir failed" "$LOG"; do
+    waited=$((waited + 1))
+    if [ "$waited" -gt 600 ]; then echo "timed out waiting for the log line" >&2; kill "$daemon"; exit 1; fi
+    if ! kill -0 "$daemon" 2>/dev/null; then echo "the daemon died" >&2; exit 1; fi
+    sleep 0.05
+done
+kill -TERM "$daemon"
+wait "$daemon""#;
+    let output: Output = Command::new("/usr/bin/unshare")
+        .args(["--map-root-user", "--mount", "--propagation", "private", "sh", "-c", script])
+        .env("MOUNT", &mount)
+        .env("LOG", &log)
+        .env("MAILDIR", home.dir.path().join("maildir"))
+        .env("DEBRIEF", BINARY)
+        .env("DEBRIEF_CONFIG", home.config())
+        .env("TZ", "UTC")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(output.status.success(), "{}\n{logged}", String::from_utf8_lossy(&output.stderr));
+    let line = logged.lines().find(|line| line.contains("Reading the Maildir failed")).unwrap();
+    let expected = format!("Reading the Maildir failed: the disk is full: cannot write {}", home.database.display());
+    assert!(line.contains(&expected), "{line}");
+    assert!(!line.contains("disk I/O error") && !line.contains("database or disk is full"), "{line}");
 }
 
 /// With the disk full, a command that writes says so in one line naming the database

@@ -153,6 +153,13 @@ fn hundreds_of_hostile_messages_are_each_recorded_under_a_memory_limit() {
     // message: reading goes past the poison.
     desk.deliver(300, "poison-base64", &hostile::poison_message(367_000, true));
     desk.deliver(301, "poison-qp", &hostile::poison_message(367_000, false));
+    // The same poison written in ways the parser reads alike (each got past the first
+    // pre-check and aborted the process under this limit), in both encodings by turns.
+    for (number, disguise) in hostile::DISGUISES.iter().enumerate() {
+        let raw = hostile::disguised_poison_message(367_000, number % 2 == 0, disguise);
+        desk.deliver(310 + number, &format!("poison-{disguise}"), &raw);
+    }
+    let disguised = hostile::DISGUISES.len() as i64;
     // A file of 4 GiB (sparse: nothing on disk), four times the memory limit.
     desk.deliver(302, "huge", b"");
     let huge = std::fs::read_dir(desk.dir.path().join("maildir/new"))
@@ -161,8 +168,8 @@ fn hundreds_of_hostile_messages_are_each_recorded_under_a_memory_limit() {
         .find(|path| path.to_string_lossy().ends_with(".huge"))
         .unwrap();
     std::fs::OpenOptions::new().write(true).open(huge).unwrap().set_len(4 << 30).unwrap();
-    desk.deliver(303, "after-the-poison", &confirmation("Initech", "after-poison"));
-    let files = 304;
+    desk.deliver(400, "after-the-poison", &confirmation("Initech", "after-poison"));
+    let files = 304 + disguised;
 
     let output = desk.debrief(&["sync"], &[]);
     let stderr = text(&output.stderr);
@@ -181,7 +188,16 @@ fn hundreds_of_hostile_messages_are_each_recorded_under_a_memory_limit() {
         &conn,
         "SELECT COUNT(*) FROM messages WHERE status = 'error' AND error LIKE '%: refused unread: its encoded message/rfc822 parts%'",
     );
-    assert!(refused >= 2, "{refused} refused as encoded chains");
+    assert!(refused >= 2 + disguised, "{refused} refused as encoded chains");
+    for disguise in hostile::DISGUISES {
+        let refused = count(
+            &conn,
+            &format!(
+                "SELECT COUNT(*) FROM messages WHERE error LIKE '%.poison-{disguise}: refused unread: its encoded message/rfc822 parts%'"
+            ),
+        );
+        assert_eq!(refused, 1, "the {disguise} poison is refused before the parser");
+    }
     let too_long =
         count(&conn, "SELECT COUNT(*) FROM messages WHERE error LIKE '%.huge: refused unread: it is longer than%'");
     assert_eq!(too_long, 1, "the 4 GiB file is refused for its size");

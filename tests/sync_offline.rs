@@ -1,5 +1,6 @@
 //! `debrief sync` with the IMAP server unreachable (issue 9, part 4): like the daemon, it
-//! still plans and sends what needs no inbox check, and a follow-up keeps waiting, since
+//! still plans (an interview that ended since the last sync gets its thank-you drafted)
+//! and sends what needs no inbox check, and a follow-up keeps waiting, since
 //! the inbox must be read right before it goes (invariant 3). The real binary, the rig's
 //! SMTP server, IMAP pointed at a closed port.
 
@@ -96,6 +97,21 @@ fn sync_with_imap_unreachable_still_sends_what_needs_no_inbox_check_and_holds_th
     ok(&setup, Some(recent + 2.hours()), &["sync"]);
     let thank_you = only(&queue(&setup), 2, "thank_you");
     ok(&setup, None, &["approve", &thank_you.to_string()]);
+    // Application 3, whose interview ended three hours ago, after every setup sync: only
+    // the offline sync can see that it is over, and it must still draft the thank-you.
+    let ended = now - 4.hours();
+    add(&setup, "Initech", "Ivan Idle <ivan-offline@initech.example>", ended);
+    // Read from the file, not through a command that might plan on its own.
+    let thank_yous_of_3 = || -> i64 {
+        let conn = rusqlite::Connection::open(&offline.config.storage_path).unwrap();
+        conn.query_row(
+            "SELECT COUNT(*) FROM drafts WHERE application_id = 3 AND kind = 'thank_you' AND status = 'pending'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(thank_yous_of_3(), 0, "nothing planned the ended interview before the offline sync");
 
     let output = run(&offline.path, None, &["sync"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -104,7 +120,10 @@ fn sync_with_imap_unreachable_still_sends_what_needs_no_inbox_check_and_holds_th
     let last = stderr.trim_end().lines().last().unwrap_or_default();
     assert!(last.starts_with("debrief: ") && last.contains("IMAP is unavailable"), "{stderr}");
     assert!(last.contains("follow-ups wait"), "{last}");
+    // It ends after this pass: no line promises a retry that will not happen.
+    assert!(!stderr.contains("Retrying"), "{stderr}");
     assert!(stdout.contains("Sent 1."), "{stdout}\n{stderr}");
+    assert_eq!(thank_yous_of_3(), 1, "the offline sync planned the interview that ended: {stdout}\n{stderr}");
 
     let sent = show(&offline.path, thank_you);
     assert_eq!(sent["status"], "sent", "the thank-you needs no inbox check: {sent}");

@@ -140,3 +140,39 @@ fn both_units_are_type_notify_with_a_watchdog_and_restart() {
         assert!(settings.iter().any(|line| line.starts_with("ExecStart=") && line.ends_with("/debrief run")), "{unit}");
     }
 }
+
+/// The memory cap (issue 9): a parse that blows up on mail the pre-check does not know is
+/// killed at the cap and quarantined at the restart, instead of taking the machine's
+/// memory. The cap must sit above what legitimate mail costs and below what issue 9's
+/// poison took at 380 KB (1.4 GiB), and swap must not let it page past the cap.
+#[test]
+fn both_units_cap_the_daemons_memory_without_swap() {
+    for unit in [USER_UNIT, SYSTEM_TEMPLATE] {
+        let text = std::fs::read_to_string(repository().join(unit)).unwrap();
+        let value = |name: &str| {
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.starts_with('#'))
+                .filter_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+                .next_back()
+                .unwrap_or_else(|| panic!("{unit} has no {name}="))
+                .to_owned()
+        };
+        let cap = bytes(&value("MemoryMax")).unwrap_or_else(|| panic!("{unit}: MemoryMax= is not a size"));
+        assert!((512 << 20..=(1_400 << 20)).contains(&cap), "{unit}: MemoryMax={cap} bytes");
+        assert_eq!(value("MemorySwapMax"), "0", "{unit}");
+    }
+}
+
+/// A systemd size (`1G`, `768M`, `1073741824`) in bytes.
+fn bytes(size: &str) -> Option<u64> {
+    let (number, unit) = size.split_at(size.find(|c: char| !c.is_ascii_digit()).unwrap_or(size.len()));
+    let shift = match unit {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return None,
+    };
+    number.parse::<u64>().ok().map(|number| number << shift)
+}

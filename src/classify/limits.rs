@@ -9,15 +9,26 @@
 //! plain nested messages overflows the stack in the recursive walk over the parsed
 //! tree. Both abort the process, which no `catch_unwind` can stop.
 //!
-//! How: one pass over the lines, recursive over the MIME structure (multipart
-//! boundaries and nested messages, as mail-parser reads them: a part of a
-//! `multipart/digest` without a Content-Type is a message), counting header fields,
-//! header bytes, parts and depth, and stopping at the first limit crossed. An encoded
-//! `message/*` part is decoded (up to mail-parser's own three levels; it does not parse
-//! deeper ones) and scanned the same way, counting the messages nested inside it. Time is
-//! linear in the size (each line is compared with at most [`Limits::max_depth`]
-//! boundaries; each encoded level is decoded once); memory is one decoded copy per
-//! encoded level.
+//! How: the walk of mail-parser 0.11's own `parse_` loop (its state stack of multiparts
+//! and nested messages, a `multipart/digest` part without a Content-Type being a
+//! message), made from mail-parser's own pieces wherever the reading of bytes is
+//! decided: each header section is read by `MessageStream::parse_headers` with the
+//! classifier's parser ([`crate::classify::parser`]), so a Content-Type is whatever the
+//! parser takes for one (comments, spaces, quotes, RFC 2231 `boundary*0=` continuations,
+//! odd field names) and nothing else; an encoded `message/*` part is decoded by the
+//! parser's own decoders (up to its three levels; it does not parse deeper ones) and
+//! walked the same way, counting the messages nested inside it. Only bodies are skipped
+//! instead of decoded: every one of the parser's body readers ends a part at the first
+//! `--boundary` after it (anywhere on a line, as they do), which a substring search
+//! finds. An earlier line-based scan that read Content-Type by hand was bypassed by
+//! `message/rfc822 (fwd)`, `message / rfc822`, a quoted type and a split boundary.
+//! Inside encoded content, where the cost is quadratic, any Content-Type that mentions
+//! `message/` counts as a nested message even when the parser would not take it for one.
+//!
+//! Time is linear in the size (each header section is read once, each body skipped
+//! once, each encoded level decoded once); memory is one decoded copy per encoded level
+//! and one header section's parsed fields at a time (at most [`Limits::max_header_bytes`]
+//! of it is ever given to the parser).
 //!
 //! It does not decode text, charsets or attachments, and it does not decide what a
 //! message means: it only says whether the parser may look at it. Pure: no I/O.
@@ -54,8 +65,6 @@ pub const LIMITS: Limits = Limits {
 /// mail-parser parses encoded `message/*` parts this many levels deep, and treats deeper
 /// ones as opaque attachments (its `MAX_NESTED_ENCODED`).
 const PARSER_ENCODED_LEVELS: usize = 3;
-/// The longest Content-Type value kept to look for a boundary; the rest is skipped.
-const MAX_CONTENT_TYPE_BYTES: usize = 8 * 1024;
 
 /// Why a message was refused, in words for `debrief inbox`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,6 +83,9 @@ pub enum Refusal {
         "its encoded message/rfc822 parts hold more than {limit} nested messages (a shape that exhausts the parser's memory)"
     )]
     TooManyEncodedMessages { limit: usize },
+    /// The parser's header reader or a decoder panicked on it: the parser would too.
+    #[error("the MIME parser fails on its structure")]
+    ParserFails,
 }
 
 /// Checks `raw` against `limits`. See the module docs.
@@ -81,329 +93,279 @@ pub fn check(raw: &[u8], limits: &Limits) -> Result<(), Refusal> {
     if raw.len() > limits.max_message_bytes {
         return Err(Refusal::TooLarge { limit: limits.max_message_bytes });
     }
-    let mut walk = Walk { limits, parts: 0, encoded_messages: 0 };
-    walk.entity(&mut Lines::new(raw), &mut Vec::new(), 0, 0, false)
+    // The walk runs pieces of the parser, outside the classifier's own guard: a panic in
+    // them refuses the message instead of unwinding through the caller.
+    std::panic::catch_unwind(|| Walk::new(limits).message(raw, 0, 0)).unwrap_or(Err(Refusal::ParserFails))
 }
 
-/// Lines of a byte slice, without their line ends (LF or CRLF).
-struct Lines<'a> {
-    data: &'a [u8],
-    pos: usize,
+/// What the walk counted over a whole message, with no limit: for the tests that hold
+/// the pre-check against the parser's own tree.
+#[cfg(test)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub parts: usize,
+    pub depth: usize,
+    pub encoded_messages: usize,
 }
 
-impl<'a> Lines<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        Lines { data, pos: 0 }
-    }
-
-    /// The next line and the position after it (its line end included).
-    fn peek(&self) -> Option<(&'a [u8], usize)> {
-        let rest = self.data.get(self.pos..).filter(|rest| !rest.is_empty())?;
-        Some(match rest.iter().position(|&byte| byte == b'\n') {
-            Some(end) => {
-                let line = &rest[..end];
-                (line.strip_suffix(b"\r").unwrap_or(line), self.pos + end + 1)
-            }
-            None => (rest, self.data.len()),
-        })
-    }
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let (line, after) = self.peek()?;
-        self.pos = after;
-        Some(line)
-    }
+#[cfg(test)]
+pub(crate) fn shape(raw: &[u8]) -> Shape {
+    let unlimited = Limits {
+        max_message_bytes: usize::MAX,
+        max_header_bytes: usize::MAX,
+        max_header_fields: usize::MAX,
+        max_depth: usize::MAX,
+        max_parts: usize::MAX,
+        max_encoded_messages: usize::MAX,
+    };
+    let mut walk = Walk::new(&unlimited);
+    walk.message(raw, 0, 0).expect("no limit to cross");
+    Shape { parts: walk.parts, depth: walk.deepest, encoded_messages: walk.encoded_messages }
 }
 
-/// What a part's header says about its body.
-enum Body {
-    Multipart { boundary: Vec<u8>, digest: bool },
+/// How the parser treats a part's body (its `MimeType`, reduced to what the walk needs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A nested message (`message/rfc822`, `message/global`, or a digest's part without
+    /// a Content-Type); also the top of a message.
     Message,
+    /// A `multipart/digest`, whose parts without a Content-Type are messages.
+    Digest,
     Other,
 }
 
-struct Header {
-    body: Body,
-    /// base64 or quoted-printable.
-    encoding: Option<Encoding>,
-}
-
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {
+    None,
     Base64,
     QuotedPrintable,
 }
 
-/// A boundary delimiter line: which boundary of the stack (an index) and whether it
-/// closes its multipart (`--boundary--`).
-fn delimiter(line: &[u8], boundaries: &[Vec<u8>]) -> Option<(usize, bool)> {
-    let rest = line.strip_prefix(b"--")?;
-    boundaries.iter().enumerate().rev().find_map(|(index, boundary)| {
-        rest.strip_prefix(boundary.as_slice()).map(|after| (index, after.starts_with(b"--")))
-    })
+/// What a part's header says about its body, as the parser reads it.
+struct PartHeader {
+    /// `None` without a Content-Type the parser can read.
+    kind: Option<Kind>,
+    multipart: bool,
+    /// The `boundary` parameter, when there is one and it is not empty.
+    boundary: Option<Vec<u8>>,
+    encoding: Encoding,
+    /// One of the part's Content-Type fields mentions `message/`, whatever the parser
+    /// makes of it.
+    mentions_message: bool,
+}
+
+/// One level of the parser's state stack: the multipart or message being read, and the
+/// boundary that ends its parts.
+struct Frame {
+    kind: Kind,
+    boundary: Option<Vec<u8>>,
 }
 
 struct Walk<'l> {
     limits: &'l Limits,
     parts: usize,
+    /// The deepest level reached, for [`shape`].
+    #[cfg_attr(not(test), allow(dead_code))]
+    deepest: usize,
     encoded_messages: usize,
 }
 
-impl Walk<'_> {
-    /// One entity (a message or a part): its header, then its body, up to a delimiter of
-    /// `boundaries` (not consumed) or the end. `in_digest`: a part of a multipart/digest,
-    /// a message unless its header says otherwise.
-    fn entity(
-        &mut self,
-        lines: &mut Lines<'_>,
-        boundaries: &mut Vec<Vec<u8>>,
-        depth: usize,
-        encoded_level: usize,
-        in_digest: bool,
-    ) -> Result<(), Refusal> {
-        self.parts += 1;
-        if self.parts > self.limits.max_parts {
-            return Err(Refusal::TooManyParts { limit: self.limits.max_parts });
-        }
-        if depth > self.limits.max_depth {
-            return Err(Refusal::TooDeep { limit: self.limits.max_depth });
-        }
-        let header = self.header(lines, boundaries, in_digest)?;
-        match header.body {
-            Body::Multipart { boundary, digest } => {
-                let own = boundaries.len();
-                boundaries.push(boundary);
-                let result = self.multipart(lines, boundaries, own, depth, encoded_level, digest);
-                boundaries.truncate(own);
-                result
-            }
-            Body::Message => {
-                if encoded_level > 0 {
-                    // Inside an encoded message: the parser gives this nested message its
-                    // own copy of the whole decoded part.
-                    self.encoded_messages += 1;
-                    if self.encoded_messages > self.limits.max_encoded_messages {
-                        return Err(Refusal::TooManyEncodedMessages { limit: self.limits.max_encoded_messages });
-                    }
-                }
-                match header.encoding {
-                    None => self.entity(lines, boundaries, depth + 1, encoded_level, false),
-                    Some(encoding) => {
-                        let start = lines.pos;
-                        skip_body(lines, boundaries);
-                        if encoded_level >= PARSER_ENCODED_LEVELS {
-                            return Ok(());
-                        }
-                        let decoded = decode(&lines.data[start..lines.pos], encoding);
-                        let mut inner = Lines::new(&decoded);
-                        self.entity(&mut inner, &mut Vec::new(), depth + 1, encoded_level + 1, false)
-                    }
-                }
-            }
-            Body::Other => {
-                skip_body(lines, boundaries);
-                Ok(())
-            }
-        }
+impl<'l> Walk<'l> {
+    fn new(limits: &'l Limits) -> Self {
+        Walk { limits, parts: 0, deepest: 0, encoded_messages: 0 }
     }
 
-    /// The body of a multipart whose boundary is `boundaries[own]`: preamble, parts,
-    /// epilogue. Stops before a delimiter of an enclosing multipart.
-    fn multipart(
-        &mut self,
-        lines: &mut Lines<'_>,
-        boundaries: &mut Vec<Vec<u8>>,
-        own: usize,
-        depth: usize,
-        encoded_level: usize,
-        digest: bool,
-    ) -> Result<(), Refusal> {
+    /// mail-parser's `parse_` over `data` (a whole message, or an encoded part's decoded
+    /// bytes), building nothing. `depth`: the levels above `data`'s top; `encoded_level`:
+    /// the encoded message parts it is inside.
+    fn message(&mut self, data: &[u8], depth: usize, encoded_level: usize) -> Result<(), Refusal> {
+        let mut pos = 0;
+        let mut state = Frame { kind: Kind::Message, boundary: None };
+        // The enclosing levels; `true` for a level left for a nested message, which the
+        // parser restores when that message ends (`false`: left for a multipart's part).
+        let mut stack: Vec<(Frame, bool)> = Vec::new();
         loop {
-            skip_body(lines, boundaries);
-            let Some((line, _)) = lines.peek() else { return Ok(()) };
-            match delimiter(line, boundaries) {
-                Some((index, false)) if index == own => {
-                    lines.next();
-                    self.entity(lines, boundaries, depth + 1, encoded_level, digest)?;
+            let Some(header) = self.header(data, &mut pos)? else { return Ok(()) };
+            self.parts += 1;
+            if self.parts > self.limits.max_parts {
+                return Err(Refusal::TooManyParts { limit: self.limits.max_parts });
+            }
+            // A digest's part without a (readable) Content-Type is a message.
+            let mut kind = header.kind.unwrap_or(if state.kind == Kind::Digest { Kind::Message } else { Kind::Other });
+            if header.multipart
+                && let Some(boundary) = header.boundary
+            {
+                // The parser's `seek_next_part`: a multipart whose boundary never occurs
+                // is read as text.
+                if let Some(after) = find_delimiter(data, pos, &boundary) {
+                    pos = after;
+                    stack.push((state, false));
+                    self.descend(depth + stack.len())?;
+                    state = Frame { kind, boundary: Some(boundary) };
+                    pos += skip_crlf(&data[pos..]);
+                    continue;
                 }
-                Some((index, true)) if index == own => {
-                    lines.next();
-                    // The epilogue, up to the enclosing multipart's next delimiter.
-                    boundaries.truncate(own);
-                    skip_body(lines, boundaries);
+                kind = Kind::Other;
+            }
+            if encoded_level > 0 && (kind == Kind::Message || header.mentions_message) {
+                // Inside encoded content: the parser gives this nested message its own
+                // copy of the whole decoded part.
+                self.encoded_messages += 1;
+                if self.encoded_messages > self.limits.max_encoded_messages {
+                    return Err(Refusal::TooManyEncodedMessages { limit: self.limits.max_encoded_messages });
+                }
+            }
+            if kind == Kind::Message && header.encoding == Encoding::None {
+                // A nested message's header follows at once; it takes over the boundary.
+                let boundary = state.boundary.take();
+                stack.push((state, true));
+                self.descend(depth + stack.len())?;
+                state = Frame { kind: Kind::Message, boundary };
+                continue;
+            }
+            // The body, up to the boundary of the level being read.
+            let boundary = state.boundary.as_deref().unwrap_or_default();
+            let body_end = if kind == Kind::Message {
+                let mut stream = mail_parser::parsers::MessageStream::new(&data[pos..]);
+                let (end, decoded) = match header.encoding {
+                    Encoding::Base64 => stream.decode_base64_mime(boundary),
+                    _ => stream.decode_quoted_printable_mime(boundary),
+                };
+                if end == usize::MAX {
+                    None
+                } else {
+                    pos += stream.offset();
+                    if encoded_level < PARSER_ENCODED_LEVELS {
+                        self.descend(depth + stack.len() + 1)?;
+                        self.message(&decoded, depth + stack.len() + 1, encoded_level + 1)?;
+                    }
+                    Some(())
+                }
+            } else if boundary.is_empty() {
+                pos = data.len();
+                Some(())
+            } else {
+                find_delimiter(data, pos, boundary).map(|after| pos = after)
+            };
+            if body_end.is_none() {
+                // The parser's recovery (`seek_part_end`): the next delimiter, or the end
+                // without one, which forgets the boundary.
+                match state.boundary.as_deref().and_then(|boundary| find_delimiter(data, pos, boundary)) {
+                    Some(after) => pos = after,
+                    None => {
+                        pos = data.len();
+                        state.boundary = None;
+                    }
+                }
+            }
+            if state.boundary.is_none() {
+                if pos >= data.len() {
                     return Ok(());
-                }
-                // An enclosing multipart's delimiter ends this one too.
-                _ => return Ok(()),
-            }
-        }
-    }
-
-    /// Reads a header section up to its empty line (consumed) or a delimiter (not).
-    fn header(&self, lines: &mut Lines<'_>, boundaries: &[Vec<u8>], in_digest: bool) -> Result<Header, Refusal> {
-        let mut bytes = 0usize;
-        let mut fields = 0usize;
-        let mut content_type: Option<Vec<u8>> = None;
-        let mut encoding = None;
-        // Whether a folded line continues the Content-Type field.
-        let mut in_content_type = false;
-        while let Some((line, after)) = lines.peek() {
-            if delimiter(line, boundaries).is_some() {
-                break;
-            }
-            bytes += after - lines.pos;
-            lines.pos = after;
-            if line.is_empty() {
-                break;
-            }
-            if bytes > self.limits.max_header_bytes {
-                return Err(Refusal::HeaderTooLong { limit: self.limits.max_header_bytes });
-            }
-            if line[0] == b' ' || line[0] == b'\t' {
-                if in_content_type && let Some(value) = content_type.as_mut() {
-                    append_capped(value, line);
                 }
                 continue;
             }
-            fields += 1;
-            if fields > self.limits.max_header_fields {
-                return Err(Refusal::TooManyHeaderFields { limit: self.limits.max_header_fields });
-            }
-            in_content_type = false;
-            let Some(colon) = line.iter().position(|&byte| byte == b':') else { continue };
-            let name = line[..colon].trim_ascii();
-            let value = &line[colon + 1..];
-            if name.eq_ignore_ascii_case(b"content-type") {
-                let mut kept = Vec::new();
-                append_capped(&mut kept, value);
-                content_type = Some(kept);
-                in_content_type = true;
-            } else if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
-                let value = value.trim_ascii();
-                encoding = if value.eq_ignore_ascii_case(b"base64") {
-                    Some(Encoding::Base64)
-                } else if value.eq_ignore_ascii_case(b"quoted-printable") {
-                    Some(Encoding::QuotedPrintable)
-                } else {
-                    None
-                };
-            }
-        }
-        let body = match content_type {
-            None if in_digest => Body::Message,
-            None => Body::Other,
-            Some(value) => body_of(&value),
-        };
-        Ok(Header { body, encoding })
-    }
-}
-
-fn append_capped(value: &mut Vec<u8>, more: &[u8]) {
-    let room = MAX_CONTENT_TYPE_BYTES.saturating_sub(value.len());
-    value.extend_from_slice(&more[..more.len().min(room)]);
-}
-
-/// What a Content-Type value says the body is, as mail-parser reads it.
-fn body_of(value: &[u8]) -> Body {
-    let original = value.trim_ascii();
-    let lower = original.to_ascii_lowercase();
-    let media = lower.split(|&byte| byte == b';').next().unwrap_or_default().trim_ascii();
-    if let Some(subtype) = media.strip_prefix(b"multipart/") {
-        // Without a boundary, the parser reads a multipart as text.
-        return match boundary_of(&lower, original) {
-            Some(boundary) => Body::Multipart { boundary, digest: subtype.trim_ascii() == b"digest" },
-            None => Body::Other,
-        };
-    }
-    if media == b"message/rfc822" || media == b"message/global" { Body::Message } else { Body::Other }
-}
-
-/// The `boundary` parameter (quoted or not) of `original`; `None` when absent or empty.
-/// `lower` is the same value in lower case, to find the parameter's name; the boundary
-/// itself keeps its case.
-fn boundary_of(lower: &[u8], original: &[u8]) -> Option<Vec<u8>> {
-    let at = lower.windows(9).position(|window| window == b"boundary=")? + 9;
-    let rest = &original[at..];
-    let boundary = match rest.strip_prefix(b"\"") {
-        Some(quoted) => &quoted[..quoted.iter().position(|&byte| byte == b'"').unwrap_or(quoted.len())],
-        None => {
-            let end = rest.iter().position(|&byte| byte == b';' || byte.is_ascii_whitespace()).unwrap_or(rest.len());
-            &rest[..end]
-        }
-    };
-    Some(boundary.to_vec()).filter(|boundary| !boundary.is_empty())
-}
-
-/// Skips lines up to a delimiter of `boundaries` (not consumed) or the end.
-fn skip_body(lines: &mut Lines<'_>, boundaries: &[Vec<u8>]) {
-    while let Some((line, after)) = lines.peek() {
-        if delimiter(line, boundaries).is_some() {
-            return;
-        }
-        lines.pos = after;
-    }
-}
-
-/// Decodes leniently: base64 ignoring anything outside its alphabet, quoted-printable
-/// keeping what is not a valid escape. An over-approximation of what the parser sees is
-/// enough here.
-fn decode(body: &[u8], encoding: Encoding) -> Vec<u8> {
-    match encoding {
-        Encoding::Base64 => {
-            let mut out = Vec::with_capacity(body.len() / 4 * 3);
-            let (mut bits, mut count) = (0u32, 0u32);
-            for &byte in body {
-                let value = match byte {
-                    b'A'..=b'Z' => byte - b'A',
-                    b'a'..=b'z' => byte - b'a' + 26,
-                    b'0'..=b'9' => byte - b'0' + 52,
-                    b'+' => 62,
-                    b'/' => 63,
-                    _ => continue,
-                };
-                bits = (bits << 6) | u32::from(value);
-                count += 6;
-                if count >= 8 {
-                    count -= 8;
-                    out.push((bits >> count) as u8);
-                    bits &= (1 << count) - 1;
-                }
-            }
-            out
-        }
-        Encoding::QuotedPrintable => {
-            let mut out = Vec::with_capacity(body.len());
-            let mut index = 0;
-            while index < body.len() {
-                let byte = body[index];
-                if byte == b'=' {
-                    let rest = &body[index + 1..];
-                    if rest.starts_with(b"\r\n") {
-                        index += 3;
-                        continue;
-                    }
-                    if rest.starts_with(b"\n") {
-                        index += 2;
-                        continue;
-                    }
-                    if let (Some(high), Some(low)) =
-                        (rest.first().and_then(|b| hex(*b)), rest.get(1).and_then(|b| hex(*b)))
-                    {
-                        out.push(high << 4 | low);
-                        index += 3;
-                        continue;
+            // After a part: leave the nested messages and multiparts that end here.
+            loop {
+                if state.kind == Kind::Message {
+                    match stack.pop() {
+                        Some((mut parent, true)) => {
+                            parent.boundary = state.boundary.take();
+                            state = parent;
+                        }
+                        // The parser gives up on the rest.
+                        _ => return Ok(()),
                     }
                 }
-                out.push(byte);
-                index += 1;
+                let mut stream = mail_parser::parsers::MessageStream::new(&data[pos..]);
+                let closed = stream.is_multipart_end();
+                pos += stream.offset();
+                if !closed {
+                    break;
+                }
+                let Some((parent, _)) = stack.pop() else { return Ok(()) };
+                state = parent;
+                match state.boundary.as_deref().and_then(|boundary| find_delimiter(data, pos, boundary)) {
+                    Some(after) => pos = after,
+                    None => return Ok(()),
+                }
             }
-            out
         }
+    }
+
+    fn descend(&mut self, depth: usize) -> Result<(), Refusal> {
+        self.deepest = self.deepest.max(depth);
+        if depth > self.limits.max_depth {
+            return Err(Refusal::TooDeep { limit: self.limits.max_depth });
+        }
+        Ok(())
+    }
+
+    /// Reads the header section at `pos` with the parser's own header reader and moves
+    /// `pos` to its body; `None` when the data ends first (the parser stops there too).
+    /// The parser sees at most [`Limits::max_header_bytes`] of it, so a longer section
+    /// costs no more than that to refuse.
+    fn header(&self, data: &[u8], pos: &mut usize) -> Result<Option<PartHeader>, Refusal> {
+        use mail_parser::{GetHeader as _, HeaderName, HeaderValue};
+        let window_end = data.len().min(pos.saturating_add(self.limits.max_header_bytes));
+        let window = &data[*pos..window_end];
+        let mut stream = mail_parser::parsers::MessageStream::new(window);
+        let mut fields = Vec::new();
+        if !stream.parse_headers(crate::classify::parser(), &mut fields) {
+            if window_end < data.len() {
+                return Err(Refusal::HeaderTooLong { limit: self.limits.max_header_bytes });
+            }
+            return Ok(None);
+        }
+        if fields.len() > self.limits.max_header_fields {
+            return Err(Refusal::TooManyHeaderFields { limit: self.limits.max_header_fields });
+        }
+        *pos += stream.offset();
+        let content_type = fields.header_value(&HeaderName::ContentType).and_then(HeaderValue::as_content_type);
+        let (multipart, kind) = match content_type {
+            Some(content_type) => match (content_type.ctype(), content_type.subtype()) {
+                ("multipart", Some("digest")) => (true, Some(Kind::Digest)),
+                ("multipart", _) => (true, Some(Kind::Other)),
+                ("message", Some("rfc822" | "global")) => (false, Some(Kind::Message)),
+                _ => (false, Some(Kind::Other)),
+            },
+            None => (false, None),
+        };
+        let boundary = content_type
+            .and_then(|content_type| content_type.attribute("boundary"))
+            .filter(|boundary| !boundary.is_empty())
+            .map(|boundary| boundary.as_bytes().to_vec());
+        let encoding = match fields.header_value(&HeaderName::ContentTransferEncoding) {
+            Some(HeaderValue::Text(encoding)) if encoding.eq_ignore_ascii_case("base64") => Encoding::Base64,
+            Some(HeaderValue::Text(encoding)) if encoding.eq_ignore_ascii_case("quoted-printable") => {
+                Encoding::QuotedPrintable
+            }
+            _ => Encoding::None,
+        };
+        let mentions_message = fields.iter().any(|field| {
+            field.name == HeaderName::ContentType
+                && window
+                    .get(field.offset_start as usize..field.offset_end as usize)
+                    .is_some_and(|value| value.windows(8).any(|bytes| bytes.eq_ignore_ascii_case(b"message/")))
+        });
+        Ok(Some(PartHeader { kind, multipart, boundary, encoding, mentions_message }))
     }
 }
 
-fn hex(byte: u8) -> Option<u8> {
-    (byte as char).to_digit(16).map(|digit| digit as u8)
+/// The position after the first `--boundary` at or after `from`, anywhere on a line: where
+/// each of the parser's body readers (`mime_part`, the base64 and quoted-printable
+/// decoders, `seek_part_end`, `seek_next_part`) stops.
+fn find_delimiter(data: &[u8], from: usize, boundary: &[u8]) -> Option<usize> {
+    let delimiter = [b"--", boundary].concat();
+    let found = memchr::memmem::find(data.get(from..)?, &delimiter)?;
+    Some(from + found + delimiter.len())
+}
+
+/// The parser's `skip_crlf` after a multipart's first delimiter: spaces, tabs and CRs,
+/// then one LF.
+fn skip_crlf(data: &[u8]) -> usize {
+    let mut stream = mail_parser::parsers::MessageStream::new(data);
+    stream.skip_crlf();
+    stream.offset()
 }
 
 #[cfg(test)]

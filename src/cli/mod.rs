@@ -167,7 +167,9 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            let message = crate::store::disk_full_message(&err).unwrap_or_else(|| format!("{err:#}"));
+            let message = crate::store::disk_full_message(&err)
+                .map(|full| format!("{full} and run the command again"))
+                .unwrap_or_else(|| format!("{err:#}"));
             let _ = writeln!(std::io::stderr(), "debrief: {message}");
             exit_code_for(&err)
         }

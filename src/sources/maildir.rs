@@ -67,7 +67,7 @@ pub fn read_maildir(store: &mut Store, planner: &Planner, dir: &Path, now: Times
             Err(err) => {
                 // Most often a mail client moved it between listing and reading: it is
                 // found under its new name next time, and nothing was recorded.
-                eprintln!("debrief: could not read {}; it will be tried again: {err}", file.path.display());
+                progress(format_args!("could not read {}; it will be tried again: {err}", file.path.display()));
                 report.unreadable_files += 1;
                 continue;
             }
@@ -81,10 +81,18 @@ pub fn read_maildir(store: &mut Store, planner: &Planner, dir: &Path, now: Times
         ingested.log();
         report.count(&ingested);
         if total >= PROGRESS_EVERY && (index + 1) % PROGRESS_EVERY == 0 {
-            eprintln!("debrief: {} of {total} messages read from {}", index + 1, dir.display());
+            progress(format_args!("{} of {total} messages read from {}", index + 1, dir.display()));
         }
     }
     Ok(report)
+}
+
+/// One line on standard error for the user watching a long read. `sync` and `run` ignore
+/// SIGPIPE, so a closed stderr (`debrief sync 2>&1 | head -1`) makes the write fail, and
+/// that must not stop the reading: `eprintln!` would panic, so the line is dropped.
+fn progress(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "debrief: {line}");
 }
 
 /// A message file's bytes, at most one more than the pre-check accepts: a file of

@@ -73,7 +73,7 @@ impl Store {
         }
         match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
             Ok(_) => {}
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => make_private(path),
             Err(err) => return Err(err).with_context(|| format!("Creating the database {}", path.display())),
         }
         let conn = Connection::open(path).with_context(|| format!("Opening the database {}", path.display()))?;
@@ -107,6 +107,41 @@ impl Store {
     }
 }
 
+/// A database made before debrief created it 0600 (or copied in under a loose umask) holds
+/// the user's mail readable by others: its file and its `-wal` and `-shm` (which SQLite
+/// creates with the database's mode, and which outlive a process that dies) lose every
+/// group and other permission. One that cannot be changed (another owner) is said once
+/// and left as it is: the user may have a reason, and reading it is still allowed.
+fn make_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut files = vec![path.to_owned()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(name.into());
+    }
+    for file in files {
+        let Ok(metadata) = std::fs::metadata(&file) else { continue };
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 == 0 {
+            continue;
+        }
+        match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700)) {
+            Ok(()) => tracing::info!(
+                "{} was readable by other users (mode {:o}): made private to you (mode {:o}).",
+                file.display(),
+                mode & 0o777,
+                mode & 0o700
+            ),
+            Err(err) => tracing::warn!(
+                "{} is readable by other users (mode {:o}) and could not be made private: {err}; `chmod 600` it.",
+                file.display(),
+                mode & 0o777
+            ),
+        }
+    }
+}
+
 /// The database file this process opened last, for error messages that name it.
 static OPENED: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
 
@@ -117,7 +152,8 @@ const NEARLY_FULL_BYTES: u64 = 1024 * 1024;
 
 /// "The disk is full" in one line that names the database, when `err` is SQLite failing
 /// for lack of space (`SQLITE_FULL`, or an I/O error on a nearly full filesystem); else
-/// `None`. Nothing was written: the transaction was rolled back.
+/// `None`. Nothing was written: the transaction was rolled back. It ends with what to do
+/// ("free some space on that disk"), for the caller to follow with what happens next.
 pub fn disk_full_message(err: &anyhow::Error) -> Option<String> {
     let code = err.chain().find_map(|cause| match cause.downcast_ref::<rusqlite::Error>() {
         Some(rusqlite::Error::SqliteFailure(failure, _)) => Some(failure.code),
@@ -135,9 +171,13 @@ pub fn disk_full_message(err: &anyhow::Error) -> Option<String> {
     }
     let database = path.map(|path| path.display().to_string()).unwrap_or_else(|| "the database".into());
     let free = free.map(|free| format!(" ({} KiB free)", free / 1024)).unwrap_or_default();
-    Some(format!(
-        "the disk is full: cannot write {database}{free}; free some space on that disk and run the command again"
-    ))
+    Some(format!("the disk is full: cannot write {database}{free}; free some space on that disk"))
+}
+
+/// `err` in words for a log line or the terminal: [`disk_full_message`] when the disk is
+/// full (not SQLite's "disk I/O error"), else the whole chain of causes.
+pub fn error_text(err: &anyhow::Error) -> String {
+    disk_full_message(err).unwrap_or_else(|| format!("{err:#}"))
 }
 
 /// Bytes available to this user on the filesystem of `path` (its folder, if the file is

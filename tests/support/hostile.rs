@@ -23,6 +23,7 @@ pub const SHAPES: &[&str] = &[
     "deep_multipart",
     "deep_rfc822",
     "encoded_rfc822_chain",
+    "disguised_rfc822_chain",
     "many_parts",
     "huge_header",
     "many_headers",
@@ -59,6 +60,10 @@ fn make(shape: &str, index: usize, rng: &mut fastrand::Rng) -> Vec<u8> {
             // and the big poison (hundreds of KB) is what `poison_message` makes.
             let base64 = rng.bool();
             encoded_rfc822_chain(index, rng.usize(10..400), base64)
+        }
+        "disguised_rfc822_chain" => {
+            let disguise = DISGUISES[rng.usize(..DISGUISES.len())];
+            disguised_rfc822_chain(index, rng.usize(10..400), rng.bool(), disguise)
         }
         "many_parts" => many_parts(index, rng.usize(200..5_000)),
         "huge_header" => huge_header(index, rng),
@@ -189,6 +194,72 @@ pub fn poison_message(bytes: usize, base64: bool) -> Vec<u8> {
     // Each level of the chain is about 52 bytes, and base64 adds a third.
     let per_level = if base64 { 70 } else { 56 };
     encoded_rfc822_chain(0, bytes / per_level, base64)
+}
+
+/// Ways of writing the encoded chain that mail-parser reads exactly as the plain one (so
+/// it costs the same memory) but that a reader of the raw lines may take for something
+/// else: each one got past the first, line-based pre-check.
+pub const DISGUISES: &[&str] = &[
+    // `message/rfc822` with a comment after it, spaces around the slash, in quotes.
+    "comment",
+    "spaced",
+    "quoted",
+    // The chain inside a multipart whose boundary is split in RFC 2231 continuations.
+    "split_boundary",
+    // The same multipart, its first delimiter in the middle of a line.
+    "mid_line_delimiter",
+    // `Content - Type`: the parser drops the spaces in a field name.
+    "spaced_field_name",
+    // The transfer encoding named in an RFC 2047 encoded word, which the parser decodes.
+    "encoded_word_encoding",
+];
+
+/// [`encoded_rfc822_chain`] in one of the [`DISGUISES`].
+pub fn disguised_rfc822_chain(index: usize, depth: usize, base64: bool, disguise: &str) -> Vec<u8> {
+    let content_type = match disguise {
+        "comment" => "message/rfc822 (forwarded)",
+        "spaced" => "message / rfc822",
+        "quoted" => "\"message/rfc822\"",
+        _ => "message/rfc822",
+    };
+    let field = if disguise == "spaced_field_name" { "Content - Type" } else { "Content-Type" };
+    let chain = rfc822_chain(depth).replace("Content-Type: message/rfc822", &format!("{field}: {content_type}"));
+    let inner = match disguise {
+        "split_boundary" | "mid_line_delimiter" => {
+            let opening = if disguise == "mid_line_delimiter" { "The thread follows. --" } else { "--" };
+            format!(
+                "Subject: forwarded\r\nContent-Type: multipart/mixed; boundary*0=\"thr\"; boundary*1=\"ead\"\r\n\r\n\
+                 {opening}thread\r\nContent-Type: message/rfc822\r\n\r\n{chain}\r\n--thread--\r\n"
+            )
+        }
+        _ => format!("Subject: forwarded\r\n{field}: {content_type}\r\n\r\n{chain}"),
+    };
+    let (encoding, mut body) = if base64 {
+        ("base64", base64_lines(inner.as_bytes()))
+    } else {
+        ("quoted-printable", quoted_printable(inner.as_bytes()))
+    };
+    let encoding = if disguise == "encoded_word_encoding" {
+        // On one line: a reader that does not see the encoding takes the body for a
+        // header section, and one line is one field.
+        body = if base64 { body.replace("\r\n", "") } else { body.replace("=\r\n", "").replace("\r\n", "=0D=0A") };
+        format!("=?us-ascii?Q?{encoding}?=")
+    } else {
+        encoding.to_owned()
+    };
+    format!(
+        "{}Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n\
+         --outer\r\nContent-Type: text/plain\r\n\r\nPlease see the forwarded thread.\r\n\
+         --outer\r\n{field}: {content_type}\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n{body}\r\n--outer--\r\n",
+        headers(index, "Fwd: our conversation", "")
+    )
+    .into_bytes()
+}
+
+/// A disguised encoded-chain poison of about `bytes` bytes.
+pub fn disguised_poison_message(bytes: usize, base64: bool, disguise: &str) -> Vec<u8> {
+    let per_level = if base64 { 70 } else { 56 };
+    disguised_rfc822_chain(0, bytes / per_level, base64, disguise)
 }
 
 fn many_parts(index: usize, parts: usize) -> Vec<u8> {
