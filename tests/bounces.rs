@@ -4,11 +4,10 @@
 //! follow-up and plans no more, and `queue` says why, naming the report; a delay (4.x.x)
 //! changes nothing.
 
-#[path = "support/faketime.rs"]
-mod faketime;
+#[path = "support/home.rs"]
+mod home;
+use home::Home;
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Output;
 
 const CONFIG: &str = r#"
 [identity]
@@ -52,48 +51,9 @@ Diagnostic-Code: smtp; CODE STATUS mailbox WHAT\r
 --r1--\r
 ";
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
 impl Home {
     fn new() -> Home {
-        let home = Home { dir: tempfile::tempdir().unwrap() };
-        std::fs::write(home.dir.path().join("config.toml"), CONFIG).unwrap();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(home.dir.path().join("Maildir").join(sub)).unwrap();
-        }
-        home
-    }
-
-    fn deliver(&self, name: &str, text: &str) {
-        let tmp = self.dir.path().join("Maildir/tmp").join(name);
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, self.dir.path().join("Maildir/new").join(name)).unwrap();
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
-    fn run_at(&self, at: &str, args: &[&str]) -> Output {
-        faketime::starting_at(at, env!("CARGO_BIN_EXE_debrief"))
-            .args(args)
-            .env("TZ", "UTC")
-            .env("DEBRIEF_CONFIG", self.config())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, at: &str, args: &[&str]) -> String {
-        let output = self.run_at(at, args);
-        assert!(
-            output.status.success(),
-            "debrief {args:?} failed: {}\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        Home::with_config(CONFIG).with_maildir("Maildir")
     }
 
     fn follow_ups(&self, at: &str) -> Vec<Value> {
