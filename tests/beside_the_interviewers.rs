@@ -6,11 +6,10 @@
 //! - The recruiter (article 2): asked to pass on the note to an interviewer whose address
 //!   the user lacks; approving that request cancels the waiting note.
 
-#[path = "support/faketime.rs"]
-mod faketime;
+#[path = "support/home.rs"]
+mod home;
+use home::Home;
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Output;
 
 const CONFIG: &str = r#"
 [identity]
@@ -91,58 +90,10 @@ Maya Patel\r
 Recruiting Coordinator, Acme Robotics\r
 ";
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
 impl Home {
+    /// A home whose commands never open the user's editor.
     fn new() -> Home {
-        let home = Home { dir: tempfile::tempdir().unwrap() };
-        std::fs::write(home.config(), CONFIG).unwrap();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(home.dir.path().join("Maildir").join(sub)).unwrap();
-        }
-        home
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
-    /// Delivers a message as a mail client's sync would: into `new/`.
-    fn deliver(&self, name: &str, text: &str) {
-        let tmp = self.dir.path().join("Maildir/tmp").join(name);
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, self.dir.path().join("Maildir/new").join(name)).unwrap();
-    }
-
-    /// Runs debrief with the clock set to `at` (UTC).
-    fn run_at(&self, at: &str, args: &[&str]) -> Output {
-        faketime::starting_at(at, env!("CARGO_BIN_EXE_debrief"))
-            .args(args)
-            .env("TZ", "UTC")
-            .env("DEBRIEF_CONFIG", self.config())
-            .env_remove("EDITOR")
-            .env_remove("VISUAL")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, at: &str, args: &[&str]) -> String {
-        let output = self.run_at(at, args);
-        assert!(
-            output.status.success(),
-            "debrief {args:?} failed: {}\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn json(&self, at: &str, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        serde_json::from_str(&self.ok(at, &all)).unwrap()
+        Home::with_config(CONFIG).with_maildir("Maildir").without_env(&["EDITOR", "VISUAL"])
     }
 
     fn heads_ups(&self, at: &str) -> Vec<Value> {
