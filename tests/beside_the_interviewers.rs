@@ -11,19 +11,8 @@ mod home;
 use home::Home;
 use serde_json::Value;
 
-const CONFIG: &str = r#"
-[identity]
-name = "Priya Raman"
-email = "priya@example.net"
-time_zone = "America/Los_Angeles"
-signature = "Priya Raman"
-
-[storage]
-path = "debrief.db"
-
-[maildir]
-path = "Maildir"
-
+/// Priya's references, added to her config.
+const REFERENCES: &str = r#"
 [[references]]
 name = "Alex Kim"
 email = "alex.kim@example.org"
@@ -93,7 +82,7 @@ Recruiting Coordinator, Acme Robotics\r
 impl Home {
     /// A home whose commands never open the user's editor.
     fn new() -> Home {
-        Home::with_config(CONFIG).with_maildir("Maildir").without_env(&["EDITOR", "VISUAL"])
+        Home::priya_with_maildir(REFERENCES).without_env(&["EDITOR", "VISUAL"])
     }
 
     fn heads_ups(&self, at: &str) -> Vec<Value> {

@@ -9,20 +9,6 @@ mod home;
 use home::Home;
 use serde_json::Value;
 
-const CONFIG: &str = r#"
-[identity]
-name = "Priya Raman"
-email = "priya@example.net"
-time_zone = "America/Los_Angeles"
-signature = "Priya Raman"
-
-[storage]
-path = "debrief.db"
-
-[maildir]
-path = "Maildir"
-"#;
-
 /// A standard report (RFC 3464), written for this test: `STATUS` and `ACTION` are filled in.
 const REPORT: &str = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r
 To: priya@example.net\r
@@ -53,7 +39,7 @@ Diagnostic-Code: smtp; CODE STATUS mailbox WHAT\r
 
 impl Home {
     fn new() -> Home {
-        Home::with_config(CONFIG).with_maildir("Maildir")
+        Home::priya_with_maildir("")
     }
 
     fn follow_ups(&self, at: &str) -> Vec<Value> {

@@ -8,16 +8,7 @@ use home::Home;
 use serde_json::Value;
 use std::process::{Command, Output};
 
-const CONFIG: &str = r#"
-[identity]
-name = "Priya Raman"
-email = "priya@example.net"
-time_zone = "America/Los_Angeles"
-signature = "Priya Raman"
-
-[storage]
-path = "debrief.db"
-"#;
+const CONFIG: &str = home::PRIYA;
 
 impl Home {
     /// A home whose commands never open the user's editor.

@@ -21,6 +21,19 @@ use std::process::{Command, Output};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 
+/// Priya Raman in Los Angeles with the database in her home (`debrief.db`): the user of
+/// the CLI tests, whose config each file completes (a Maildir, references).
+pub const PRIYA: &str = r#"
+[identity]
+name = "Priya Raman"
+email = "priya@example.net"
+time_zone = "America/Los_Angeles"
+signature = "Priya Raman"
+
+[storage]
+path = "debrief.db"
+"#;
+
 pub struct Home {
     pub dir: tempfile::TempDir,
     /// Where [`Home::deliver`] puts mail, when the home has a Maildir.
@@ -42,6 +55,12 @@ impl Home {
         let home = Home { dir: tempfile::tempdir().unwrap(), maildir: None, env: Vec::new() };
         std::fs::write(home.config(), config(home.dir.path())).unwrap();
         home
+    }
+
+    /// [`PRIYA`]'s home with her mail in a Maildir at `Maildir/`; `extra` is added to
+    /// the config as it is.
+    pub fn priya_with_maildir(extra: &str) -> Home {
+        Home::with_config(&format!("{PRIYA}\n[maildir]\npath = \"Maildir\"\n{extra}")).with_maildir("Maildir")
     }
 
     /// Casey Candidate's home (UTC): a Maildir at `maildir/`, the database at
