@@ -118,7 +118,7 @@ fn show_approve_reject_and_edit_behave_as_the_spec_says() {
     // An edit by $EDITOR returns an approved draft to pending.
     let mut edit = home.command(Some("2026-12-01 21:04:00"), &["edit", "1"]);
     edit.env("EDITOR", "sed -i 's/Thank you again for your time./Thanks again!/'");
-    home::succeeded(edit.output().unwrap(), &["edit", "1"]);
+    home::succeeded(&edit.output().unwrap(), &["edit", "1"]);
     let draft = home.json("2026-12-01 21:04:00", &["show", "1"]);
     assert_eq!(draft["status"], "pending");
     assert!(draft["body"].as_str().unwrap().contains("Thanks again!"));
@@ -672,7 +672,7 @@ fn inbox_confirm_takes_a_reschedule_with_its_start_duration_and_interviewer() {
     assert_eq!(home.json("2026-11-28 18:01:00", &["inbox"]).as_array().unwrap().len(), 1, "still held");
 
     let out = home::succeeded(
-        confirm(&[
+        &confirm(&[
             "--start",
             "2026-12-03 14:00",
             "--duration",

@@ -77,7 +77,7 @@ impl World {
         if let Some(at) = at {
             command.env("LD_PRELOAD", faketime::library()).env("FAKETIME", civil(at));
         }
-        home::succeeded(command.output().unwrap(), args)
+        home::succeeded(&command.output().unwrap(), args)
     }
 
     fn json(&self, args: &[&str]) -> Vec<Value> {

@@ -169,7 +169,7 @@ impl Home {
 
     /// What `debrief ARGS` at `at` printed, after asserting that it succeeded.
     pub fn ok(&self, at: &str, args: &[&str]) -> String {
-        succeeded(self.run_at(at, args), args)
+        succeeded(&self.run_at(at, args), args)
     }
 
     /// `debrief ARGS --json` at `at`, parsed.
@@ -211,7 +211,7 @@ impl Home {
 
 /// The standard output of `debrief ARGS` (`args`, for the message), after asserting that
 /// it succeeded.
-pub fn succeeded(output: Output, args: &[&str]) -> String {
+pub fn succeeded(output: &Output, args: &[&str]) -> String {
     assert!(
         output.status.success(),
         "debrief {args:?} failed ({:?}): {}\n{}",
@@ -219,5 +219,5 @@ pub fn succeeded(output: Output, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr),
         String::from_utf8_lossy(&output.stdout)
     );
-    String::from_utf8(output.stdout).unwrap()
+    String::from_utf8(output.stdout.clone()).unwrap()
 }
