@@ -4,7 +4,9 @@
 //!
 //! Include it with `#[path = "support/home.rs"] mod home;` and `use home::Home;`. What is
 //! particular to one test file (its config, its scenario steps) stays in that file, as an
-//! `impl Home` block or free functions there.
+//! `impl Home` block or free functions there. A file that sets a clock by hand takes
+//! `home::faketime` rather than including `faketime.rs` a second time; another support
+//! module includes this one with `#[path = "home.rs"]` (paths are relative to its folder).
 //!
 //! Every command runs with `TZ=UTC` (the clocks the tests give are UTC) and
 //! `DEBRIEF_CONFIG` pointing at the home's config, plus whatever the home was built with
