@@ -94,22 +94,7 @@ impl Home {
 #[test]
 fn an_employer_asking_for_references_gets_each_reference_one_heads_up_to_approve() {
     let home = Home::new();
-    home.ok(
-        "2026-11-25 12:00:00",
-        &[
-            "add",
-            "--company",
-            "Acme Robotics",
-            "--role",
-            "Backend Engineer",
-            "--start",
-            "2026-12-01T10:00:00-08:00",
-            "--duration",
-            "60m",
-            "--interviewer",
-            "Jane Doe <jane@acme.example>",
-        ],
-    );
+    home.add_acme_interview(&["Jane Doe <jane@acme.example>"]);
     home.ok("2026-12-01 19:00:00", &["sync"]);
     assert!(home.heads_ups("2026-12-01 19:00:00").is_empty(), "an interview alone tells no reference");
 
@@ -158,24 +143,7 @@ fn an_employer_asking_for_references_gets_each_reference_one_heads_up_to_approve
 #[test]
 fn the_recruiter_is_asked_to_pass_on_a_note_to_an_interviewer_without_an_address() {
     let home = Home::new();
-    home.ok(
-        "2026-11-25 12:00:00",
-        &[
-            "add",
-            "--company",
-            "Acme Robotics",
-            "--role",
-            "Backend Engineer",
-            "--start",
-            "2026-12-01T10:00:00-08:00",
-            "--duration",
-            "60m",
-            "--interviewer",
-            "Jane Doe <jane@acme.example>",
-            "--interviewer",
-            "Carol Ng",
-        ],
-    );
+    home.add_acme_interview(&["Jane Doe <jane@acme.example>", "Carol Ng"]);
     home.deliver("1764617400.M1P1.test", RECRUITER_AFTER_THE_INTERVIEW);
     home.ok("2026-12-01 20:00:00", &["sync"]);
     let queue = home.json("2026-12-01 20:00:00", &["queue"]);

@@ -50,22 +50,7 @@ impl Home {
     /// An interview with Jane on Tuesday 1 December; the user wrote the thank-you by hand
     /// and follows up with debrief: follow-up 1 is drafted on Monday 7th.
     fn following_up_with_jane(&self) -> Value {
-        self.ok(
-            "2026-11-25 12:00:00",
-            &[
-                "add",
-                "--company",
-                "Acme Robotics",
-                "--role",
-                "Backend Engineer",
-                "--start",
-                "2026-12-01T10:00:00-08:00",
-                "--duration",
-                "60m",
-                "--interviewer",
-                "Jane Doe <jane@acme.example>",
-            ],
-        );
+        self.add_acme_interview(&["Jane Doe <jane@acme.example>"]);
         self.ok("2026-12-01 19:30:00", &["sync"]);
         self.ok("2026-12-01 19:31:00", &["reject", "1"]);
         self.ok("2026-12-01 19:32:00", &["mark", "1", "following_up"]);

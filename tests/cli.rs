@@ -17,24 +17,7 @@ impl Home {
     }
 
     fn add_acme(&self) {
-        self.ok(
-            "2026-11-25 12:00:00",
-            &[
-                "add",
-                "--company",
-                "Acme Robotics",
-                "--role",
-                "Backend Engineer",
-                "--start",
-                "2026-12-01T10:00:00-08:00",
-                "--duration",
-                "60m",
-                "--interviewer",
-                "Jane Doe <jane@acme.example>",
-                "--interviewer",
-                "Bob Lee <bob@acme.example>",
-            ],
-        );
+        self.add_acme_interview(&["Jane Doe <jane@acme.example>", "Bob Lee <bob@acme.example>"]);
     }
 }
 

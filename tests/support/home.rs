@@ -181,6 +181,23 @@ impl Home {
         serde_json::from_str(&self.ok(at, &all)).unwrap()
     }
 
+    /// Priya's interview for Backend Engineer at Acme Robotics on Tue 1 Dec 2026,
+    /// 10:00-11:00 in Los Angeles, with `interviewers`, recorded on 25 Nov.
+    pub fn add_acme_interview(&self, interviewers: &[&str]) {
+        let round = ["Acme Robotics", "Backend Engineer", "2026-12-01T10:00:00-08:00", "60m"];
+        self.add_round("2026-11-25 12:00:00", round, interviewers);
+    }
+
+    /// `debrief add` at `at` of a round `[company, role, start, duration]` with
+    /// `interviewers`.
+    pub fn add_round(&self, at: &str, [company, role, start, duration]: [&str; 4], interviewers: &[&str]) {
+        let mut args = vec!["add", "--company", company, "--role", role, "--start", start, "--duration", duration];
+        for interviewer in interviewers {
+            args.extend(["--interviewer", interviewer]);
+        }
+        self.ok(at, &args);
+    }
+
     /// Draft `id` (`show --json`), read at a time after everything the tests of an
     /// [`Home::open_all_week`] home do.
     pub fn show(&self, id: i64) -> Value {
@@ -191,21 +208,8 @@ impl Home {
     /// `interviewers`, recorded that morning and synced after it ended: one thank-you
     /// draft for each (1, 2, ...), due at 20:00 in an [`Home::open_all_week`] home.
     pub fn interview(&self, interviewers: &[&str]) {
-        let mut args = vec![
-            "add",
-            "--company",
-            "Clockwork Analytics",
-            "--role",
-            "Data Engineer",
-            "--start",
-            "2026-12-07T15:00:00Z",
-            "--duration",
-            "1h",
-        ];
-        for interviewer in interviewers {
-            args.extend(["--interviewer", interviewer]);
-        }
-        self.ok("2026-12-07 10:00:00", &args);
+        let round = ["Clockwork Analytics", "Data Engineer", "2026-12-07T15:00:00Z", "1h"];
+        self.add_round("2026-12-07 10:00:00", round, interviewers);
         self.ok("2026-12-07 17:00:00", &["sync"]);
         assert_eq!(self.show(1)["kind"], "thank_you");
     }
