@@ -6,25 +6,13 @@
 //! - The recruiter (article 2): asked to pass on the note to an interviewer whose address
 //!   the user lacks; approving that request cancels the waiting note.
 
-#[path = "support/faketime.rs"]
-mod faketime;
+#[path = "support/home.rs"]
+mod home;
+use home::Home;
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Output;
 
-const CONFIG: &str = r#"
-[identity]
-name = "Priya Raman"
-email = "priya@example.net"
-time_zone = "America/Los_Angeles"
-signature = "Priya Raman"
-
-[storage]
-path = "debrief.db"
-
-[maildir]
-path = "Maildir"
-
+/// Priya's references, added to her config.
+const REFERENCES: &str = r#"
 [[references]]
 name = "Alex Kim"
 email = "alex.kim@example.org"
@@ -91,58 +79,10 @@ Maya Patel\r
 Recruiting Coordinator, Acme Robotics\r
 ";
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
 impl Home {
+    /// A home whose commands never open the user's editor.
     fn new() -> Home {
-        let home = Home { dir: tempfile::tempdir().unwrap() };
-        std::fs::write(home.config(), CONFIG).unwrap();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(home.dir.path().join("Maildir").join(sub)).unwrap();
-        }
-        home
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
-    /// Delivers a message as a mail client's sync would: into `new/`.
-    fn deliver(&self, name: &str, text: &str) {
-        let tmp = self.dir.path().join("Maildir/tmp").join(name);
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, self.dir.path().join("Maildir/new").join(name)).unwrap();
-    }
-
-    /// Runs debrief with the clock set to `at` (UTC).
-    fn run_at(&self, at: &str, args: &[&str]) -> Output {
-        faketime::starting_at(at, env!("CARGO_BIN_EXE_debrief"))
-            .args(args)
-            .env("TZ", "UTC")
-            .env("DEBRIEF_CONFIG", self.config())
-            .env_remove("EDITOR")
-            .env_remove("VISUAL")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, at: &str, args: &[&str]) -> String {
-        let output = self.run_at(at, args);
-        assert!(
-            output.status.success(),
-            "debrief {args:?} failed: {}\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn json(&self, at: &str, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        serde_json::from_str(&self.ok(at, &all)).unwrap()
+        Home::priya_with_maildir(REFERENCES).without_env(&["EDITOR", "VISUAL"])
     }
 
     fn heads_ups(&self, at: &str) -> Vec<Value> {
@@ -154,22 +94,7 @@ impl Home {
 #[test]
 fn an_employer_asking_for_references_gets_each_reference_one_heads_up_to_approve() {
     let home = Home::new();
-    home.ok(
-        "2026-11-25 12:00:00",
-        &[
-            "add",
-            "--company",
-            "Acme Robotics",
-            "--role",
-            "Backend Engineer",
-            "--start",
-            "2026-12-01T10:00:00-08:00",
-            "--duration",
-            "60m",
-            "--interviewer",
-            "Jane Doe <jane@acme.example>",
-        ],
-    );
+    home.add_acme_interview(&["Jane Doe <jane@acme.example>"]);
     home.ok("2026-12-01 19:00:00", &["sync"]);
     assert!(home.heads_ups("2026-12-01 19:00:00").is_empty(), "an interview alone tells no reference");
 
@@ -218,24 +143,7 @@ fn an_employer_asking_for_references_gets_each_reference_one_heads_up_to_approve
 #[test]
 fn the_recruiter_is_asked_to_pass_on_a_note_to_an_interviewer_without_an_address() {
     let home = Home::new();
-    home.ok(
-        "2026-11-25 12:00:00",
-        &[
-            "add",
-            "--company",
-            "Acme Robotics",
-            "--role",
-            "Backend Engineer",
-            "--start",
-            "2026-12-01T10:00:00-08:00",
-            "--duration",
-            "60m",
-            "--interviewer",
-            "Jane Doe <jane@acme.example>",
-            "--interviewer",
-            "Carol Ng",
-        ],
-    );
+    home.add_acme_interview(&["Jane Doe <jane@acme.example>", "Carol Ng"]);
     home.deliver("1764617400.M1P1.test", RECRUITER_AFTER_THE_INTERVIEW);
     home.ok("2026-12-01 20:00:00", &["sync"]);
     let queue = home.json("2026-12-01 20:00:00", &["queue"]);

@@ -4,25 +4,10 @@
 //! follow-up and plans no more, and `queue` says why, naming the report; a delay (4.x.x)
 //! changes nothing.
 
-#[path = "support/faketime.rs"]
-mod faketime;
+#[path = "support/home.rs"]
+mod home;
+use home::Home;
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Output;
-
-const CONFIG: &str = r#"
-[identity]
-name = "Priya Raman"
-email = "priya@example.net"
-time_zone = "America/Los_Angeles"
-signature = "Priya Raman"
-
-[storage]
-path = "debrief.db"
-
-[maildir]
-path = "Maildir"
-"#;
 
 /// A standard report (RFC 3464), written for this test: `STATUS` and `ACTION` are filled in.
 const REPORT: &str = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r
@@ -52,48 +37,9 @@ Diagnostic-Code: smtp; CODE STATUS mailbox WHAT\r
 --r1--\r
 ";
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
 impl Home {
     fn new() -> Home {
-        let home = Home { dir: tempfile::tempdir().unwrap() };
-        std::fs::write(home.dir.path().join("config.toml"), CONFIG).unwrap();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(home.dir.path().join("Maildir").join(sub)).unwrap();
-        }
-        home
-    }
-
-    fn deliver(&self, name: &str, text: &str) {
-        let tmp = self.dir.path().join("Maildir/tmp").join(name);
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, self.dir.path().join("Maildir/new").join(name)).unwrap();
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
-    fn run_at(&self, at: &str, args: &[&str]) -> Output {
-        faketime::starting_at(at, env!("CARGO_BIN_EXE_debrief"))
-            .args(args)
-            .env("TZ", "UTC")
-            .env("DEBRIEF_CONFIG", self.config())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, at: &str, args: &[&str]) -> String {
-        let output = self.run_at(at, args);
-        assert!(
-            output.status.success(),
-            "debrief {args:?} failed: {}\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        Home::priya_with_maildir("")
     }
 
     fn follow_ups(&self, at: &str) -> Vec<Value> {
@@ -104,22 +50,7 @@ impl Home {
     /// An interview with Jane on Tuesday 1 December; the user wrote the thank-you by hand
     /// and follows up with debrief: follow-up 1 is drafted on Monday 7th.
     fn following_up_with_jane(&self) -> Value {
-        self.ok(
-            "2026-11-25 12:00:00",
-            &[
-                "add",
-                "--company",
-                "Acme Robotics",
-                "--role",
-                "Backend Engineer",
-                "--start",
-                "2026-12-01T10:00:00-08:00",
-                "--duration",
-                "60m",
-                "--interviewer",
-                "Jane Doe <jane@acme.example>",
-            ],
-        );
+        self.add_acme_interview(&["Jane Doe <jane@acme.example>"]);
         self.ok("2026-12-01 19:30:00", &["sync"]);
         self.ok("2026-12-01 19:31:00", &["reject", "1"]);
         self.ok("2026-12-01 19:32:00", &["mark", "1", "following_up"]);

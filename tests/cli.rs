@@ -2,94 +2,22 @@
 //! in a temporary folder, the clock moved with libfaketime (`faketime`, installed by
 //! `scripts/test.sh`). Each test is one scenario of issue 2's acceptance.
 
-#[path = "support/faketime.rs"]
-mod faketime;
+#[path = "support/home.rs"]
+mod home;
+use home::Home;
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-const CONFIG: &str = r#"
-[identity]
-name = "Priya Raman"
-email = "priya@example.net"
-time_zone = "America/Los_Angeles"
-signature = "Priya Raman"
-
-[storage]
-path = "debrief.db"
-"#;
+const CONFIG: &str = home::PRIYA;
 
 impl Home {
+    /// A home whose commands never open the user's editor.
     fn new() -> Home {
-        let home = Home { dir: tempfile::tempdir().unwrap() };
-        std::fs::write(home.config(), CONFIG).unwrap();
-        home
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
-    /// Runs debrief at the real time.
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(None, args).output().unwrap()
-    }
-
-    /// Runs debrief with the clock set to `at` (UTC).
-    fn run_at(&self, at: &str, args: &[&str]) -> Output {
-        self.command(Some(at), args).output().unwrap()
-    }
-
-    fn command(&self, at: Option<&str>, args: &[&str]) -> Command {
-        let binary = env!("CARGO_BIN_EXE_debrief");
-        let mut command = match at {
-            Some(at) => faketime::starting_at(at, binary),
-            None => Command::new(binary),
-        };
-        command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.config()).env_remove("EDITOR").env_remove("VISUAL");
-        command.args(args);
-        command
-    }
-
-    fn ok(&self, output: Output) -> String {
-        assert!(
-            output.status.success(),
-            "debrief failed: {}\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn json(&self, at: &str, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        serde_json::from_str(&self.ok(self.run_at(at, &all))).unwrap()
+        Home::with_config(CONFIG).without_env(&["EDITOR", "VISUAL"])
     }
 
     fn add_acme(&self) {
-        self.ok(self.run_at(
-            "2026-11-25 12:00:00",
-            &[
-                "add",
-                "--company",
-                "Acme Robotics",
-                "--role",
-                "Backend Engineer",
-                "--start",
-                "2026-12-01T10:00:00-08:00",
-                "--duration",
-                "60m",
-                "--interviewer",
-                "Jane Doe <jane@acme.example>",
-                "--interviewer",
-                "Bob Lee <bob@acme.example>",
-            ],
-        ));
+        self.add_acme_interview(&["Jane Doe <jane@acme.example>", "Bob Lee <bob@acme.example>"]);
     }
 }
 
@@ -105,10 +33,10 @@ fn an_interview_gets_a_thank_you_per_interviewer_after_it_ends() {
     let home = Home::new();
     home.add_acme();
     // Before the interview ends nothing is drafted.
-    home.ok(home.run_at("2026-12-01 18:30:00", &["sync"]));
+    home.ok("2026-12-01 18:30:00", &["sync"]);
     assert_eq!(home.json("2026-12-01 18:30:00", &["queue"]), Value::Array(vec![]));
 
-    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    home.ok("2026-12-01 21:00:00", &["sync"]);
     let queue = home.json("2026-12-01 21:00:00", &["queue"]);
     let drafts = queue.as_array().unwrap();
     assert_eq!(drafts.len(), 2);
@@ -125,7 +53,7 @@ fn an_interview_gets_a_thank_you_per_interviewer_after_it_ends() {
         assert_eq!(draft["deadline"], "2026-12-02T19:00:00Z");
     }
     // A second sync drafts nothing twice.
-    home.ok(home.run_at("2026-12-01 21:05:00", &["sync"]));
+    home.ok("2026-12-01 21:05:00", &["sync"]);
     assert_eq!(home.json("2026-12-01 21:05:00", &["queue"]).as_array().unwrap().len(), 2);
 
     let applications = home.json("2026-12-01 21:00:00", &["applications"]);
@@ -145,9 +73,9 @@ fn an_interview_gets_a_thank_you_per_interviewer_after_it_ends() {
 fn show_approve_reject_and_edit_behave_as_the_spec_says() {
     let home = Home::new();
     home.add_acme();
-    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    home.ok("2026-12-01 21:00:00", &["sync"]);
 
-    let shown = home.ok(home.run_at("2026-12-01 21:00:00", &["show", "1"]));
+    let shown = home.ok("2026-12-01 21:00:00", &["show", "1"]);
     assert!(shown.contains("To: jane@acme.example"), "{shown}");
     assert!(shown.contains("From: Priya Raman <priya@example.net>"));
     assert!(shown.contains("Message-ID: <debrief."));
@@ -157,14 +85,14 @@ fn show_approve_reject_and_edit_behave_as_the_spec_says() {
     assert!(shown.contains("no topic"), "a draft without its topic is flagged: {shown}");
 
     // The topic and the form of address rewrite pending drafts.
-    home.ok(home.run_at("2026-12-01 21:01:00", &["note", "1", "--topic", "the fleet scheduler's backpressure"]));
-    home.ok(home.run_at("2026-12-01 21:01:00", &["person", "jane@acme.example", "--address-as", "Ms. Doe"]));
-    let shown = home.ok(home.run_at("2026-12-01 21:02:00", &["show", "1"]));
+    home.ok("2026-12-01 21:01:00", &["note", "1", "--topic", "the fleet scheduler's backpressure"]);
+    home.ok("2026-12-01 21:01:00", &["person", "jane@acme.example", "--address-as", "Ms. Doe"]);
+    let shown = home.ok("2026-12-01 21:02:00", &["show", "1"]);
     assert!(shown.contains("Dear Ms. Doe,") && shown.contains("the fleet scheduler's backpressure"), "{shown}");
     assert!(!shown.contains("no topic"));
 
-    home.ok(home.run_at("2026-12-01 21:03:00", &["approve", "1"]));
-    home.ok(home.run_at("2026-12-01 21:03:00", &["reject", "2"]));
+    home.ok("2026-12-01 21:03:00", &["approve", "1"]);
+    home.ok("2026-12-01 21:03:00", &["reject", "2"]);
     let queue = home.json("2026-12-01 21:03:00", &["queue"]);
     assert_eq!(queue.as_array().unwrap().len(), 1, "a rejected draft leaves the queue");
     assert_eq!(queue[0]["status"], "approved");
@@ -173,7 +101,7 @@ fn show_approve_reject_and_edit_behave_as_the_spec_says() {
     // An edit by $EDITOR returns an approved draft to pending.
     let mut edit = home.command(Some("2026-12-01 21:04:00"), &["edit", "1"]);
     edit.env("EDITOR", "sed -i 's/Thank you again for your time./Thanks again!/'");
-    home.ok(edit.output().unwrap());
+    home::succeeded(&edit.output().unwrap(), &["edit", "1"]);
     let draft = home.json("2026-12-01 21:04:00", &["show", "1"]);
     assert_eq!(draft["status"], "pending");
     assert!(draft["body"].as_str().unwrap().contains("Thanks again!"));
@@ -189,7 +117,7 @@ fn show_approve_reject_and_edit_behave_as_the_spec_says() {
 fn an_interview_ending_at_1730_is_thanked_at_0800_the_next_working_day() {
     let home = Home::new();
     // Friday 4 December 2026, 16:30-17:30 in New York.
-    home.ok(home.run_at(
+    home.ok(
         "2026-11-25 12:00:00",
         &[
             "add",
@@ -206,8 +134,8 @@ fn an_interview_ending_at_1730_is_thanked_at_0800_the_next_working_day() {
             "--interviewer",
             "Ann Lee <ann@hudson.example>",
         ],
-    ));
-    home.ok(home.run_at("2026-12-05 00:00:00", &["sync"]));
+    );
+    home.ok("2026-12-05 00:00:00", &["sync"]);
     let queue = home.json("2026-12-05 00:00:00", &["queue"]);
     // Monday 7 December, 08:00 EST.
     assert_eq!(queue[0]["send_at"], "2026-12-07T13:00:00Z");
@@ -218,13 +146,13 @@ fn an_interview_ending_at_1730_is_thanked_at_0800_the_next_working_day() {
 fn marking_withdrawn_cancels_every_pending_draft() {
     let home = Home::new();
     home.add_acme();
-    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
-    home.ok(home.run_at("2026-12-01 21:01:00", &["approve", "1"]));
-    let out = home.ok(home.run_at("2026-12-01 21:02:00", &["mark", "1", "withdrawn"]));
+    home.ok("2026-12-01 21:00:00", &["sync"]);
+    home.ok("2026-12-01 21:01:00", &["approve", "1"]);
+    let out = home.ok("2026-12-01 21:02:00", &["mark", "1", "withdrawn"]);
     assert!(out.contains("2 draft(s) cancelled"), "{out}");
     assert_eq!(home.json("2026-12-01 21:02:00", &["queue"]), Value::Array(vec![]));
     assert_eq!(home.json("2026-12-01 21:02:00", &["applications"])[0]["state"], "withdrawn");
-    home.ok(home.run_at("2026-12-20 21:00:00", &["sync"]));
+    home.ok("2026-12-20 21:00:00", &["sync"]);
     assert_eq!(home.json("2026-12-20 21:00:00", &["queue"]), Value::Array(vec![]), "nothing more is planned");
 
     let history = home.json("2026-12-20 21:00:00", &["history", "1"]);
@@ -236,21 +164,21 @@ fn marking_withdrawn_cancels_every_pending_draft() {
 fn follow_ups_come_weekly_after_the_thank_you_and_the_application_is_ghosted_at_the_end() {
     let home = Home::new();
     home.add_acme();
-    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
-    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "1"]));
-    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "2"]));
+    home.ok("2026-12-01 21:00:00", &["sync"]);
+    home.ok("2026-12-01 21:00:00", &["reject", "1"]);
+    home.ok("2026-12-01 21:00:00", &["reject", "2"]);
     // With every note rejected, nothing follows until the user says so, and the queue and
     // the pipeline say why (the rule itself is tested in the core).
-    let queue = home.ok(home.run_at("2026-12-01 21:00:00", &["queue"]));
+    let queue = home.ok("2026-12-01 21:00:00", &["queue"]);
     assert!(queue.contains("you rejected every thank-you") && queue.contains("debrief mark 1 following_up"), "{queue}");
     assert_eq!(home.json("2026-12-01 21:00:00", &["applications"])[0]["next_action"], Value::Null);
-    let listed = home.ok(home.run_at("2026-12-01 21:00:00", &["applications"]));
+    let listed = home.ok("2026-12-01 21:00:00", &["applications"]);
     assert!(listed.contains("no follow-ups: you rejected every thank-you"), "the reason, not `-`: {listed}");
-    home.ok(home.run_at("2026-12-01 21:00:00", &["mark", "1", "following_up"]));
+    home.ok("2026-12-01 21:00:00", &["mark", "1", "following_up"]);
     // Then the cadence counts from the interview's end (Tue 11:00 PST), as if the notes had gone.
     let next = &home.json("2026-12-01 21:00:00", &["applications"])[0]["next_action"];
     assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("follow_up"), Some("2026-12-08T19:00:00Z")));
-    home.ok(home.run_at("2026-12-07 19:00:00", &["sync"]));
+    home.ok("2026-12-07 19:00:00", &["sync"]);
     let queue = home.json("2026-12-07 19:00:00", &["queue"]);
     assert_eq!(queue[0]["kind"], "follow_up");
     assert_eq!(queue[0]["send_at"], "2026-12-08T19:00:00Z");
@@ -262,20 +190,20 @@ fn follow_ups_come_weekly_after_the_thank_you_and_the_application_is_ghosted_at_
         ("2026-12-28 19:00:00", "2026-12-29T19:00:00Z"),
     ] {
         let id = home.json(day, &["queue"])[0]["id"].as_i64().unwrap().to_string();
-        home.ok(home.run_at(day, &["reject", &id]));
+        home.ok(day, &["reject", &id]);
         // Between two follow-ups, the next one is the next action (it was `-`).
         let next = &home.json(day, &["applications"])[0]["next_action"];
         assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("follow_up"), Some(expected)));
-        home.ok(home.run_at(day, &["sync"]));
+        home.ok(day, &["sync"]);
         assert_eq!(home.json(day, &["queue"])[0]["send_at"], expected);
     }
     let id = home.json("2026-12-29 00:00:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
-    home.ok(home.run_at("2026-12-29 00:00:00", &["reject", &id]));
+    home.ok("2026-12-29 00:00:00", &["reject", &id]);
     let next = &home.json("2026-12-29 00:00:00", &["applications"])[0]["next_action"];
     assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("ghosted"), Some("2027-01-05T19:00:00Z")));
-    home.ok(home.run_at("2027-01-05 18:59:00", &["sync"]));
+    home.ok("2027-01-05 18:59:00", &["sync"]);
     assert_eq!(home.json("2027-01-05 18:59:00", &["applications"])[0]["state"], "following_up");
-    home.ok(home.run_at("2027-01-06 00:00:00", &["sync"]));
+    home.ok("2027-01-06 00:00:00", &["sync"]);
     assert_eq!(home.json("2027-01-06 00:00:00", &["applications"])[0]["state"], "ghosted");
 }
 
@@ -318,7 +246,7 @@ fn init_writes_a_config_that_loads() {
 fn a_friday_afternoon_interview_is_thanked_before_saturdays_deadline() {
     let home = Home::new();
     // Friday 4 December 2026, 14:00-15:00 in New York; sync runs as it ends.
-    home.ok(home.run_at(
+    home.ok(
         "2026-11-25 12:00:00",
         &[
             "add",
@@ -333,8 +261,8 @@ fn a_friday_afternoon_interview_is_thanked_before_saturdays_deadline() {
             "--interviewer",
             "Ann Lee <ann@hudson.example>",
         ],
-    ));
-    home.ok(home.run_at("2026-12-04 20:00:00", &["sync"]));
+    );
+    home.ok("2026-12-04 20:00:00", &["sync"]);
     let queue = home.json("2026-12-04 20:00:00", &["queue"]);
     // Due before Saturday 15:00 EST; sent Friday 17:59 EST, not Monday.
     assert_eq!(queue[0]["deadline"], "2026-12-05T20:00:00Z");
@@ -345,7 +273,7 @@ fn a_friday_afternoon_interview_is_thanked_before_saturdays_deadline() {
 fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritten_and_warned() {
     let home = Home::new();
     home.add_acme();
-    home.ok(home.run_at("2026-12-01 19:00:00", &["sync"]));
+    home.ok("2026-12-01 19:00:00", &["sync"]);
     fails_with(
         &home.run_at("2026-12-01 19:01:00", &["note", "1", "--topic", "x", "--round", "2"]),
         2,
@@ -358,25 +286,24 @@ fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritte
     );
     fails_with(&home.run_at("2026-12-01 19:01:00", &["note", "1", "--round", "1"]), 2, "give one of those too");
 
-    let queue = home.ok(home.run_at("2026-12-01 19:01:00", &["queue"]));
+    let queue = home.ok("2026-12-01 19:01:00", &["queue"]);
     assert!(queue.contains("no topic: what did you discuss with Jane Doe?"), "{queue}");
     assert!(queue.contains("no strength"), "{queue}");
-    home.ok(home.run_at(
+    home.ok(
         "2026-12-01 19:02:00",
         &["note", "1", "--topic", "the fleet scheduler's backpressure", "--person", "jane@acme.example"],
-    ));
-    home.ok(home
-        .run_at("2026-12-01 19:02:00", &["note", "1", "--strength", "I cut our deploy time from 40 to 12 minutes."]));
-    let jane = home.ok(home.run_at("2026-12-01 19:03:00", &["show", "1"]));
-    let bob = home.ok(home.run_at("2026-12-01 19:03:00", &["show", "2"]));
+    );
+    home.ok("2026-12-01 19:02:00", &["note", "1", "--strength", "I cut our deploy time from 40 to 12 minutes."]);
+    let jane = home.ok("2026-12-01 19:03:00", &["show", "1"]);
+    let bob = home.ok("2026-12-01 19:03:00", &["show", "2"]);
     assert!(jane.contains("backpressure") && jane.contains("I cut our deploy time from 40 to 12 minutes."), "{jane}");
     assert!(!jane.contains("no topic") && !jane.contains("no strength"), "{jane}");
     assert!(!bob.contains("backpressure") && bob.contains("no topic"), "Jane's topic is not Bob's: {bob}");
-    let history = home.ok(home.run_at("2026-12-01 19:03:00", &["history", "1"]));
+    let history = home.ok("2026-12-01 19:03:00", &["history", "1"]);
     assert!(history.contains("topic for round 1 with jane@acme.example set"), "{history}");
 
     // Approved on Thursday 09:00 PST, a day after its deadline: it says when they met, and warns.
-    let approved = home.ok(home.run_at("2026-12-03 17:00:00", &["approve", "1"]));
+    let approved = home.ok("2026-12-03 17:00:00", &["approve", "1"]);
     assert!(approved.contains("It was rewritten for today"), "{approved}");
     assert!(approved.contains("Warning: this thank-you is late"), "{approved}");
     let jane = home.json("2026-12-03 17:00:00", &["show", "1"]);
@@ -384,14 +311,14 @@ fn topics_and_strengths_are_per_round_and_person_and_a_late_approval_is_rewritte
     assert_eq!(jane["send_at"], "2026-12-03T17:00:00Z", "overdue, in the window: it goes at the next pass, now");
     assert!(jane["body"].as_str().unwrap().contains("speak with me on Tuesday, December 1"), "{jane}");
     // Approved in time, no warning.
-    let on_time = home.ok(home.run_at("2026-12-01 19:05:00", &["approve", "2"]));
+    let on_time = home.ok("2026-12-01 19:05:00", &["approve", "2"]);
     assert!(!on_time.contains("late") && !on_time.contains("rewritten"), "{on_time}");
 }
 
 #[test]
 fn an_interviewer_named_without_an_address_gets_a_note_that_waits_for_it() {
     let home = Home::new();
-    home.ok(home.run_at(
+    home.ok(
         "2026-11-25 12:00:00",
         &[
             "add",
@@ -406,16 +333,16 @@ fn an_interviewer_named_without_an_address_gets_a_note_that_waits_for_it() {
             "--interviewer",
             "Carol Ng",
         ],
-    ));
-    home.ok(home.run_at("2026-12-01 19:00:00", &["sync"]));
+    );
+    home.ok("2026-12-01 19:00:00", &["sync"]);
     let queue = home.json("2026-12-01 19:00:00", &["queue"]);
     assert_eq!(queue.as_array().unwrap().len(), 2, "a note for each interviewer: {queue}");
     let carol = queue.as_array().unwrap().iter().find(|draft| draft["to"] == "").expect("Carol's note").clone();
     let id = carol["id"].as_i64().unwrap().to_string();
-    let text = home.ok(home.run_at("2026-12-01 19:00:00", &["queue"]));
+    let text = home.ok("2026-12-01 19:00:00", &["queue"]);
     assert!(text.contains("needs an address: `debrief person \"Carol Ng\" --email ADDRESS`"), "{text}");
     assert!(text.contains("Likely carol.ng@acme.example") && text.contains("never uses a guess"), "{text}");
-    let shown = home.ok(home.run_at("2026-12-01 19:00:00", &["show", &id]));
+    let shown = home.ok("2026-12-01 19:00:00", &["show", &id]);
     assert!(shown.contains("Dear Carol Ng,"), "{shown}");
     // Not approvable until it has an address; the guess is never used by itself.
     fails_with(
@@ -434,13 +361,13 @@ fn an_interviewer_named_without_an_address_gets_a_note_that_waits_for_it() {
         "is not an email address",
     );
 
-    let out = home.ok(home.run_at("2026-12-01 19:02:00", &["person", "Carol Ng", "--email", "carol.ng@acme.example"]));
+    let out = home.ok("2026-12-01 19:02:00", &["person", "Carol Ng", "--email", "carol.ng@acme.example"]);
     assert!(out.contains("1 note(s) waiting for the address are addressed to it"), "{out}");
     let shown = home.json("2026-12-01 19:02:00", &["show", &id]);
     assert_eq!(shown["to"], "carol.ng@acme.example");
-    home.ok(home.run_at("2026-12-01 19:03:00", &["approve", &id]));
+    home.ok("2026-12-01 19:03:00", &["approve", &id]);
     assert_eq!(home.json("2026-12-01 19:03:00", &["show", &id])["status"], "approved");
-    let history = home.ok(home.run_at("2026-12-01 19:03:00", &["history", "1"]));
+    let history = home.ok("2026-12-01 19:03:00", &["history", "1"]);
     assert!(history.contains("Carol Ng's address set to carol.ng@acme.example by you"), "{history}");
 }
 
@@ -449,14 +376,14 @@ fn a_missed_reschedule_is_repaired_by_moving_the_round_and_corrections_are_in_th
     let home = Home::new();
     home.add_acme();
     // Tuesday's interview really took place on Thursday 3 December; the inbox missed it.
-    home.ok(home.run_at("2026-12-01 19:30:00", &["sync"]));
+    home.ok("2026-12-01 19:30:00", &["sync"]);
     assert_eq!(home.json("2026-12-01 19:30:00", &["queue"]).as_array().unwrap().len(), 2);
     fails_with(
         &home.run_at("2026-12-01 19:31:00", &["round", "1", "3", "cancel"]),
         2,
         "application 1 has no round 3 (its rounds: 1)",
     );
-    let out = home.ok(home.run_at("2026-12-01 19:31:00", &["round", "1", "1", "move", "--start", "2026-12-03 10:00"]));
+    let out = home.ok("2026-12-01 19:31:00", &["round", "1", "1", "move", "--start", "2026-12-03 10:00"]);
     assert!(out.contains("Round 1 moved to Thu 2026-12-03 10:00 PST") && out.contains("2 draft(s) cancelled"), "{out}");
     assert_eq!(
         home.json("2026-12-01 19:31:00", &["queue"]),
@@ -466,26 +393,26 @@ fn a_missed_reschedule_is_repaired_by_moving_the_round_and_corrections_are_in_th
     let app = &home.json("2026-12-01 19:31:00", &["applications"])[0];
     assert_eq!(app["state"], "scheduled");
     assert_eq!(app["interviews"][0]["end"], "2026-12-03T19:00:00Z", "the hour it lasted is kept");
-    home.ok(home.run_at("2026-12-03 19:30:00", &["sync"]));
+    home.ok("2026-12-03 19:30:00", &["sync"]);
     let queue = home.json("2026-12-03 19:30:00", &["queue"]);
     assert_eq!(queue.as_array().unwrap().len(), 2, "new notes after the real interview: {queue}");
     assert_eq!(queue[0]["send_at"], "2026-12-03T23:00:00Z");
-    let shown = home.ok(home.run_at("2026-12-03 19:30:00", &["show", &queue[0]["id"].to_string()]));
+    let shown = home.ok("2026-12-03 19:30:00", &["show", &queue[0]["id"].to_string()]);
     assert!(shown.contains("speak with me today"), "{shown}");
 
     // A second round that should not have been one: cancelled; and renumbering swaps.
-    home.ok(home.run_at(
+    home.ok(
         "2026-12-03 20:00:00",
         &["add", "--company", "Acme Robotics", "--role", "Backend Engineer", "--start", "2026-12-10T10:00:00-08:00"],
-    ));
-    home.ok(home.run_at("2026-12-03 20:01:00", &["round", "1", "2", "renumber", "1"]));
-    let out = home.ok(home.run_at("2026-12-03 20:02:00", &["round", "1", "1", "cancel"]));
+    );
+    home.ok("2026-12-03 20:01:00", &["round", "1", "2", "renumber", "1"]);
+    let out = home.ok("2026-12-03 20:02:00", &["round", "1", "1", "cancel"]);
     assert!(out.contains("Round 1 cancelled"), "{out}");
     let app = &home.json("2026-12-03 20:02:00", &["applications"])[0];
     assert_eq!(app["interviews"].as_array().unwrap().len(), 1, "{app}");
     assert_eq!(app["interviews"][0]["start"], "2026-12-03T18:00:00Z");
     assert_eq!(app["state"], "interviewed", "back to where it was before the round that was not one");
-    let history = home.ok(home.run_at("2026-12-03 20:02:00", &["history", "1"]));
+    let history = home.ok("2026-12-03 20:02:00", &["history", "1"]);
     for expected in ["round 1 corrected by you", "round 2 renumbered 1", "round 1 cancelled by you"] {
         assert!(history.contains(expected), "{expected:?} in {history}");
     }
@@ -495,22 +422,19 @@ fn a_missed_reschedule_is_repaired_by_moving_the_round_and_corrections_are_in_th
 fn right_after_the_interview_sync_asks_for_impressions_and_what_they_said_sets_the_cadence() {
     let home = Home::new();
     home.add_acme();
-    let out = home.ok(home.run_at("2026-12-01 19:30:00", &["sync"]));
+    let out = home.ok("2026-12-01 19:30:00", &["sync"]);
     assert!(out.contains("Acme Robotics (1), round 1: while it is fresh"), "{out}");
     assert!(out.contains("debrief note 1 --round 1 --impressions"), "{out}");
-    let listed = home.ok(home.run_at("2026-12-01 19:31:00", &["applications"]));
+    let listed = home.ok("2026-12-01 19:31:00", &["applications"]);
     assert!(listed.contains("Interviews to write down:"), "{listed}");
-    home.ok(home.run_at(
+    home.ok(
         "2026-12-01 19:32:00",
         &["note", "1", "--impressions", "System design went well.\nShould have asked about on-call. Good fit."],
-    ));
-    let out = home.ok(home.run_at("2026-12-01 19:33:00", &["sync"]));
+    );
+    let out = home.ok("2026-12-01 19:33:00", &["sync"]);
     assert!(!out.contains("while it is fresh"), "asked once written down: {out}");
-    home.ok(home.run_at(
-        "2026-12-01 19:32:30",
-        &["note", "1", "--topic", "the fleet scheduler", "--person", "bob@acme.example"],
-    ));
-    let history = home.ok(home.run_at("2026-12-01 19:33:00", &["history", "1"]));
+    home.ok("2026-12-01 19:32:30", &["note", "1", "--topic", "the fleet scheduler", "--person", "bob@acme.example"]);
+    let history = home.ok("2026-12-01 19:33:00", &["history", "1"]);
     let (timeline, notes) =
         history.split_once("\nRound 1, ").unwrap_or_else(|| panic!("no notes of round 1: {history}"));
     assert!(timeline.contains("impressions of round 1 written down"), "{history}");
@@ -534,23 +458,23 @@ fn right_after_the_interview_sync_asks_for_impressions_and_what_they_said_sets_t
     assert_eq!(written[1]["text"], "System design went well.\nShould have asked about on-call. Good fit.");
     // Never into mail: the drafted notes (Bob's has his topic) say nothing of them.
     for draft in home.json("2026-12-01 19:33:00", &["queue"]).as_array().unwrap() {
-        let shown = home.ok(home.run_at("2026-12-01 19:33:00", &["show", &draft["id"].to_string()]));
+        let shown = home.ok("2026-12-01 19:33:00", &["show", &draft["id"].to_string()]);
         assert!(!shown.contains("on-call") && !shown.contains("went well"), "{shown}");
     }
 
     // The notes are written by hand in the mail client (rejected here); Jane said they would
     // decide by Friday 11 December: no follow-up before Saturday 12th.
-    home.ok(home.run_at("2026-12-01 19:34:00", &["reject", "1"]));
-    home.ok(home.run_at("2026-12-01 19:34:00", &["reject", "2"]));
-    home.ok(home.run_at("2026-12-01 19:34:00", &["note", "1", "--reply-after", "2026-12-12"]));
+    home.ok("2026-12-01 19:34:00", &["reject", "1"]);
+    home.ok("2026-12-01 19:34:00", &["reject", "2"]);
+    home.ok("2026-12-01 19:34:00", &["note", "1", "--reply-after", "2026-12-12"]);
     let app = &home.json("2026-12-01 19:34:00", &["applications"])[0];
     assert_eq!(app["state"], "waiting");
     // Saturday 12th waits for Monday 14th, 08:00 PST.
     assert_eq!(app["next_action"]["kind"], "follow_up");
     assert_eq!(app["next_action"]["at"], "2026-12-14T16:00:00Z");
     // "Wait to hear from us": paused until the user resumes, and `applications` says so.
-    home.ok(home.run_at("2026-12-01 19:35:00", &["note", "1", "--wait-for-word"]));
-    let listed = home.ok(home.run_at("2026-12-01 19:35:00", &["applications"]));
+    home.ok("2026-12-01 19:35:00", &["note", "1", "--wait-for-word"]);
+    let listed = home.ok("2026-12-01 19:35:00", &["applications"]);
     assert!(listed.contains("follow-ups paused") && listed.contains("debrief mark 1 following_up"), "{listed}");
     fails_with(&home.run_at("2026-12-01 19:36:00", &["note", "1", "--reply-after", "Friday"]), 2, "is not a date");
 }
@@ -565,7 +489,7 @@ impl Home {
 
     /// `applications` at `at`: application 1's NEXT column (text) and its `next_action`.
     fn next_action(&self, at: &str) -> (String, Value) {
-        let listed = self.ok(self.run_at(at, &["applications"]));
+        let listed = self.ok(at, &["applications"]);
         let line = listed.lines().find(|line| line.trim_start().starts_with("1 ")).unwrap_or_default();
         (line.to_owned(), self.json(at, &["applications"])[0]["next_action"].clone())
     }
@@ -578,15 +502,15 @@ impl Home {
 fn an_overdue_draft_says_when_it_really_goes_in_local_time_everywhere() {
     let home = Home::new();
     home.add_acme();
-    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
+    home.ok("2026-12-01 21:00:00", &["sync"]);
     // Saturday 5 December, 12:00 PST: both notes are late, their window closed until Monday.
     let saturday = "2026-12-05 20:00:00";
-    let queue = home.ok(home.run_at(saturday, &["queue"]));
+    let queue = home.ok(saturday, &["queue"]);
     assert!(queue.contains("late: its deadline was Wed 2026-12-02 11:00 PST; approve or reject it"), "{queue}");
     assert!(!queue.contains("2026-12-02T19:00:00Z"), "no raw UTC: {queue}");
     assert!(queue.contains("pending   Mon 2026-12-07 08:00 PST"), "when it would go, not Tuesday's: {queue}");
     assert_eq!(home.json(saturday, &["queue"])[0]["send_at"], "2026-12-07T16:00:00Z");
-    let shown = home.ok(home.run_at(saturday, &["show", "1"]));
+    let shown = home.ok(saturday, &["show", "1"]);
     assert!(
         shown.contains(
             "Send at: Mon 2026-12-07 08:00 PST (planned for Tue 2026-12-01 15:00 PST, when its send window opens)"
@@ -598,12 +522,12 @@ fn an_overdue_draft_says_when_it_really_goes_in_local_time_everywhere() {
     assert!(line.contains("thank_you Mon 2026-12-07 08:00 PST if approved (draft 1:"), "{line}");
     assert!(line.contains("`debrief approve 1`"), "{line}");
 
-    let approved = home.ok(home.run_at(saturday, &["approve", "1"]));
+    let approved = home.ok(saturday, &["approve", "1"]);
     assert!(approved.contains("it will be sent when its send window opens, Mon 2026-12-07 08:00 PST"), "{approved}");
     assert!(!approved.contains("as soon as"), "{approved}");
     assert!(approved.contains("It was rewritten for Monday, December 7, the day it goes out"), "{approved}");
     assert!(approved.contains("it goes out Mon 2026-12-07 08:00 PST"), "the late warning agrees: {approved}");
-    let again = home.ok(home.run_at(saturday, &["approve", "1"]));
+    let again = home.ok(saturday, &["approve", "1"]);
     assert!(
         again.contains("already approved; it goes out when its send window opens, Mon 2026-12-07 08:00 PST"),
         "{again}"
@@ -614,7 +538,7 @@ fn an_overdue_draft_says_when_it_really_goes_in_local_time_everywhere() {
         "{line}"
     );
     // On Monday at 09:00 PST the window is open: it goes at the next pass.
-    let monday = home.ok(home.run_at("2026-12-07 17:00:00", &["show", "1"]));
+    let monday = home.ok("2026-12-07 17:00:00", &["show", "1"]);
     assert!(monday.contains("Send at: at the next pass (planned for Tue 2026-12-01 15:00 PST)"), "{monday}");
 }
 
@@ -629,26 +553,26 @@ fn applications_names_the_next_action_at_every_stage_and_mark_says_what_it_draft
     assert_eq!(next["kind"], "interview");
     assert!(line.contains("interview Tue 2026-12-01 10:00 PST"), "{line}");
     // Both notes rejected: no follow-up until the user says so, and the line says why.
-    home.ok(home.run_at("2026-12-01 21:00:00", &["sync"]));
-    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "1"]));
-    home.ok(home.run_at("2026-12-01 21:00:00", &["reject", "2"]));
+    home.ok("2026-12-01 21:00:00", &["sync"]);
+    home.ok("2026-12-01 21:00:00", &["reject", "1"]);
+    home.ok("2026-12-01 21:00:00", &["reject", "2"]);
     let (line, next) = home.next_action("2026-12-01 21:00:00");
     assert_eq!(next, Value::Null);
     assert!(line.contains("no follow-ups: you rejected every thank-you"), "{line}");
-    home.ok(home.run_at("2026-12-01 21:00:00", &["mark", "1", "following_up"]));
+    home.ok("2026-12-01 21:00:00", &["mark", "1", "following_up"]);
     let (line, _) = home.next_action("2026-12-01 21:00:00");
     assert!(line.contains("follow_up Tue 2026-12-08 11:00 PST (follow-up 1 of 4, drafted for your approval"), "{line}");
 
     // A follow-up left pending for six weeks: on a Saturday it would go on Monday if
     // approved, not "Tue 2026-12-08" as planned.
-    home.ok(home.run_at("2026-12-07 19:00:00", &["sync"]));
+    home.ok("2026-12-07 19:00:00", &["sync"]);
     let follow_up = home.json("2026-12-07 19:00:00", &["queue"])[0]["id"].as_i64().unwrap();
     let (line, next) = home.next_action("2027-01-16 20:00:00");
     assert_eq!((next["kind"].as_str(), next["at"].as_str()), (Some("follow_up"), Some("2027-01-18T16:00:00Z")));
     assert!(line.contains(&format!("follow_up Mon 2027-01-18 08:00 PST if approved (draft {follow_up}:")), "{line}");
 
     // An offer, marked by hand: the follow-up is cancelled and the reference told.
-    let out = home.ok(home.run_at("2027-01-16 20:00:00", &["mark", "1", "offer"]));
+    let out = home.ok("2027-01-16 20:00:00", &["mark", "1", "offer"]);
     assert!(out.contains("1 draft(s) cancelled"), "{out}");
     let heads_up = follow_up + 1;
     assert!(
@@ -659,7 +583,7 @@ fn applications_names_the_next_action_at_every_stage_and_mark_says_what_it_draft
     let (_, next) = home.next_action("2027-01-16 20:00:00");
     assert_eq!(next["kind"], "reference_notice");
     // Marked back to applied (the offer was a mistake): the heads-up announcing it goes too.
-    let out = home.ok(home.run_at("2027-01-16 20:01:00", &["mark", "1", "applied"]));
+    let out = home.ok("2027-01-16 20:01:00", &["mark", "1", "applied"]);
     assert!(out.contains("1 draft(s) cancelled") && !out.contains("Drafted"), "{out}");
     assert_eq!(home.json("2027-01-16 20:01:00", &["show", &heads_up.to_string()])["status"], "cancelled");
     let (line, next) = home.next_action("2027-01-16 20:01:00");
@@ -667,20 +591,20 @@ fn applications_names_the_next_action_at_every_stage_and_mark_says_what_it_draft
     assert!(line.contains("waiting for an interview"), "{line}");
 
     // Closed states say so, in words.
-    home.ok(home.run_at("2027-01-16 20:02:00", &["mark", "1", "offer"]));
+    home.ok("2027-01-16 20:02:00", &["mark", "1", "offer"]);
     let (line, _) = home.next_action("2027-01-16 20:02:00");
     assert!(line.contains("your answer to the offer; nothing more is sent"), "{line}");
-    home.ok(home.run_at("2027-01-16 20:03:00", &["mark", "1", "ghosted"]));
+    home.ok("2027-01-16 20:03:00", &["mark", "1", "ghosted"]);
     let (line, _) = home.next_action("2027-01-16 20:03:00");
     assert!(
         line.contains("none: closed without an answer after the follow-ups; an answer from them reopens it"),
         "{line}"
     );
-    let out = home.ok(home.run_at("2027-01-16 20:04:00", &["mark", "1", "withdrawn", "--notify"]));
+    let out = home.ok("2027-01-16 20:04:00", &["mark", "1", "withdrawn", "--notify"]);
     assert!(out.contains("Drafted: a withdrawal note (draft"), "{out}");
     assert!(out.contains("to jane@acme.example)"), "{out}");
     let withdrawal = home.json("2027-01-16 20:04:00", &["queue"])[0]["id"].as_i64().unwrap().to_string();
-    home.ok(home.run_at("2027-01-16 20:05:00", &["reject", &withdrawal]));
+    home.ok("2027-01-16 20:05:00", &["reject", &withdrawal]);
     let (line, next) = home.next_action("2027-01-16 20:05:00");
     assert_eq!(next, Value::Null);
     assert!(line.contains("none: withdrawn; nothing more is sent"), "{line}");
@@ -702,7 +626,7 @@ fn inbox_confirm_takes_a_reschedule_with_its_start_duration_and_interviewer() {
         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
         Hi Priya,\r\n\r\nSomething came up on my side for Tuesday. Would another day suit you?\r\n\r\nJane\r\n";
     std::fs::write(home.dir.path().join("maildir/new/1764350100.M1P1.host"), message).unwrap();
-    home.ok(home.run_at("2026-11-28 18:00:00", &["sync"]));
+    home.ok("2026-11-28 18:00:00", &["sync"]);
     let held = home.json("2026-11-28 18:00:00", &["inbox"]);
     assert_eq!(held.as_array().unwrap().len(), 1, "{held}");
     let id = held[0]["id"].as_i64().unwrap().to_string();
@@ -730,14 +654,17 @@ fn inbox_confirm_takes_a_reschedule_with_its_start_duration_and_interviewer() {
     );
     assert_eq!(home.json("2026-11-28 18:01:00", &["inbox"]).as_array().unwrap().len(), 1, "still held");
 
-    let out = home.ok(confirm(&[
-        "--start",
-        "2026-12-03 14:00",
-        "--duration",
-        "45m",
-        "--interviewer",
-        "Carol King <carol@acme.example>",
-    ]));
+    let out = home::succeeded(
+        &confirm(&[
+            "--start",
+            "2026-12-03 14:00",
+            "--duration",
+            "45m",
+            "--interviewer",
+            "Carol King <carol@acme.example>",
+        ]),
+        &["inbox", "confirm"],
+    );
     assert!(out.contains("interview moved to Thu 2026-12-03 14:00 PST"), "{out}");
     assert_eq!(home.json("2026-11-28 18:02:00", &["inbox"]), Value::Array(vec![]));
     let app = &home.json("2026-11-28 18:02:00", &["applications"])[0];
@@ -758,7 +685,7 @@ fn inbox_confirm_takes_a_reschedule_with_its_start_duration_and_interviewer() {
         )
     );
     // The thank-you goes to the interviewer who was there, after the new end.
-    home.ok(home.run_at("2026-12-03 23:00:00", &["sync"]));
+    home.ok("2026-12-03 23:00:00", &["sync"]);
     let queue = home.json("2026-12-03 23:00:00", &["queue"]);
     assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
     assert_eq!(queue[0]["to"], "carol@acme.example");

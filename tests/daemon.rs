@@ -11,18 +11,18 @@
 #[path = "support/rig.rs"]
 mod rig;
 
-#[path = "support/faketime.rs"]
-mod faketime;
+#[path = "support/home.rs"]
+mod home;
+use home::{BINARY, faketime, succeeded};
 use jiff::{Timestamp, ToSpan};
 use rig::{Rig, RigConfig};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 /// A safety net for waits: never reached when things work.
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -66,7 +66,7 @@ impl World {
 
     fn ok(&self, at: Option<Timestamp>, args: &[&str]) -> String {
         let output = self.command(at, args).output().unwrap();
-        ok(&output, args)
+        succeeded(&output, args)
     }
 
     fn json(&self, at: Option<Timestamp>, args: &[&str]) -> Value {
@@ -96,17 +96,6 @@ impl World {
     fn deliver(&self, raw: &str) {
         self.rig.deliver(&self.me, raw.as_bytes());
     }
-}
-
-fn ok(output: &Output, args: &[&str]) -> String {
-    assert!(
-        output.status.success(),
-        "debrief {args:?} failed ({:?}): {}\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
 }
 
 /// `debrief run` in the background, with a notify socket like systemd's.
@@ -611,7 +600,7 @@ fn sync_at_trace_level_never_logs_the_password() {
     let queue = world.thank_you_drafted("Hank <hank-trace@globex.example>", start);
     world.ok(None, &["approve", &queue[0]["id"].as_i64().unwrap().to_string()]);
     let output = world.command(None, &["sync"]).env("RUST_LOG", "trace").output().unwrap();
-    ok(&output, &["sync"]);
+    succeeded(&output, &["sync"]);
     assert_eq!(world.draft(None, queue[0]["id"].as_i64().unwrap())["status"], "sent");
     let logs = String::from_utf8_lossy(&output.stderr);
     assert!(!logs.is_empty(), "trace logging is on");

@@ -13,8 +13,9 @@
 //!
 //! No mail server is needed: the config reads an (empty) Maildir.
 
-#[path = "support/faketime.rs"]
-mod faketime;
+#[path = "support/home.rs"]
+mod home;
+use home::{BINARY, Home, faketime};
 use jiff::{Timestamp, ToSpan};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -24,7 +25,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 /// A safety net for waits: never reached when things work.
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -38,61 +38,46 @@ fn ts(text: &str) -> Timestamp {
 
 /// A user's folder: config, an empty Maildir, the database, and the daemon's clock file.
 struct World {
-    dir: tempfile::TempDir,
+    home: Home,
 }
 
 impl World {
     fn new(policy: &str) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(dir.path().join("maildir").join(sub)).unwrap();
-        }
-        let config = format!(
-            "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@clock.test\"\ntime_zone = \"UTC\"\n\
-             [storage]\npath = \"{db}\"\n[maildir]\npath = \"{maildir}\"\n\
-             [policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n{policy}",
-            db = dir.path().join("debrief.db").display(),
-            maildir = dir.path().join("maildir").display(),
-        );
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        World { dir }
+        let home = Home::with_config_for(|dir| {
+            format!(
+                "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@clock.test\"\ntime_zone = \"UTC\"\n\
+                 [storage]\npath = \"{db}\"\n[maildir]\npath = \"{maildir}\"\n\
+                 [policy]\nsend_window = \"00:00-23:59\"\nsend_days = \"Mon-Sun\"\n{policy}",
+                db = dir.join("debrief.db").display(),
+                maildir = dir.join("maildir").display(),
+            )
+        });
+        World { home: home.with_maildir("maildir").without_env(&["NOTIFY_SOCKET"]) }
     }
 
     fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
+        self.home.config()
     }
 
     fn clock_file(&self) -> PathBuf {
-        self.dir.path().join("clock")
+        self.home.path("clock")
     }
 
     /// Sets the daemon's clock, atomically (a half-written file would read as no fake).
     fn set_clock(&self, at: Timestamp) {
-        let temporary = self.dir.path().join("clock.new");
+        let temporary = self.home.path("clock.new");
         std::fs::write(&temporary, civil(at)).unwrap();
         std::fs::rename(&temporary, self.clock_file()).unwrap();
     }
 
-    /// `debrief ARGS` at the instant `at` (setup before the daemon runs), or at the real
-    /// time (reads while it runs).
-    fn command(&self, at: Option<Timestamp>, args: &[&str]) -> Command {
-        let mut command = Command::new(BINARY);
+    /// `debrief ARGS` with the clock stopped at the instant `at` (setup before the daemon
+    /// runs), or at the real time (reads while it runs).
+    fn ok(&self, at: Option<Timestamp>, args: &[&str]) -> String {
+        let mut command = self.home.command(None, args);
         if let Some(at) = at {
             command.env("LD_PRELOAD", faketime::library()).env("FAKETIME", civil(at));
         }
-        command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.config()).env_remove("NOTIFY_SOCKET").args(args);
-        command
-    }
-
-    fn ok(&self, at: Option<Timestamp>, args: &[&str]) -> String {
-        let output = self.command(at, args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "debrief {args:?} failed ({:?}): {}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        home::succeeded(&command.output().unwrap(), args)
     }
 
     fn json(&self, args: &[&str]) -> Vec<Value> {

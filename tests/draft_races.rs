@@ -7,95 +7,30 @@
 #[path = "support/rig.rs"]
 mod rig;
 
-#[path = "support/faketime.rs"]
-mod faketime;
-use serde_json::Value;
+#[path = "support/home.rs"]
+mod home;
+use home::{BINARY, Home, faketime};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 const EDITED: &str =
     "To: dana@clockwork.example\nSubject: Thank you, Dana\n\nMy own careful words about the pipeline.\n";
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
 impl Home {
     fn new() -> Home {
-        Home::with_config(None)
+        Home::open_all_week("").without_env(&["VISUAL"])
     }
 
-    /// A home whose config is `config`'s text (the rig's IMAP and SMTP), else a Maildir.
-    fn with_config(rig_config: Option<&rig::RigConfig>) -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(dir.path().join("maildir").join(sub)).unwrap();
-        }
-        let config = format!(
-            "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@clock.test\"\ntime_zone = \"UTC\"\n\
-             [storage]\npath = \"{}\"\n[maildir]\npath = \"{}\"\n\
-             [policy]\nsend_window = \"00:00-24:00\"\nsend_days = \"Mon-Sun\"\n",
-            dir.path().join("data/debrief.db").display(),
-            dir.path().join("maildir").display(),
-        );
-        let config = match rig_config {
-            Some(rig_config) => {
-                let text = std::fs::read_to_string(&rig_config.path).unwrap();
-                let database = format!("path = {:?}", dir.path().join("data/debrief.db").display().to_string());
-                let text = with_storage_path(&text, &database);
-                text + "\n[policy]\nsend_window = \"00:00-24:00\"\nsend_days = \"Mon-Sun\"\n"
-            }
-            None => config,
-        };
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Home { dir }
+    /// A home over the rig's IMAP and SMTP (`rig_config`), its database here.
+    fn with_rig(rig_config: &rig::RigConfig) -> Home {
+        let text = std::fs::read_to_string(&rig_config.path).unwrap();
+        Home::open_all_week_with_config(&text).with_maildir("maildir").without_env(&["VISUAL"])
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn command(&self, at: Option<&str>, args: &[&str]) -> Command {
-        let mut command = match at {
-            Some(at) => faketime::starting_at(at, BINARY),
-            None => Command::new(BINARY),
-        };
-        command.env("TZ", "UTC").env("DEBRIEF_CONFIG", self.path("config.toml")).env_remove("VISUAL").args(args);
-        command
-    }
-
-    fn ok(&self, at: &str, args: &[&str]) -> String {
-        let output = self.command(Some(at), args).output().unwrap();
-        assert!(output.status.success(), "debrief {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn show(&self, id: i64) -> Value {
-        serde_json::from_str(&self.ok("2026-12-20 12:00:00", &["show", &id.to_string(), "--json"])).unwrap()
-    }
-
-    /// An interview on Mon 7 Dec 2026, 15:00-16:00 UTC, and its thank-you note (draft 1).
+    /// The interview with Dana, and its thank-you note (draft 1).
     fn interviewed(&self) {
-        self.ok(
-            "2026-12-07 10:00:00",
-            &[
-                "add",
-                "--company",
-                "Clockwork Analytics",
-                "--role",
-                "Data Engineer",
-                "--start",
-                "2026-12-07T15:00:00Z",
-                "--duration",
-                "1h",
-                "--interviewer",
-                "Dana Reyes <dana@clockwork.example>",
-            ],
-        );
-        self.ok("2026-12-07 17:00:00", &["sync"]);
-        assert_eq!(self.show(1)["kind"], "thank_you");
+        self.interview(&["Dana Reyes <dana@clockwork.example>"]);
     }
 
     /// `debrief edit ID` at `at` with `script` as the editor (`$1` is the file).
@@ -105,24 +40,6 @@ impl Home {
         std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
         self.command(Some(at), &["edit", &id.to_string()]).env("EDITOR", &editor).output().unwrap()
     }
-}
-
-/// `text` with the `path = ...` line of its `[storage]` table replaced by `line`.
-fn with_storage_path(text: &str, line: &str) -> String {
-    let mut in_storage = false;
-    let mut out = String::new();
-    for current in text.lines() {
-        if current.starts_with('[') {
-            in_storage = current.trim() == "[storage]";
-        }
-        if in_storage && current.trim_start().starts_with("path") {
-            out.push_str(line);
-        } else {
-            out.push_str(current);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// The one line of an error, and the file it says the text was kept in.
@@ -234,7 +151,7 @@ fn a_draft_sent_while_it_is_edited_is_not_revived_and_never_sent_twice() {
     let _turn = rig.shared_blocking();
     let me = "edit-race@rig.test";
     let rig_config = rig.config_for(me).build();
-    let home = Home::with_config(Some(&rig_config));
+    let home = Home::with_rig(&rig_config);
     home.ok(
         "2026-01-05 10:00:00",
         &[

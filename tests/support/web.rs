@@ -5,34 +5,21 @@
 
 #![allow(dead_code)] // Each test binary uses a different part.
 
+#[path = "home.rs"]
+mod home;
+pub use home::Home;
+use home::faketime;
 use serde_json::Value;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
-pub const BINARY: &str = env!("CARGO_BIN_EXE_debrief");
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub struct Home {
-    pub dir: tempfile::TempDir,
-}
-
-/// The path of libfaketime's library. Tests preload it themselves rather than run the
-/// `faketime` wrapper, whose per-PID semaphore, left behind by a killed wrapper, makes a
-/// later one with the same PID fail (see tests/support/faketime.rs).
-pub fn libfaketime() -> PathBuf {
-    for arch in ["x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu", "arm-linux-gnueabihf"] {
-        let path = PathBuf::from(format!("/usr/lib/{arch}/faketime/libfaketime.so.1"));
-        if path.exists() {
-            return path;
-        }
-    }
-    panic!("these tests need libfaketime: run scripts/test.sh, which installs it (apt-get install faketime)")
-}
-
+/// The page's homes: [`Home::open_all_week`] and its rig variant, whose commands run
+/// with the monotonic clock real (tokio's timers) under a faked wall clock.
 impl Home {
     pub fn new() -> Home {
         Home::with_policy("")
@@ -40,38 +27,13 @@ impl Home {
 
     /// A home whose `[policy]` has `extra` lines too.
     pub fn with_policy(extra: &str) -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(dir.path().join("maildir").join(sub)).unwrap();
-        }
-        let config = format!(
-            "[identity]\nname = \"Casey Candidate\"\nemail = \"casey@clock.test\"\ntime_zone = \"UTC\"\n\
-             [storage]\npath = \"{}\"\n[maildir]\npath = \"{}\"\n\
-             [policy]\nsend_window = \"00:00-24:00\"\nsend_days = \"Mon-Sun\"\n{extra}\n",
-            dir.path().join("data/debrief.db").display(),
-            dir.path().join("maildir").display(),
-        );
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Home { dir }
+        Home::open_all_week(&format!("{extra}\n")).with_env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
     }
 
     /// A home whose config is `text` (e.g. the mail rig's) with its database moved here
     /// and a send window open all week.
     pub fn with_config_text(text: &str) -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        let database = format!("path = {:?}", dir.path().join("data/debrief.db").display().to_string());
-        let mut in_storage = false;
-        let mut config = String::new();
-        for line in text.lines() {
-            if line.starts_with('[') {
-                in_storage = line.trim() == "[storage]";
-            }
-            config.push_str(if in_storage && line.trim_start().starts_with("path") { &database } else { line });
-            config.push('\n');
-        }
-        config.push_str("\n[policy]\nsend_window = \"00:00-24:00\"\nsend_days = \"Mon-Sun\"\n");
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Home { dir }
+        Home::open_all_week_with_config(text).with_env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
     }
 
     /// An interview on Mon 7 Dec 2026, 15:00-16:00 UTC with Dana, and its thank-you
@@ -82,62 +44,9 @@ impl Home {
         home
     }
 
-    /// That interview with `interviewers`, and one thank-you draft for each (1, 2, ...).
-    pub fn interview(&self, interviewers: &[&str]) {
-        let mut args = vec![
-            "add",
-            "--company",
-            "Clockwork Analytics",
-            "--role",
-            "Data Engineer",
-            "--start",
-            "2026-12-07T15:00:00Z",
-            "--duration",
-            "1h",
-        ];
-        for interviewer in interviewers {
-            args.extend(["--interviewer", interviewer]);
-        }
-        self.ok("2026-12-07 10:00:00", &args);
-        self.ok("2026-12-07 17:00:00", &["sync"]);
-        assert_eq!(self.show(1)["kind"], "thank_you");
-    }
-
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
     pub fn append_config(&self, text: &str) {
         let config = std::fs::read_to_string(self.path("config.toml")).unwrap();
         std::fs::write(self.path("config.toml"), config + text).unwrap();
-    }
-
-    /// `debrief ARGS`, its clock starting at `at` when given.
-    pub fn command(&self, at: Option<&str>, args: &[&str]) -> Command {
-        let mut command = match at {
-            Some(at) => {
-                let mut command = Command::new(BINARY);
-                command.env("LD_PRELOAD", libfaketime()).env("FAKETIME", format!("@{at}"));
-                command
-            }
-            None => Command::new(BINARY),
-        };
-        command
-            .env("TZ", "UTC")
-            .env("DEBRIEF_CONFIG", self.path("config.toml"))
-            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
-            .args(args);
-        command
-    }
-
-    pub fn ok(&self, at: &str, args: &[&str]) -> String {
-        let output = self.command(Some(at), args).output().unwrap();
-        assert!(output.status.success(), "debrief {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    pub fn show(&self, id: i64) -> Value {
-        serde_json::from_str(&self.ok("2026-12-20 12:00:00", &["show", &id.to_string(), "--json"])).unwrap()
     }
 
     /// What `show` does not print: the approval and the hold, read from the database.
@@ -184,7 +93,7 @@ impl Page {
         // which would stay the child and leave debrief running when the test kills it).
         let mut child = home
             .command(None, &args)
-            .env("LD_PRELOAD", libfaketime())
+            .env("LD_PRELOAD", faketime::library())
             .env("FAKETIME", at)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
