@@ -899,8 +899,9 @@ impl Planner<'_> {
 
     /// Words about time ("today", "yesterday", "on Friday") are written for the day a note
     /// goes out. A pending or approved draft nobody edited by hand whose send time has
-    /// passed goes out now (at the next pass); when that changes its words, it is rewritten
-    /// for today (at approval, and before each send pass). Its send time is left alone.
+    /// passed goes out at the next pass inside its send window ([`actual_send_time`]); when
+    /// that changes its words, it is rewritten for that day (at approval, and before each
+    /// send pass). Its stored send time is left alone.
     /// Returns the instant it was rewritten for. The rewrite is conditional on the draft
     /// being as it was read.
     pub fn rewrite_for_send_day(
