@@ -197,6 +197,22 @@ pub fn greeting_for(form: &str) -> String {
     }
 }
 
+/// Words that claim the writer and the reader talked: no draft says them to someone who did
+/// not interview the user (tests here and in the planner's).
+#[cfg(test)]
+pub(crate) const CONVERSATION_CLAIMS: [&str; 10] = [
+    "spoke",
+    "speak",
+    "talked",
+    "conversation",
+    "our chat",
+    "our call",
+    "meeting you",
+    "we met",
+    "our meeting",
+    "our interview",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,20 +344,8 @@ mod tests {
 
     #[test]
     fn a_follow_up_to_someone_who_did_not_interview_the_user_claims_no_conversation() {
-        let claims = [
-            "spoke",
-            "speak",
-            "talked",
-            "conversation",
-            "our chat",
-            "our call",
-            "meeting you",
-            "we met",
-            "our meeting",
-            "our interview",
-            "you mentioned",
-            "backpressure",
-        ];
+        let claims: Vec<&str> =
+            super::CONVERSATION_CLAIMS.into_iter().chain(["you mentioned", "backpressure"]).collect();
         for total in 1..=7 {
             for number in 1..=total {
                 for (timeline, reply, from) in [
@@ -357,7 +361,7 @@ mod tests {
                     context.last_reply_day = reply.map(Into::into);
                     context.exchange_from = from.map(Into::into);
                     let text = render(TemplateName::FollowUp, &context).to_lowercase();
-                    for claim in claims {
+                    for claim in &claims {
                         assert!(!text.contains(claim), "{number} of {total} says {claim:?}:\n{text}");
                     }
                 }
@@ -373,7 +377,7 @@ mod tests {
             assert!(to_interviewer.contains("spent with me"), "{name:?}:\n{to_interviewer}");
             context.reader_was_interviewer = false;
             let to_recruiter = render(name, &context).to_lowercase();
-            for claim in ["spent with me", "spoke", "talked", "conversation", "we met"] {
+            for claim in super::CONVERSATION_CLAIMS.into_iter().chain(["spent with me"]) {
                 assert!(!to_recruiter.contains(claim), "{name:?} says {claim:?}:\n{to_recruiter}");
             }
         }
