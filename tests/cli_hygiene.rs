@@ -291,11 +291,10 @@ fn a_world_readable_database_and_its_wal_and_shm_are_made_private_when_opened() 
     assert!(daemon.wait().unwrap().success(), "the daemon read the database it made private");
 }
 
-/// The daemon says a full disk as such too: mail arriving in the Maildir while the
-/// database's disk is full is logged as "Reading the Maildir failed: the disk is full:
-/// cannot write DATABASE", not as SQLite's "disk I/O error", and the daemon goes on.
-#[test]
-fn the_daemon_says_the_disk_is_full_when_it_cannot_record_new_mail() {
+/// A folder to mount a tiny tmpfs on (inside the test's script, in a private mount
+/// namespace: no real privilege), in a temporary folder that also holds what must stay
+/// outside it.
+fn small_disk() -> (tempfile::TempDir, std::path::PathBuf) {
     assert!(
         Path::new("/usr/bin/unshare").exists(),
         "this test needs unshare (Debian package util-linux) to mount a tiny tmpfs in a private namespace"
@@ -303,6 +302,15 @@ fn the_daemon_says_the_disk_is_full_when_it_cannot_record_new_mail() {
     let outside = tempfile::tempdir().unwrap();
     let mount = outside.path().join("small-disk");
     std::fs::create_dir(&mount).unwrap();
+    (outside, mount)
+}
+
+/// The daemon says a full disk as such too: mail arriving in the Maildir while the
+/// database's disk is full is logged as "Reading the Maildir failed: the disk is full:
+/// cannot write DATABASE", not as SQLite's "disk I/O error", and the daemon goes on.
+#[test]
+fn the_daemon_says_the_disk_is_full_when_it_cannot_record_new_mail() {
+    let (outside, mount) = small_disk();
     let home = Home::new(Some(mount.join("data/debrief.db")));
     let log = outside.path().join("daemon.log");
     // The database is made on the tmpfs, forty messages arrive, a file fills all but
@@ -353,13 +361,7 @@ wait "$daemon""#;
 /// freed, the same command works.
 #[test]
 fn a_full_disk_is_said_in_one_line_that_names_the_database() {
-    assert!(
-        Path::new("/usr/bin/unshare").exists(),
-        "this test needs unshare (Debian package util-linux) to mount a tiny tmpfs in a private namespace"
-    );
-    let outside = tempfile::tempdir().unwrap();
-    let mount = outside.path().join("small-disk");
-    std::fs::create_dir(&mount).unwrap();
+    let (_outside, mount) = small_disk(); // kept alive to the end: it holds the mount point
     let home = Home::new(Some(mount.join("data/debrief.db")));
     // In a private mount namespace (as root of a new user namespace: no real privilege),
     // a 512 KiB tmpfs holds the database; a file then fills all but 16 KiB of it.
