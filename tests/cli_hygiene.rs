@@ -276,14 +276,20 @@ fn a_world_readable_database_and_its_wal_and_shm_are_made_private_when_opened() 
         std::fs::write(leftover, b"").unwrap();
         loosen(leftover);
     }
-    let mut daemon = home.command(&["run"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let log = home.dir.path().join("daemon.log");
+    let mut daemon =
+        home.command(&["run"]).stdout(Stdio::null()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let modes = || (mode(&home.database), mode(&wal), mode(&shm));
-    while modes() != (0o600, 0o600, 0o600) {
+    // SIGTERM only once the daemon says it started (it listens for SIGTERM by then; a
+    // signal in the instant before would end it by the default action, which is no
+    // fault of the database's permissions).
+    let started = || std::fs::read_to_string(&log).unwrap_or_default().contains(" started; database ");
+    while modes() != (0o600, 0o600, 0o600) || !started() {
         if let Some(status) = daemon.try_wait().unwrap() {
             panic!("the daemon ended: {status:?}");
         }
-        assert!(Instant::now() < deadline, "still readable by others: {:?}", modes());
+        assert!(Instant::now() < deadline, "modes {:?}, started: {}", modes(), started());
         std::thread::sleep(Duration::from_millis(20));
     }
     let status = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().unwrap();
