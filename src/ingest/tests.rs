@@ -51,6 +51,27 @@ impl Desk {
         Planner { config: &self.config, templates: &self.templates }
     }
 
+    /// The confirmation's application once its interview (Wed 2 Dec, 10:00-11:00 PST) has
+    /// ended and the thank-you notes went out (a rejected note would stop the follow-ups),
+    /// a week later: its first follow-up, pending.
+    pub fn following_up(&mut self) -> (ApplicationId, store::DraftRow) {
+        let app = self.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
+        let planner = self.planner();
+        planner.plan_application(self.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
+        for draft in store::drafts_of(self.store.conn(), app).unwrap() {
+            assert_eq!(draft.kind, DraftKind::ThankYou);
+            store::mark_draft_sent(self.store.conn(), draft.id, &[draft.status], None, ts("2026-12-02T19:00:00Z"))
+                .unwrap();
+        }
+        planner.plan_application(self.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
+        let follow_up = store::drafts_of(self.store.conn(), app)
+            .unwrap()
+            .into_iter()
+            .find(|draft| draft.kind == DraftKind::FollowUp && draft.status == DraftStatus::Pending)
+            .expect("a follow-up is drafted a week after the interview");
+        (app, follow_up)
+    }
+
     /// Ingests one message in its own transaction, as a source does.
     pub fn ingest(&mut self, raw: &[u8], now: Timestamp) -> Ingested {
         let planner = Planner { config: &self.config, templates: &self.templates };
@@ -373,22 +394,9 @@ fn a_rejection_drafts_a_rejection_reply_in_its_thread() {
 #[test]
 fn a_reply_in_the_thread_cancels_pending_follow_ups() {
     let mut desk = Desk::new();
-    let app = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
-    // The interview (Wed 2 Dec, 10:00-11:00 PST) ends; the notes go out.
-    let planner = desk.planner();
-    planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
-    for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
-        assert_eq!(draft.kind, DraftKind::ThankYou);
-        // Sent as the interview ended (a rejected note would stop the follow-ups).
-        store::mark_draft_sent(desk.store.conn(), draft.id, &[draft.status], None, ts("2026-12-02T19:00:00Z")).unwrap();
-    }
-    // A week later the first follow-up is drafted, to the recruiter.
-    planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
-    let follow_up = store::drafts_of(desk.store.conn(), app)
-        .unwrap()
-        .into_iter()
-        .find(|draft| draft.kind == DraftKind::FollowUp && draft.status == DraftStatus::Pending)
-        .expect("a follow-up is drafted a week after the interview");
+    // The interview ends, the notes go out; a week later the first follow-up is drafted,
+    // to the recruiter.
+    let (app, follow_up) = desk.following_up();
 
     // The recruiter answers the follow-up from a personal address: only the thread ties
     // it to the application.
@@ -411,19 +419,7 @@ fn a_reply_in_the_thread_cancels_pending_follow_ups() {
 #[test]
 fn an_uncertain_answer_in_the_thread_is_held_for_review_but_still_stops_the_follow_ups() {
     let mut desk = Desk::new();
-    let app = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
-    let planner = desk.planner();
-    planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
-    for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
-        // Sent as the interview ended (a rejected note would stop the follow-ups).
-        store::mark_draft_sent(desk.store.conn(), draft.id, &[draft.status], None, ts("2026-12-02T19:00:00Z")).unwrap();
-    }
-    planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
-    let follow_up = store::drafts_of(desk.store.conn(), app)
-        .unwrap()
-        .into_iter()
-        .find(|draft| draft.kind == DraftKind::FollowUp && draft.status == DraftStatus::Pending)
-        .expect("a follow-up is drafted a week after the interview");
+    let (app, follow_up) = desk.following_up();
     store::approve_draft(desk.store.conn(), follow_up.id, DraftStatus::Pending, ts("2026-12-08T21:00:00Z")).unwrap();
 
     let reply = format!(
@@ -636,18 +632,7 @@ fn delivery_report(address: &str, message_id: &str) -> String {
 #[test]
 fn a_bounce_counts_only_for_addresses_debrief_writes_to_and_leaves_a_claimed_follow_up_to_the_outbox() {
     let mut desk = Desk::new();
-    let app = desk.ingest(CONFIRMATION, ts("2026-11-25T00:00:00Z")).application.unwrap();
-    let planner = desk.planner();
-    planner.plan_application(desk.store.conn(), app, ts("2026-12-02T20:00:00Z")).unwrap();
-    for draft in store::drafts_of(desk.store.conn(), app).unwrap() {
-        store::mark_draft_sent(desk.store.conn(), draft.id, &[draft.status], None, ts("2026-12-02T19:00:00Z")).unwrap();
-    }
-    planner.plan_application(desk.store.conn(), app, ts("2026-12-08T20:00:00Z")).unwrap();
-    let follow_up = store::drafts_of(desk.store.conn(), app)
-        .unwrap()
-        .into_iter()
-        .find(|draft| draft.kind == DraftKind::FollowUp)
-        .expect("a follow-up is drafted a week after the interview");
+    let (app, follow_up) = desk.following_up();
     let contact = follow_up.to[0].clone();
 
     // A report about someone debrief never wrote to changes nothing.
