@@ -324,20 +324,8 @@ fn follow_ups_of_a_series_differ_and_the_one_after_a_timeline_refers_to_it() {
     scenario.plan("2026-12-01T19:00:00Z");
     send(&scenario, DraftKind::ThankYou, "2026-12-01T19:00:00Z");
     let received = ts("2026-12-03T18:00:00Z");
-    let message = store::MessageRow {
-        application_id: Some(scenario.app),
-        direction: "in".into(),
-        message_id: Some("timeline@acme.example".into()),
-        from_email: Some("jane@acme.example".into()),
-        from_name: Some("Jane Doe".into()),
-        subject: Some("Re: Thank you".into()),
-        date: Some(received),
-        kind: Some("timeline".into()),
-        status: "applied".into(),
-        received_at: Some(received),
-        ..store::MessageRow::default()
-    };
-    let message = store::insert_message(scenario.store.conn(), &message, received).unwrap();
+    let jane = ("jane@acme.example", Some("Jane Doe"));
+    let message = incoming(&scenario, "timeline@acme.example", jane, &[], "Re: Thank you", "timeline", received);
     let event = Event::TimelineGiven { reply_after: Some("2026-12-19".parse().unwrap()) };
     let planner = scenario.planner();
     planner
@@ -381,19 +369,8 @@ fn a_timeline_from_someone_else_is_not_put_in_the_readers_mouth() {
     // the follow-up still goes to Jane (the first interviewer: nobody made the coordinator
     // the contact here).
     let received = ts("2026-12-03T18:00:00Z");
-    let message = store::MessageRow {
-        application_id: Some(scenario.app),
-        direction: "in".into(),
-        message_id: Some("timeline@acme.example".into()),
-        from_email: Some("coordinator@acme.example".into()),
-        subject: Some("Next steps".into()),
-        date: Some(received),
-        kind: Some("timeline".into()),
-        status: "applied".into(),
-        received_at: Some(received),
-        ..store::MessageRow::default()
-    };
-    let message = store::insert_message(scenario.store.conn(), &message, received).unwrap();
+    let coordinator = ("coordinator@acme.example", None);
+    let message = incoming(&scenario, "timeline@acme.example", coordinator, &[], "Next steps", "timeline", received);
     let event = Event::TimelineGiven { reply_after: Some("2026-12-19".parse().unwrap()) };
     let planner = scenario.planner();
     planner
@@ -450,23 +427,38 @@ fn a_timeline_the_user_noted_at_the_interview_is_referred_to() {
     assert!(next.body.contains("Thank you again for your message on Tuesday, December 22"), "{}", next.body);
 }
 
-/// Records an incoming message from Jane, as ingest does.
+/// Records an incoming message from Jane to the user, as ingest does.
 fn message_from_jane(scenario: &Scenario, id: &str, subject: &str, kind: &str, at: &str) {
+    let jane = ("jane@acme.example", Some("Jane Doe"));
+    incoming(scenario, id, jane, &["priya@example.net"], subject, kind, ts(at));
+}
+
+/// Records an incoming message of the application, as ingest does: `from` is the address
+/// and display name, `kind` the classification.
+fn incoming(
+    scenario: &Scenario,
+    id: &str,
+    (from_email, from_name): (&str, Option<&str>),
+    to: &[&str],
+    subject: &str,
+    kind: &str,
+    at: Timestamp,
+) -> MessageId {
     let message = store::MessageRow {
         application_id: Some(scenario.app),
         direction: "in".into(),
         message_id: Some(id.into()),
-        from_email: Some("jane@acme.example".into()),
-        from_name: Some("Jane Doe".into()),
-        to_emails: vec!["priya@example.net".into()],
+        from_email: Some(from_email.into()),
+        from_name: from_name.map(Into::into),
+        to_emails: to.iter().map(|address| address.to_string()).collect(),
         subject: Some(subject.into()),
-        date: Some(ts(at)),
+        date: Some(at),
         kind: Some(kind.into()),
         status: "applied".into(),
-        received_at: Some(ts(at)),
+        received_at: Some(at),
         ..store::MessageRow::default()
     };
-    store::insert_message(scenario.store.conn(), &message, ts(at)).unwrap();
+    store::insert_message(scenario.store.conn(), &message, at).unwrap()
 }
 
 #[test]
