@@ -311,6 +311,24 @@ fn small_disk() -> (tempfile::TempDir, std::path::PathBuf) {
     (outside, mount)
 }
 
+/// Runs `script` with sh in a private mount namespace (as root of a new user namespace:
+/// no real privilege), where it mounts its tmpfs on `$MOUNT`; `$DEBRIEF` is the binary,
+/// with `home`'s config, and `vars` are further variables (paths) for the script.
+fn on_small_disk(home: &Home, mount: &Path, script: &str, vars: &[(&str, &Path)]) -> Output {
+    let mut command = Command::new("/usr/bin/unshare");
+    command
+        .args(["--map-root-user", "--mount", "--propagation", "private", "sh", "-c", script])
+        .env("MOUNT", mount)
+        .env("DEBRIEF", BINARY)
+        .env("DEBRIEF_CONFIG", home.config())
+        .env("TZ", "UTC")
+        .env_remove("RUST_LOG");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
 /// The daemon says a full disk as such too: mail arriving in the Maildir while the
 /// database's disk is full is logged as "Reading the Maildir failed: the disk is full:
 /// cannot write DATABASE", not as SQLite's "disk I/O error", and the daemon goes on.
@@ -343,17 +361,8 @@ until grep -q "Reading the Maildir failed" "$LOG"; do
 done
 kill -TERM "$daemon"
 wait "$daemon""#;
-    let output: Output = Command::new("/usr/bin/unshare")
-        .args(["--map-root-user", "--mount", "--propagation", "private", "sh", "-c", script])
-        .env("MOUNT", &mount)
-        .env("LOG", &log)
-        .env("MAILDIR", home.dir.path().join("maildir"))
-        .env("DEBRIEF", BINARY)
-        .env("DEBRIEF_CONFIG", home.config())
-        .env("TZ", "UTC")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
+    let maildir = home.dir.path().join("maildir");
+    let output = on_small_disk(&home, &mount, script, &[("LOG", &log), ("MAILDIR", &maildir)]);
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(output.status.success(), "{}\n{logged}", String::from_utf8_lossy(&output.stderr));
     let line = logged.lines().find(|line| line.contains("Reading the Maildir failed")).unwrap();
@@ -384,15 +393,7 @@ set -e
 rm "$MOUNT/filler"
 add second > /dev/null
 "$DEBRIEF" applications --json"#;
-    let output: Output = Command::new("/usr/bin/unshare")
-        .args(["--map-root-user", "--mount", "--propagation", "private", "sh", "-c", script])
-        .env("MOUNT", &mount)
-        .env("DEBRIEF", BINARY)
-        .env("DEBRIEF_CONFIG", home.config())
-        .env("TZ", "UTC")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
+    let output = on_small_disk(&home, &mount, script, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let (complaint, exit) = stderr.trim_end().split_once("\nexit=").expect("the failed add's exit code");
