@@ -184,12 +184,19 @@ impl<'l> Walk<'l> {
         // The enclosing levels; `true` for a level left for a nested message, which the
         // parser restores when that message ends (`false`: left for a multipart's part).
         let mut stack: Vec<(Frame, bool)> = Vec::new();
+        let mut first = true;
         loop {
-            let Some(header) = self.header(data, &mut pos)? else { return Ok(()) };
-            self.parts += 1;
-            if self.parts > self.limits.max_parts {
-                return Err(Refusal::TooManyParts { limit: self.limits.max_parts });
-            }
+            let Some(header) = self.header(data, &mut pos)? else {
+                // The parser's "message without a body": a first header section that the
+                // data ends inside is still one part (counted whenever there is data, so
+                // never fewer than the parser's).
+                if first && !data.is_empty() {
+                    self.count_part()?;
+                }
+                return Ok(());
+            };
+            first = false;
+            self.count_part()?;
             // A digest's part without a (readable) Content-Type is a message.
             let mut kind = header.kind.unwrap_or(if state.kind == Kind::Digest { Kind::Message } else { Kind::Other });
             if header.multipart
@@ -290,6 +297,14 @@ impl<'l> Walk<'l> {
                 }
             }
         }
+    }
+
+    fn count_part(&mut self) -> Result<(), Refusal> {
+        self.parts += 1;
+        if self.parts > self.limits.max_parts {
+            return Err(Refusal::TooManyParts { limit: self.limits.max_parts });
+        }
+        Ok(())
     }
 
     fn descend(&mut self, depth: usize) -> Result<(), Refusal> {
